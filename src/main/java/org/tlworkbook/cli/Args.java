@@ -1,0 +1,75 @@
+package org.tlworkbook.cli;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code --name value} options and positional arguments; unknown options are rejected by {@link #done()}. */
+final class Args {
+    private final Map<String, String> options = new HashMap<>();
+    private final List<String> positional = new ArrayList<>();
+    private final java.util.Set<String> used = new java.util.HashSet<>();
+
+    Args(String[] argv) {
+        for (int i = 0; i < argv.length; i++) {
+            String a = argv[i];
+            if (a.startsWith("--")) {
+                String name = a.substring(2);
+                int eq = name.indexOf('=');
+                if (eq >= 0) {
+                    options.put(name.substring(0, eq), name.substring(eq + 1));
+                } else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) {
+                    options.put(name, argv[++i]);
+                } else {
+                    options.put(name, "true");
+                }
+            } else {
+                positional.add(a);
+            }
+        }
+    }
+
+    String get(String name, String fallback) {
+        used.add(name);
+        return options.getOrDefault(name, fallback);
+    }
+
+    String get(String name) {
+        used.add(name);
+        return options.get(name);
+    }
+
+    int getInt(String name, int fallback) {
+        String v = get(name);
+        try {
+            return v == null ? fallback : Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " needs a whole number, got '" + v + "'");
+        }
+    }
+
+    double getDouble(String name, double fallback) {
+        String v = get(name);
+        try {
+            return v == null ? fallback : Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " needs a number, got '" + v + "'");
+        }
+    }
+
+    boolean flag(String name) {
+        return Boolean.parseBoolean(get(name, "false"));
+    }
+
+    List<String> positional() {
+        return positional;
+    }
+
+    /** Fails on options nobody asked for (typos). */
+    void done() {
+        for (String k : options.keySet()) {
+            if (!used.contains(k)) throw new IllegalArgumentException("unknown option --" + k);
+        }
+    }
+}

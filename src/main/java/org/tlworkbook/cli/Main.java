@@ -1,0 +1,56 @@
+package org.tlworkbook.cli;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** {@code ./workbook COMMAND [options]}: the helper library's command-line front end. */
+public final class Main {
+    interface Command {
+        int run(Args args) throws Exception;
+    }
+
+    private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
+    private static final Map<String, String> HELP = new LinkedHashMap<>();
+
+    static {
+        add("download", "download [--dataset cats_and_dogs_filtered]   fetch, verify and extract a dataset", DownloadCommand::run);
+    }
+
+    static void add(String name, String help, Command command) {
+        COMMANDS.put(name, command);
+        HELP.put(name, help);
+    }
+
+    public static void main(String[] argv) {
+        System.exit(run(argv));
+    }
+
+    public static int run(String[] argv) {
+        if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("help")) {
+            usage();
+            return argv.length == 0 ? 2 : 0;
+        }
+        Command command = COMMANDS.get(argv[0]);
+        if (command == null) {
+            System.err.println("Unknown command '" + argv[0] + "'.");
+            usage();
+            return 2;
+        }
+        try {
+            return command.run(new Args(Arrays.copyOfRange(argv, 1, argv.length)));
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            return 2;
+        } catch (Exception e) {
+            System.err.println("error: " + e.getMessage());
+            if (System.getenv("WORKBOOK_DEBUG") != null) e.printStackTrace();
+            return 1;
+        }
+    }
+
+    private static void usage() {
+        System.err.println("usage: ./workbook COMMAND [options]");
+        HELP.values().forEach(h -> System.err.println("  " + h));
+    }
+}

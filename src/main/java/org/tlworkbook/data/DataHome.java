@@ -1,0 +1,31 @@
+package org.tlworkbook.data;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Optional;
+
+/**
+ * Where downloads and extracted datasets live ({@code WORKBOOK_DATA}, default {@code ./data}) and
+ * where an offline mirror may already hold the files ({@code WORKBOOK_MIRROR}).
+ */
+public final class DataHome {
+    private DataHome() { }
+
+    /** The cache folder; created on demand. */
+    public static Path cache() {
+        String env = System.getenv("WORKBOOK_DATA");
+        String prop = System.getProperty("workbook.data");
+        Path dir = Paths.get(prop != null ? prop : env != null && !env.isBlank() ? env : "data");
+        return dir.toAbsolutePath().normalize();
+    }
+
+    /** A folder of already-downloaded files, looked up by file name before the network. */
+    public static Optional<Path> mirror() {
+        String prop = System.getProperty("workbook.mirror");
+        String env = prop != null ? prop : System.getenv("WORKBOOK_MIRROR");
+        if (env == null || env.isBlank()) return Optional.empty();
+        Path dir = Paths.get(env).toAbsolutePath().normalize();
+        return Files.isDirectory(dir) ? Optional.of(dir) : Optional.empty();
+    }
+}

@@ -1,0 +1,219 @@
+package org.tlworkbook.data;
+
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * A folder with one sub-folder per class, as Keras' {@code flow_from_directory} reads it: classes are
+ * the sorted sub-folder names, images are files with a known extension. Every file's header is read
+ * once, so empty or non-image files are skipped and reported up front instead of failing mid-epoch.
+ * An optional {@code validationSplit} carves a stratified, seed-determined validation subset.
+ *
+ * <pre>{@code
+ * ImageFolder data = ImageFolder.from(dir).validationSplit(0.2).seed(37);
+ * ImageGenerator train = data.training().targetSize(160).batchSize(32).build();
+ * }</pre>
+ */
+public final class ImageFolder {
+    public static final Set<String> EXTENSIONS = Set.of("jpg", "jpeg", "png", "bmp", "gif");
+
+    private final Path root;
+    private final List<String> classes;
+    private final List<Sample> images;
+    private final List<UnreadableImageException> skipped;
+    private final double validationSplit;
+    private final long seed;
+    private final int limitPerClass;
+
+    private ImageFolder(Path root, List<String> classes, List<Sample> images, List<UnreadableImageException> skipped,
+                        double validationSplit, long seed, int limitPerClass) {
+        this.root = root;
+        this.classes = classes;
+        this.images = images;
+        this.skipped = skipped;
+        this.validationSplit = validationSplit;
+        this.seed = seed;
+        this.limitPerClass = limitPerClass;
+    }
+
+    /** An image file and its class index. */
+    public record Sample(Path path, int label) { }
+
+    /** Scans {@code dir}; fails with a clear message for a missing folder, no classes or an empty class. */
+    public static ImageFolder from(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("Image folder " + dir.toAbsolutePath() + " does not exist or is not a folder.");
+        }
+        try {
+            List<String> classes;
+            try (Stream<Path> children = Files.list(dir)) {
+                classes = children.filter(Files::isDirectory)
+                        .map(p -> p.getFileName().toString())
+                        .filter(n -> !n.startsWith("."))
+                        .sorted()
+                        .toList();
+            }
+            if (classes.isEmpty()) {
+                throw new IllegalArgumentException(dir.toAbsolutePath() + " has no class sub-folders; put each class's images "
+                        + "in its own folder, e.g. " + dir.resolve("cats") + " and " + dir.resolve("dogs") + ".");
+            }
+            List<Sample> images = new ArrayList<>();
+            List<UnreadableImageException> skipped = new ArrayList<>();
+            List<String> empty = new ArrayList<>();
+            for (int label = 0; label < classes.size(); label++) {
+                List<Path> files;
+                try (Stream<Path> s = Files.list(dir.resolve(classes.get(label)))) {
+                    files = s.filter(Files::isRegularFile).filter(ImageFolder::hasImageExtension).sorted().toList();
+                }
+                int good = 0;
+                for (Path f : files) {
+                    try {
+                        ImageDecoder.probe(f);
+                        images.add(new Sample(f, label));
+                        good++;
+                    } catch (UnreadableImageException e) {
+                        skipped.add(e);
+                    }
+                }
+                if (good == 0) empty.add(classes.get(label));
+            }
+            if (!empty.isEmpty()) {
+                throw new IllegalArgumentException("Class folder(s) " + empty + " under " + dir.toAbsolutePath()
+                        + " contain no readable images (" + String.join(", ", EXTENSIONS) + "). Add images or remove the folder.");
+            }
+            return new ImageFolder(dir, classes, List.copyOf(images), List.copyOf(skipped), 0, 0, 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    static boolean hasImageExtension(Path p) {
+        String n = p.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return !n.startsWith(".") && dot > 0 && EXTENSIONS.contains(n.substring(dot + 1).toLowerCase(Locale.ROOT));
+    }
+
+    /** Keras {@code validation_split}: the fraction of each class held out for validation. */
+    public ImageFolder validationSplit(double fraction) {
+        if (fraction < 0 || fraction >= 1) throw new IllegalArgumentException("validationSplit must be in [0, 1): " + fraction);
+        return new ImageFolder(root, classes, images, skipped, fraction, seed, limitPerClass);
+    }
+
+    /** Seed for the split (and the default for generators built from this folder). */
+    public ImageFolder seed(long seed) {
+        return new ImageFolder(root, classes, images, skipped, validationSplit, seed, limitPerClass);
+    }
+
+    /** Keeps at most {@code n} images of each class (chosen with the seed); for quick runs. */
+    public ImageFolder limitPerClass(int n) {
+        return new ImageFolder(root, classes, images, skipped, validationSplit, seed, n);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public List<String> classes() {
+        return classes;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    /** Files that were skipped, each with its reason. */
+    public List<UnreadableImageException> skipped() {
+        return skipped;
+    }
+
+    /** All usable images (after {@link #limitPerClass}). */
+    public List<Sample> all() {
+        List<Sample> out = new ArrayList<>();
+        out.addAll(subset(false));
+        out.addAll(subset(true));
+        out.sort((a, b) -> a.path().compareTo(b.path()));
+        return out;
+    }
+
+    /** Images of the training subset (all images when there is no split). */
+    public List<Sample> trainingSamples() {
+        return subset(false);
+    }
+
+    /** Images of the validation subset (empty when there is no split). */
+    public List<Sample> validationSamples() {
+        return subset(true);
+    }
+
+    private List<Sample> subset(boolean validation) {
+        List<Sample> out = new ArrayList<>();
+        for (int label = 0; label < classes.size(); label++) {
+            final int l = label;
+            List<Sample> ofClass = new ArrayList<>(images.stream().filter(s -> s.label() == l).toList());
+            Collections.shuffle(ofClass, new Random(seed * 31 + label));
+            if (limitPerClass > 0 && ofClass.size() > limitPerClass) ofClass = ofClass.subList(0, limitPerClass);
+            int nVal = (int) Math.round(ofClass.size() * validationSplit);
+            if (validationSplit > 0 && nVal == 0 && ofClass.size() > 1) nVal = 1;
+            out.addAll(validation ? ofClass.subList(0, nVal) : ofClass.subList(nVal, ofClass.size()));
+        }
+        out.sort((a, b) -> a.path().compareTo(b.path()));
+        return out;
+    }
+
+    /** A generator over the training subset. */
+    public ImageGenerator.Builder training() {
+        return ImageGenerator.builder(trainingSamples(), classes).seed(seed).shuffle(true);
+    }
+
+    /** A generator over the validation subset (never shuffled or augmented by default). */
+    public ImageGenerator.Builder validation() {
+        if (validationSplit == 0) {
+            throw new IllegalStateException("No validation subset: call validationSplit(...) or use a separate validation folder.");
+        }
+        return ImageGenerator.builder(validationSamples(), classes).seed(seed).shuffle(false);
+    }
+
+    /** Class × subset counts, the table a learner checks before training. */
+    public Table summary() {
+        StringColumn name = StringColumn.create("class");
+        IntColumn train = IntColumn.create("training");
+        IntColumn val = IntColumn.create("validation");
+        List<Sample> t = trainingSamples();
+        List<Sample> v = validationSamples();
+        for (int i = 0; i < classes.size(); i++) {
+            final int l = i;
+            name.append(classes.get(i));
+            train.append((int) t.stream().filter(s -> s.label() == l).count());
+            val.append((int) v.stream().filter(s -> s.label() == l).count());
+        }
+        return Table.create(root.getFileName() + " images", name, train, val);
+    }
+
+    /** One line per skipped file, or a line saying none were skipped. */
+    public String report() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(images.size()).append(" images in ").append(classes.size()).append(" classes ").append(classes);
+        if (skipped.isEmpty()) {
+            sb.append("; no files skipped.");
+        } else {
+            sb.append("; skipped ").append(skipped.size()).append(" unreadable file(s):");
+            for (UnreadableImageException e : skipped) {
+                sb.append(System.lineSeparator()).append("  ").append(root.relativize(e.file())).append(": ").append(e.reason());
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,306 @@
+package org.tlworkbook.data;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.IntStream;
+
+/**
+ * Batches of decoded, resized, augmented and normalised images as a DL4J {@link DataSetIterator}:
+ * the Java counterpart of {@code ImageDataGenerator.flow_from_directory}. Features are
+ * {@code [batch, 3, height, width]} floats; labels follow the {@link ClassMode}. Each epoch
+ * ({@link #reset()}) reshuffles and redraws augmentation from the seed, so two runs with the same
+ * seed see the same batches.
+ */
+public final class ImageGenerator implements DataSetIterator {
+    private final List<ImageFolder.Sample> samples;
+    private final List<String> classes;
+    private final int width;
+    private final int height;
+    private final int batchSize;
+    private final boolean shuffle;
+    private final long seed;
+    private final ClassMode classMode;
+    private final Preprocessing preprocessing;
+    private final Augmentation augmentation;
+    private final java.util.Set<String> skippedOnce = ConcurrentHashMap.newKeySet();
+    private List<ImageFolder.Sample> order;
+    private int cursor;
+    private int epoch;
+    private DataSetPreProcessor preProcessor;
+
+    private ImageGenerator(Builder b) {
+        this.samples = List.copyOf(b.samples);
+        this.classes = List.copyOf(b.classes);
+        this.width = b.width;
+        this.height = b.height;
+        this.batchSize = b.batchSize;
+        this.shuffle = b.shuffle;
+        this.seed = b.seed;
+        this.classMode = b.classMode;
+        this.preprocessing = b.preprocessing;
+        this.augmentation = b.augmentation;
+        if (classMode == ClassMode.BINARY && classes.size() != 2) {
+            throw new IllegalArgumentException("classMode BINARY needs exactly 2 classes, found " + classes.size()
+                    + " " + classes + "; use ClassMode.CATEGORICAL.");
+        }
+        if (samples.isEmpty()) throw new IllegalArgumentException("No images to generate batches from.");
+        startEpoch();
+    }
+
+    public static Builder builder(List<ImageFolder.Sample> samples, List<String> classes) {
+        return new Builder(samples, classes);
+    }
+
+    /** Fluent settings with Keras' names and defaults (256x256, batch 32, categorical, shuffle). */
+    public static final class Builder {
+        private final List<ImageFolder.Sample> samples;
+        private final List<String> classes;
+        private int width = 256;
+        private int height = 256;
+        private int batchSize = 32;
+        private boolean shuffle = true;
+        private long seed;
+        private ClassMode classMode = ClassMode.CATEGORICAL;
+        private Preprocessing preprocessing = Preprocessing.none();
+        private Augmentation augmentation = Augmentation.none();
+
+        private Builder(List<ImageFolder.Sample> samples, List<String> classes) {
+            this.samples = samples;
+            this.classes = classes;
+        }
+
+        public Builder targetSize(int size) {
+            return targetSize(size, size);
+        }
+
+        public Builder targetSize(int height, int width) {
+            if (height < 1 || width < 1) throw new IllegalArgumentException("target size must be positive");
+            this.height = height;
+            this.width = width;
+            return this;
+        }
+
+        public Builder batchSize(int n) {
+            if (n < 1) throw new IllegalArgumentException("batchSize must be >= 1");
+            this.batchSize = n;
+            return this;
+        }
+
+        public Builder shuffle(boolean shuffle) {
+            this.shuffle = shuffle;
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder classMode(ClassMode mode) {
+            this.classMode = mode;
+            return this;
+        }
+
+        /** Keras {@code rescale}, e.g. {@code 1.0 / 255}. */
+        public Builder rescale(double factor) {
+            this.preprocessing = Preprocessing.rescale(factor);
+            return this;
+        }
+
+        public Builder preprocessing(Preprocessing p) {
+            this.preprocessing = p;
+            return this;
+        }
+
+        public Builder augment(Augmentation a) {
+            this.augmentation = a;
+            return this;
+        }
+
+        public ImageGenerator build() {
+            return new ImageGenerator(this);
+        }
+    }
+
+    /** Number of images per epoch (Keras {@code generator.samples}). */
+    public int samples() {
+        return samples.size();
+    }
+
+    public List<ImageFolder.Sample> sampleList() {
+        return samples;
+    }
+
+    public int width() {
+        return width;
+    }
+
+    public int height() {
+        return height;
+    }
+
+    public ClassMode classMode() {
+        return classMode;
+    }
+
+    public Preprocessing preprocessing() {
+        return preprocessing;
+    }
+
+    public Augmentation augmentation() {
+        return augmentation;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    /** Batches per epoch. */
+    public int steps() {
+        return (samples.size() + batchSize - 1) / batchSize;
+    }
+
+    private void startEpoch() {
+        order = new ArrayList<>(samples);
+        if (shuffle) Collections.shuffle(order, new Random(seed * 1_000_003L + epoch));
+        cursor = 0;
+    }
+
+    /** Loads one image as the generator would in {@code epoch} at {@code position}; used by previews. */
+    public float[] load(ImageFolder.Sample sample, int epoch, int position) throws UnreadableImageException {
+        BufferedImage img = ImageDecoder.readRgb(sample.path());
+        float[] out = new float[3 * width * height];
+        Resampler.sample(img, width, height, transformFor(epoch, position), preprocessing, out, 0);
+        return out;
+    }
+
+    /** The augmentation drawn for a position in an epoch (identity without augmentation). */
+    public Augmentation.Transform transformFor(int epoch, int position) {
+        if (augmentation.isIdentity()) return Augmentation.Transform.IDENTITY;
+        Random r = new Random(((seed * 1_000_003L + epoch) * 1_000_033L) ^ (position * 0x9E3779B97F4A7C15L));
+        return augmentation.draw(r);
+    }
+
+    @Override
+    public boolean hasNext() {
+        return cursor < order.size();
+    }
+
+    @Override
+    public DataSet next() {
+        return next(batchSize);
+    }
+
+    @Override
+    public DataSet next(int num) {
+        if (!hasNext()) throw new NoSuchElementException("epoch finished; call reset()");
+        int start = cursor;
+        int n = Math.min(num, order.size() - start);
+        cursor += n;
+        int plane = 3 * width * height;
+        float[] features = new float[n * plane];
+        boolean[] ok = new boolean[n];
+        IntStream.range(0, n).parallel().forEach(i -> {
+            ImageFolder.Sample s = order.get(start + i);
+            try {
+                BufferedImage img = ImageDecoder.readRgb(s.path());
+                Resampler.sample(img, width, height, transformFor(epoch, start + i), preprocessing, features, i * plane);
+                ok[i] = true;
+            } catch (UnreadableImageException e) {
+                if (skippedOnce.add(s.path().toString())) {
+                    System.out.println("Skipping unreadable image " + e.getMessage());
+                }
+            }
+        });
+        int kept = 0;
+        for (boolean b : ok) if (b) kept++;
+        if (kept == 0) {
+            if (hasNext()) return next(num);
+            throw new IllegalStateException("Every image of the last batch was unreadable; check " + order.get(start).path().getParent());
+        }
+        float[] f = kept == n ? features : new float[kept * plane];
+        int labelsWidth = classMode == ClassMode.BINARY ? 1 : classes.size();
+        float[] labels = new float[kept * labelsWidth];
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            if (!ok[i]) continue;
+            if (f != features) System.arraycopy(features, i * plane, f, k * plane, plane);
+            int label = order.get(start + i).label();
+            if (classMode == ClassMode.BINARY) labels[k] = label;
+            else labels[k * labelsWidth + label] = 1f;
+            k++;
+        }
+        INDArray x = Nd4j.create(f, new long[]{kept, 3, height, width}, 'c');
+        INDArray y = Nd4j.create(labels, new long[]{kept, labelsWidth}, 'c');
+        DataSet ds = new DataSet(x, y);
+        if (preProcessor != null) preProcessor.preProcess(ds);
+        return ds;
+    }
+
+    @Override
+    public int inputColumns() {
+        return 3 * width * height;
+    }
+
+    @Override
+    public int totalOutcomes() {
+        return classMode == ClassMode.BINARY ? 1 : classes.size();
+    }
+
+    @Override
+    public boolean resetSupported() {
+        return true;
+    }
+
+    @Override
+    public boolean asyncSupported() {
+        return true;
+    }
+
+    /** Starts the next epoch: new shuffle order and new augmentation draws. */
+    @Override
+    public void reset() {
+        epoch++;
+        startEpoch();
+    }
+
+    @Override
+    public int batch() {
+        return batchSize;
+    }
+
+    @Override
+    public void setPreProcessor(DataSetPreProcessor preProcessor) {
+        this.preProcessor = preProcessor;
+    }
+
+    @Override
+    public DataSetPreProcessor getPreProcessor() {
+        return preProcessor;
+    }
+
+    @Override
+    public List<String> getLabels() {
+        return classes;
+    }
+
+    /** Ordered samples of the current epoch (what the next batches will contain). */
+    public List<ImageFolder.Sample> epochOrder() {
+        return Collections.unmodifiableList(order);
+    }
+
+    public int epoch() {
+        return epoch;
+    }
+}

@@ -1,0 +1,41 @@
+package org.tlworkbook.data;
+
+/**
+ * Maps 0..255 pixel values to what a model expects: {@code x * scale + offset}. Keras spells these
+ * {@code rescale=1./255} and {@code preprocess_input}; MobileNetV2 wants [-1, 1].
+ */
+public record Preprocessing(String name, float scale, float offset) {
+
+    /** Keras {@code ImageDataGenerator(rescale=...)}. */
+    public static Preprocessing rescale(double factor) {
+        return new Preprocessing("rescale(" + factor + ")", (float) factor, 0f);
+    }
+
+    /** {@code tf.keras.applications.mobilenet_v2.preprocess_input}: x / 127.5 - 1. */
+    public static Preprocessing mobileNetV2() {
+        return new Preprocessing("mobilenet_v2", 1f / 127.5f, -1f);
+    }
+
+    /** Raw 0..255 values. */
+    public static Preprocessing none() {
+        return new Preprocessing("none", 1f, 0f);
+    }
+
+    public static Preprocessing named(String name) {
+        return switch (name) {
+            case "mobilenet_v2", "tf" -> mobileNetV2();
+            case "none" -> none();
+            case "rescale" -> rescale(1.0 / 255);
+            default -> {
+                if (name.startsWith("rescale(") && name.endsWith(")")) {
+                    yield rescale(Double.parseDouble(name.substring(8, name.length() - 1)));
+                }
+                throw new IllegalArgumentException("Unknown preprocessing: " + name);
+            }
+        };
+    }
+
+    public float apply(int value) {
+        return value * scale + offset;
+    }
+}

@@ -1,0 +1,105 @@
+package org.tlworkbook.data;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/**
+ * Reports long work (bytes downloaded, images featurized, batches trained) so a learner sees it move.
+ * In a terminal the line is redrawn in place; in a notebook cell or a log, where carriage returns are
+ * unreliable, a new line is printed at most every few percent or seconds.
+ */
+public interface Progress {
+
+    /** Starts a task of {@code total} units ({@code -1} when unknown). */
+    void start(String task, long total, String unit);
+
+    /** Adds {@code units} to the amount done. */
+    void advance(long units);
+
+    /** Ends the task; prints a final line. */
+    void done();
+
+    /** A reporter that prints nothing (tests, nested work). */
+    static Progress silent() {
+        return new Progress() {
+            public void start(String task, long total, String unit) { }
+            public void advance(long units) { }
+            public void done() { }
+        };
+    }
+
+    /** Prints to {@code System.out}, redrawing in place only when attached to a terminal. */
+    static Progress console() {
+        return new Console(System.out, System.console() != null && System.getenv("JPY_PARENT_PID") == null);
+    }
+
+    /** Line-based or in-place reporter on any stream. */
+    final class Console implements Progress {
+        private final PrintStream out;
+        private final boolean inPlace;
+        private String task = "";
+        private String unit = "";
+        private long total;
+        private long done;
+        private long started;
+        private long lastPrint;
+        private int lastPercent;
+
+        public Console(PrintStream out, boolean inPlace) {
+            this.out = out;
+            this.inPlace = inPlace;
+        }
+
+        @Override
+        public synchronized void start(String task, long total, String unit) {
+            this.task = task;
+            this.total = total;
+            this.unit = unit;
+            this.done = 0;
+            this.started = System.nanoTime();
+            this.lastPrint = started;
+            this.lastPercent = -100;
+            print(false);
+        }
+
+        @Override
+        public synchronized void advance(long units) {
+            done += units;
+            long now = System.nanoTime();
+            int percent = total > 0 ? (int) (100 * done / total) : -1;
+            boolean due = inPlace ? now - lastPrint > 200_000_000L
+                    : (total > 0 ? percent >= lastPercent + 10 : false) || now - lastPrint > 10_000_000_000L;
+            if (due) {
+                lastPrint = now;
+                lastPercent = percent;
+                print(false);
+            }
+        }
+
+        @Override
+        public synchronized void done() {
+            print(true);
+        }
+
+        private void print(boolean last) {
+            double seconds = (System.nanoTime() - started) / 1e9;
+            String amount = format(done) + (total > 0 ? "/" + format(total) : "") + " " + unit;
+            String percent = total > 0 ? String.format(Locale.ROOT, "%3d%% ", Math.min(100, 100 * done / Math.max(1, total))) : "";
+            String rate = seconds > 0.5 && done > 0
+                    ? String.format(Locale.ROOT, ", %s %s/s", format((long) (done / seconds)), unit) : "";
+            String line = String.format(Locale.ROOT, "%s: %s%s (%.1fs%s)", task, percent, amount, seconds, rate);
+            if (inPlace) {
+                out.print("\r" + line + (last ? System.lineSeparator() : ""));
+            } else {
+                out.println(line);
+            }
+            out.flush();
+        }
+
+        static String format(long n) {
+            if (n >= 10L << 20) return (n >> 20) + "Mi";
+            if (n >= 10L << 10) return (n >> 10) + "Ki";
+            return Long.toString(n);
+        }
+    }
+}

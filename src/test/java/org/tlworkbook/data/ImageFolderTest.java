@@ -1,0 +1,99 @@
+package org.tlworkbook.data;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tlworkbook.testing.TestImages;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class ImageFolderTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void oddImagesAreConvertedOrSkippedWithReasons() throws Exception {
+        Path root = tmp.resolve("odd");
+        TestImages.writeJpeg(root.resolve("a/rgb.jpg"), TestImages.rgb(20, 10, 1));
+        TestImages.grayscalePng(root.resolve("a/gray.png"), 16, 16);
+        TestImages.alphaPng(root.resolve("a/alpha.png"), 16, 16);
+        TestImages.cmykJpeg(root.resolve("b/cmyk.jpg"), 16, 12);
+        TestImages.writeJpeg(root.resolve("b/ok.jpg"), TestImages.rgb(8, 8, 2));
+        Files.createFile(root.resolve("b/empty.jpg"));
+        Files.writeString(root.resolve("b/notes.jpg"), "this is not an image");
+        Files.writeString(root.resolve("b/readme.txt"), "ignored: not an image extension");
+
+        ImageFolder folder = ImageFolder.from(root);
+        assertEquals(List.of("a", "b"), folder.classes());
+        assertEquals(5, folder.all().size());
+        assertEquals(2, folder.skipped().size());
+        String report = folder.report();
+        assertTrue(report.contains("empty.jpg: empty file"), report);
+        assertTrue(report.contains("notes.jpg"), report);
+
+        BufferedImage gray = ImageDecoder.readRgb(root.resolve("a/gray.png"));
+        int p = gray.getRGB(5, 3);
+        assertEquals((p >> 16) & 255, p & 255, "grayscale expands to equal channels");
+        assertEquals((5 * 7 + 3 * 3) & 255, p & 255);
+
+        BufferedImage alpha = ImageDecoder.readRgb(root.resolve("a/alpha.png"));
+        assertEquals(BufferedImage.TYPE_INT_RGB, alpha.getType());
+        assertEquals(0x336699, alpha.getRGB(0, 0) & 0xFFFFFF, "alpha is dropped, colour kept");
+
+        BufferedImage cmyk = ImageDecoder.readRgb(root.resolve("b/cmyk.jpg"));
+        assertEquals(16, cmyk.getWidth());
+        assertEquals(12, cmyk.getHeight());
+        int left = (cmyk.getRGB(0, 6) >> 16) & 255;
+        int right = (cmyk.getRGB(15, 6) >> 16) & 255;
+        assertTrue(Math.abs(left - right) > 60, "the cyan gradient survives as a red gradient: " + left + " vs " + right);
+
+        UnreadableImageException e = assertThrows(UnreadableImageException.class,
+                () -> ImageDecoder.readRgb(root.resolve("b/empty.jpg")));
+        assertTrue(e.reason().contains("0 bytes"));
+    }
+
+    @Test
+    void emptyClassFolderIsAnActionableError() throws Exception {
+        Path root = tmp.resolve("data");
+        TestImages.folder(root, 8, 2, "cats");
+        Files.createDirectories(root.resolve("dogs"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ImageFolder.from(root));
+        assertTrue(e.getMessage().contains("[dogs]"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ImageFolder.from(tmp.resolve("missing")));
+        Path noClasses = Files.createDirectories(tmp.resolve("flat"));
+        assertThrows(IllegalArgumentException.class, () -> ImageFolder.from(noClasses));
+    }
+
+    @Test
+    void validationSplitIsStratifiedDisjointAndSeeded() throws Exception {
+        Path root = TestImages.folder(tmp.resolve("d"), 8, 10, "x", "y", "z");
+        ImageFolder a = ImageFolder.from(root).validationSplit(0.2).seed(37);
+        List<ImageFolder.Sample> train = a.trainingSamples();
+        List<ImageFolder.Sample> val = a.validationSamples();
+        assertEquals(24, train.size());
+        assertEquals(6, val.size());
+        for (int label = 0; label < 3; label++) {
+            final int l = label;
+            assertEquals(2, val.stream().filter(s -> s.label() == l).count(), "two per class");
+        }
+        Set<Path> overlap = new HashSet<>();
+        train.forEach(s -> overlap.add(s.path()));
+        val.forEach(s -> assertFalse(overlap.contains(s.path()), "subsets are disjoint"));
+
+        assertEquals(val, ImageFolder.from(root).validationSplit(0.2).seed(37).validationSamples(), "same seed, same split");
+        boolean differs = false;
+        for (long seed = 1; seed < 6 && !differs; seed++) {
+            differs = !val.equals(ImageFolder.from(root).validationSplit(0.2).seed(seed).validationSamples());
+        }
+        assertTrue(differs, "another seed gives another split");
+        assertEquals(3, a.summary().rowCount());
+        assertEquals(24, a.summary().intColumn("training").sum(), 0);
+        assertEquals(2, ImageFolder.from(root).limitPerClass(4).validationSplit(0.25).validationSamples().size() / 3 + 1);
+    }
+}

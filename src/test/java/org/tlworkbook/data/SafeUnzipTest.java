@@ -1,0 +1,81 @@
+package org.tlworkbook.data;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tlworkbook.testing.TestImages;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class SafeUnzipTest {
+    @TempDir
+    Path tmp;
+
+    Path write(byte[] zip) throws Exception {
+        return Files.write(tmp.resolve("a.zip"), zip);
+    }
+
+    void assertNothingLeft() throws Exception {
+        try (var s = Files.list(tmp)) {
+            assertEquals(1, s.count(), "only the zip may remain, no temp folder");
+        }
+    }
+
+    @Test
+    void extractsIntoPlace() throws Exception {
+        Path zip = write(TestImages.zipOf("d/x.txt", "hello", "d/sub/y.txt", "world"));
+        Path out = SafeUnzip.defaults().extract(zip, tmp.resolve("out"), Progress.silent());
+        assertEquals("hello", Files.readString(out.resolve("d/x.txt")));
+        assertEquals("world", Files.readString(out.resolve("d/sub/y.txt")));
+    }
+
+    @Test
+    void rejectsZipSlip() throws Exception {
+        Path zip = write(TestImages.zipOf("ok.txt", "a", "../../evil.txt", "b"));
+        DownloadException e = assertThrows(DownloadException.class,
+                () -> SafeUnzip.defaults().extract(zip, tmp.resolve("out"), Progress.silent()));
+        assertTrue(e.getMessage().contains("unsafe path"), e.getMessage());
+        assertFalse(Files.exists(tmp.getParent().getParent().resolve("evil.txt")));
+        assertNothingLeft();
+    }
+
+    @Test
+    void rejectsAbsolutePaths() throws Exception {
+        Path zip = write(TestImages.zipOf("/etc/evil.txt", "b"));
+        assertThrows(DownloadException.class, () -> SafeUnzip.defaults().extract(zip, tmp.resolve("out"), Progress.silent()));
+        assertNothingLeft();
+    }
+
+    @Test
+    void enforcesEntryAndByteLimits() throws Exception {
+        Path zip = write(TestImages.zipOf("a", "1", "b", "2", "c", "3"));
+        DownloadException many = assertThrows(DownloadException.class,
+                () -> new SafeUnzip(2, 1000).extract(zip, tmp.resolve("out"), Progress.silent()));
+        assertTrue(many.getMessage().contains("more than 2"), many.getMessage());
+        Path big = Files.write(tmp.resolve("a.zip"), TestImages.zipOf("zeros", "0".repeat(100_000)));
+        DownloadException bomb = assertThrows(DownloadException.class,
+                () -> new SafeUnzip(10, 50_000).extract(big, tmp.resolve("out"), Progress.silent()));
+        assertTrue(bomb.getMessage().contains("inflates to more than"), bomb.getMessage());
+        assertNothingLeft();
+    }
+
+    @Test
+    void truncatedArchiveIsReportedAsDamaged() throws Exception {
+        byte[] whole = TestImages.zipOf("a.txt", "x".repeat(50_000) + Math.random(), "b.txt", "y".repeat(10));
+        Path zip = write(Arrays.copyOf(whole, 300));
+        assertThrows(DownloadException.class, () -> SafeUnzip.defaults().extract(zip, tmp.resolve("out"), Progress.silent()));
+        assertNothingLeft();
+    }
+
+    @Test
+    void notAZip() throws Exception {
+        Path zip = write("<html>not found</html>".getBytes());
+        DownloadException e = assertThrows(DownloadException.class,
+                () -> SafeUnzip.defaults().extract(zip, tmp.resolve("out"), Progress.silent()));
+        assertTrue(e.getMessage().contains("not a zip"), e.getMessage());
+        assertNothingLeft();
+    }
+}

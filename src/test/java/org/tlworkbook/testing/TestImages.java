@@ -1,0 +1,140 @@
+package org.tlworkbook.testing;
+
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.awt.image.WritableRaster;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/** Makes image files of every odd kind, and small image-folder datasets, for tests. */
+public final class TestImages {
+    private TestImages() { }
+
+    /** A colourful RGB image whose content depends on {@code seed}; left half differs from right half. */
+    public static BufferedImage rgb(int w, int h, long seed) {
+        Random r = new Random(seed);
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        int base = r.nextInt(0xFFFFFF);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int red = (x * 255 / Math.max(1, w - 1));
+                int green = (y * 255 / Math.max(1, h - 1));
+                int blue = (base >> (x < w / 2 ? 0 : 8)) & 255;
+                img.setRGB(x, y, (red << 16) | (green << 8) | blue);
+            }
+        }
+        return img;
+    }
+
+    public static Path writeJpeg(Path file, BufferedImage img) throws IOException {
+        Files.createDirectories(file.getParent());
+        ImageIO.write(img, "jpg", file.toFile());
+        return file;
+    }
+
+    public static Path writePng(Path file, BufferedImage img) throws IOException {
+        Files.createDirectories(file.getParent());
+        ImageIO.write(img, "png", file.toFile());
+        return file;
+    }
+
+    public static Path grayscalePng(Path file, int w, int h) throws IOException {
+        BufferedImage g = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) g.getRaster().setSample(x, y, 0, (x * 7 + y * 3) & 255);
+        return writePng(file, g);
+    }
+
+    public static Path alphaPng(Path file, int w, int h) throws IOException {
+        BufferedImage a = new BufferedImage(w, h, BufferedImage.TYPE_INT_ARGB);
+        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) a.setRGB(x, y, ((x * 255 / w) << 24) | 0x336699);
+        return writePng(file, a);
+    }
+
+    /** A 4-channel JPEG, which the JDK reports as an unsupported (CMYK/YCCK) image type. */
+    public static Path cmykJpeg(Path file, int w, int h) throws IOException {
+        Files.createDirectories(file.getParent());
+        WritableRaster raster = Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE, w, h, 4, null);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                raster.setPixel(x, y, new int[]{x * 255 / w, 40, y * 255 / h, 20});
+            }
+        }
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(file.toFile())) {
+            writer.setOutput(out);
+            writer.write(null, new IIOImage(raster, null, null), null);
+        } finally {
+            writer.dispose();
+        }
+        return file;
+    }
+
+    /** {@code root/<class>/<class>.<i>.jpg} with {@code perClass} images each. */
+    public static Path folder(Path root, int size, int perClass, String... classes) throws IOException {
+        for (int c = 0; c < classes.length; c++) {
+            for (int i = 0; i < perClass; i++) {
+                writeJpeg(root.resolve(classes[c]).resolve(classes[c] + "." + i + ".jpg"), classImage(size, c, i));
+            }
+        }
+        return root;
+    }
+
+    /** Images that a classifier can tell apart: class 0 is reddish with vertical stripes, class 1 bluish with horizontal. */
+    public static BufferedImage classImage(int size, int cls, long seed) {
+        Random r = new Random(seed * 7919 + cls);
+        BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                int stripe = ((cls % 2 == 0 ? x : y) / Math.max(1, size / 8)) % 2;
+                int noise = r.nextInt(40);
+                int hi = 180 + noise / 2;
+                int lo = 40 + noise;
+                int v = stripe == 0 ? hi : lo;
+                int rgb = switch (cls % 3) {
+                    case 0 -> (v << 16) | (lo << 8) | lo;
+                    case 1 -> (lo << 16) | (lo << 8) | v;
+                    default -> (lo << 16) | (v << 8) | lo;
+                };
+                img.setRGB(x, y, rgb);
+            }
+        }
+        return img;
+    }
+
+    /** Zips {@code dir} so that entries start with {@code prefix/}. */
+    public static byte[] zip(Path dir, String prefix) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes); var walk = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) walk.sorted()::iterator) {
+                String rel = dir.relativize(p).toString().replace('\\', '/');
+                if (rel.isEmpty()) continue;
+                String name = prefix + "/" + rel + (Files.isDirectory(p) ? "/" : "");
+                zip.putNextEntry(new ZipEntry(name));
+                if (Files.isRegularFile(p)) zip.write(Files.readAllBytes(p));
+                zip.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    public static byte[] zipOf(String... namesAndContents) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            for (int i = 0; i < namesAndContents.length; i += 2) {
+                zip.putNextEntry(new ZipEntry(namesAndContents[i]));
+                zip.write(namesAndContents[i + 1].getBytes());
+                zip.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+}
