@@ -1,0 +1,97 @@
+package org.tlworkbook.model;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Keras applications architectures (include_top=False) written layer for layer, with Keras' layer
+ * names and order: {@code MobileNetV2} (Sandler et al. 2018) and {@code VGG16}.
+ */
+public final class Architectures {
+    private Architectures() { }
+
+    public static final double[] MOBILENET_V2_ALPHAS = {0.35, 0.5, 0.75, 1.0, 1.3, 1.4};
+
+    /** Keras' {@code _make_divisible}: channel counts rounded to multiples of 8, never down by more than 10%. */
+    static int makeDivisible(double v, int divisor) {
+        int newV = Math.max(divisor, (int) (v + divisor / 2.0) / divisor * divisor);
+        if (newV < 0.9 * v) newV += divisor;
+        return newV;
+    }
+
+    /** {@code keras.applications.MobileNetV2(include_top=False, alpha=alpha)} for square inputs of {@code size}. */
+    public static List<KerasLayer> mobileNetV2(int size, double alpha) {
+        boolean known = false;
+        for (double a : MOBILENET_V2_ALPHAS) known |= a == alpha;
+        if (!known) throw new IllegalArgumentException("alpha must be one of 0.35, 0.5, 0.75, 1.0, 1.3, 1.4; got " + alpha);
+        if (size < 32) throw new IllegalArgumentException("MobileNetV2 needs inputs of at least 32x32 pixels; got " + size);
+        List<KerasLayer> l = new ArrayList<>();
+        l.add(KerasLayer.input("input_layer"));
+        int first = makeDivisible(32 * alpha, 8);
+        l.add(KerasLayer.conv("Conv1", "input_layer", first, 3, 2, true, false, null));
+        l.add(KerasLayer.batchNorm("bn_Conv1", "Conv1"));
+        l.add(KerasLayer.relu6("Conv1_relu", "bn_Conv1"));
+        int[][] blocks = { // filters, stride, expansion
+                {16, 1, 1}, {24, 2, 6}, {24, 1, 6}, {32, 2, 6}, {32, 1, 6}, {32, 1, 6}, {64, 2, 6}, {64, 1, 6},
+                {64, 1, 6}, {64, 1, 6}, {96, 1, 6}, {96, 1, 6}, {96, 1, 6}, {160, 2, 6}, {160, 1, 6}, {160, 1, 6},
+                {320, 1, 6}};
+        String x = "Conv1_relu";
+        int channels = first;
+        int spatial = (size + 1) / 2;
+        for (int id = 0; id < blocks.length; id++) {
+            int filters = makeDivisible((int) (blocks[id][0] * alpha), 8);
+            int stride = blocks[id][1];
+            int expansion = blocks[id][2];
+            String in = x;
+            String prefix = id == 0 ? "expanded_conv_" : "block_" + id + "_";
+            if (id > 0) {
+                l.add(KerasLayer.conv(prefix + "expand", x, expansion * channels, 1, 1, true, false, null));
+                l.add(KerasLayer.batchNorm(prefix + "expand_BN", prefix + "expand"));
+                l.add(KerasLayer.relu6(prefix + "expand_relu", prefix + "expand_BN"));
+                x = prefix + "expand_relu";
+            }
+            if (stride == 2) {
+                int adjust = 1 - spatial % 2; // Keras correct_pad
+                l.add(KerasLayer.zeroPad(prefix + "pad", x, 1 - adjust, 1, 1 - adjust, 1));
+                x = prefix + "pad";
+                spatial = (spatial + 1) / 2;
+            }
+            l.add(KerasLayer.depthwise(prefix + "depthwise", x, stride, stride == 1));
+            l.add(KerasLayer.batchNorm(prefix + "depthwise_BN", prefix + "depthwise"));
+            l.add(KerasLayer.relu6(prefix + "depthwise_relu", prefix + "depthwise_BN"));
+            l.add(KerasLayer.conv(prefix + "project", prefix + "depthwise_relu", filters, 1, 1, true, false, null));
+            l.add(KerasLayer.batchNorm(prefix + "project_BN", prefix + "project"));
+            x = prefix + "project_BN";
+            if (channels == filters && stride == 1) {
+                l.add(KerasLayer.add(prefix + "add", in, x));
+                x = prefix + "add";
+            }
+            channels = filters;
+        }
+        int last = alpha > 1.0 ? makeDivisible(1280 * alpha, 8) : 1280;
+        l.add(KerasLayer.conv("Conv_1", x, last, 1, 1, true, false, null));
+        l.add(KerasLayer.batchNorm("Conv_1_bn", "Conv_1"));
+        l.add(KerasLayer.relu6("out_relu", "Conv_1_bn"));
+        return List.copyOf(l);
+    }
+
+    /** {@code keras.applications.VGG16(include_top=False)}. */
+    public static List<KerasLayer> vgg16(int size) {
+        if (size < 32) throw new IllegalArgumentException("VGG16 needs inputs of at least 32x32 pixels; got " + size);
+        List<KerasLayer> l = new ArrayList<>();
+        l.add(KerasLayer.input("input_layer"));
+        int[][] blocks = {{64, 2}, {128, 2}, {256, 3}, {512, 3}, {512, 3}};
+        String x = "input_layer";
+        for (int b = 0; b < blocks.length; b++) {
+            for (int c = 1; c <= blocks[b][1]; c++) {
+                String name = "block" + (b + 1) + "_conv" + c;
+                l.add(KerasLayer.conv(name, x, blocks[b][0], 3, 1, true, true, "relu"));
+                x = name;
+            }
+            String pool = "block" + (b + 1) + "_pool";
+            l.add(KerasLayer.maxPool(pool, x));
+            x = pool;
+        }
+        return List.copyOf(l);
+    }
+}

@@ -1,0 +1,173 @@
+package org.tlworkbook.model;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.tlworkbook.data.Preprocessing;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A pretrained convolutional base without its classifier ({@code include_top=False}), with Keras'
+ * layer list, weights, and a trainable flag per layer. {@link #freeze()} and {@link #unfreezeFrom(int)}
+ * mirror {@code base_model.trainable = False} and {@code for layer in base_model.layers[:fine_tune_at]:
+ * layer.trainable = False}; like in Keras, they take effect when the classifier is compiled again.
+ */
+public final class BaseModel {
+    private final String name;
+    private final List<KerasLayer> layers;
+    private final int size;
+    private final Preprocessing preprocessing;
+    private final ComputationGraph graph;
+    private int trainableFrom;
+
+    BaseModel(String name, List<KerasLayer> layers, int size, Preprocessing preprocessing, long seed) {
+        this.name = name;
+        this.layers = layers;
+        this.size = size;
+        this.preprocessing = preprocessing;
+        ComputationGraphConfiguration conf = GraphFactory.build(layers, size, size, n -> false, null, null, seed);
+        this.graph = new ComputationGraph(conf);
+        this.graph.init();
+        this.trainableFrom = 0;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Keras' {@code base_model.layers}, index 0 being the input layer. */
+    public List<KerasLayer> layers() {
+        return layers;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /** How images must be scaled for this base (e.g. [-1, 1] for MobileNetV2). */
+    public Preprocessing preprocessing() {
+        return preprocessing;
+    }
+
+    /** Name of the last layer, whose output the head consumes. */
+    public String outputName() {
+        return layers.get(layers.size() - 1).name();
+    }
+
+    /** The DL4J graph holding this base's weights (all layers trainable; freezing applies in classifiers). */
+    public ComputationGraph graph() {
+        return graph;
+    }
+
+    /** {@code base_model.trainable = False}. */
+    public BaseModel freeze() {
+        trainableFrom = layers.size();
+        return this;
+    }
+
+    /** {@code base_model.trainable = True}. */
+    public BaseModel unfreeze() {
+        trainableFrom = 0;
+        return this;
+    }
+
+    /** Keeps layers {@code [0, fineTuneAt)} frozen and makes the rest trainable (Keras {@code fine_tune_at}). */
+    public BaseModel unfreezeFrom(int fineTuneAt) {
+        if (fineTuneAt < 0 || fineTuneAt > layers.size()) {
+            throw new IllegalArgumentException("fine_tune_at must be between 0 and " + layers.size() + " for " + name + ", got " + fineTuneAt);
+        }
+        trainableFrom = fineTuneAt;
+        return this;
+    }
+
+    /** Index of the first trainable layer ({@code layers().size()} when frozen). */
+    public int trainableFrom() {
+        return trainableFrom;
+    }
+
+    public boolean isTrainable(String layerName) {
+        return indexOf(layerName) >= trainableFrom;
+    }
+
+    public int indexOf(String layerName) {
+        for (int i = 0; i < layers.size(); i++) if (layers.get(i).name().equals(layerName)) return i;
+        return -1;
+    }
+
+    public KerasLayer layer(int index) {
+        return layers.get(index);
+    }
+
+    /** Parameter arrays by DL4J key ({@code layer_W}, {@code layer_gamma}, ...). */
+    public Map<String, INDArray> paramTable() {
+        return graph.paramTable();
+    }
+
+    /** Total parameters, counted as Keras does (batch-norm moving statistics included). */
+    public long countParams() {
+        return graph.numParams();
+    }
+
+    /** Parameters Keras would train given the current trainable flags. */
+    public long countTrainableParams() {
+        long n = 0;
+        for (KerasLayer k : layers) if (isTrainable(k.name())) n += trainableParams(graph, k);
+        return n;
+    }
+
+    /** Number of weight arrays Keras would list in {@code trainable_variables}. */
+    public int countTrainableArrays() {
+        int n = 0;
+        for (KerasLayer k : layers) if (isTrainable(k.name())) n += trainableArrays(k);
+        return n;
+    }
+
+    static long trainableParams(ComputationGraph g, KerasLayer k) {
+        if (!k.hasWeights()) return 0;
+        org.deeplearning4j.nn.api.Layer l = g.getLayer(k.name());
+        if (k.kind() == KerasLayer.Kind.BATCH_NORM) return 2 * l.getParam("gamma").length();
+        return l.numParams();
+    }
+
+    static int trainableArrays(KerasLayer k) {
+        return switch (k.kind()) {
+            case CONV, DENSE -> k.bias() ? 2 : 1;
+            case DEPTHWISE -> 1;
+            case BATCH_NORM -> 2;
+            default -> 0;
+        };
+    }
+
+    /** Output shape (Keras order, without batch) of every layer, for summaries. */
+    Map<String, String> outputShapes() {
+        Map<String, InputType> types = graph.getConfiguration().getLayerActivationTypes(InputType.convolutional(size, size, 3));
+        Map<String, String> out = new LinkedHashMap<>();
+        for (KerasLayer k : layers) out.put(k.name(), shapeOf(types.get(k.name())));
+        return out;
+    }
+
+    static String shapeOf(InputType t) {
+        if (t instanceof InputType.InputTypeConvolutional c) {
+            return "(" + c.getHeight() + ", " + c.getWidth() + ", " + c.getChannels() + ")";
+        }
+        if (t instanceof InputType.InputTypeFeedForward f) return "(" + f.getSize() + ")";
+        return String.valueOf(t);
+    }
+
+    /** Names of the layers in Keras order. */
+    public List<String> layerNames() {
+        List<String> names = new ArrayList<>();
+        for (KerasLayer k : layers) names.add(k.name());
+        return names;
+    }
+
+    @Override
+    public String toString() {
+        return name + "(" + size + "x" + size + ", " + layers.size() + " layers, trainable from " + trainableFrom + ")";
+    }
+}

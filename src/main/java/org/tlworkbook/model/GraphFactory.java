@@ -1,0 +1,116 @@
+package org.tlworkbook.model;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * Translates Keras layer lists into a DL4J {@link ComputationGraphConfiguration} with the same vertex
+ * names. Layers the predicate marks frozen are wrapped in {@link FrozenLayer}: their weights stay put and
+ * their batch-norm layers use the moving statistics, as frozen layers do in Keras.
+ */
+final class GraphFactory {
+    private GraphFactory() { }
+
+    static ComputationGraphConfiguration build(List<KerasLayer> layers, int height, int width, Predicate<String> frozen,
+                                               IUpdater updater, LossFunctions.LossFunction loss, long seed) {
+        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
+                .seed(seed)
+                .updater(updater == null ? new NoOp() : updater)
+                .weightInit(WeightInit.XAVIER_UNIFORM)
+                .trainingWorkspaceMode(WorkspaceMode.ENABLED)
+                .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
+                .graphBuilder();
+        String output = null;
+        for (int i = 0; i < layers.size(); i++) {
+            KerasLayer k = layers.get(i);
+            boolean last = i == layers.size() - 1 && k.kind() == KerasLayer.Kind.DENSE;
+            switch (k.kind()) {
+                case INPUT -> g.addInputs(k.name());
+                case ADD -> g.addVertex(k.name(), new ElementWiseVertex(ElementWiseVertex.Op.Add), k.inputs().toArray(String[]::new));
+                case FLATTEN -> {
+                    // DL4J flattens implicitly in front of a dense layer; Keras' Flatten stays a named no-op.
+                    g.addVertex(k.name(), new org.deeplearning4j.nn.conf.graph.PreprocessorVertex(
+                            new CnnToFeedForwardPreProcessor()), k.input());
+                }
+                default -> {
+                    Layer layer = last ? outputLayer(k, loss) : layer(k);
+                    if (frozen.test(k.name()) && k.hasWeights()) layer = new FrozenLayer(layer);
+                    g.addLayer(k.name(), layer, k.input());
+                }
+            }
+            output = k.name();
+        }
+        g.setOutputs(output);
+        g.setInputTypes(InputType.convolutional(height, width, 3));
+        return g.build();
+    }
+
+    private static Layer layer(KerasLayer k) {
+        return switch (k.kind()) {
+            case CONV -> new ConvolutionLayer.Builder(k.kernel(), k.kernel())
+                    .stride(k.stride(), k.stride())
+                    .nOut(k.filters())
+                    .hasBias(k.bias())
+                    .convolutionMode(k.samePadding() ? ConvolutionMode.Same : ConvolutionMode.Truncate)
+                    .activation(activation(k.activation()))
+                    .build();
+            case DEPTHWISE -> new DepthwiseConvolution2D.Builder(k.kernel(), k.kernel())
+                    .stride(k.stride(), k.stride())
+                    .depthMultiplier(1)
+                    .hasBias(false)
+                    .convolutionMode(k.samePadding() ? ConvolutionMode.Same : ConvolutionMode.Truncate)
+                    .activation(Activation.IDENTITY)
+                    .build();
+            case BATCH_NORM -> new BatchNormalization.Builder().eps(1e-3).decay(0.999).useLogStd(false).build();
+            case RELU6 -> new ActivationLayer.Builder().activation(Activation.RELU6).build();
+            case ZERO_PAD -> new ZeroPaddingLayer.Builder(k.padding()[0], k.padding()[1], k.padding()[2], k.padding()[3]).build();
+            case MAX_POOL -> new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
+                    .kernelSize(2, 2).stride(2, 2).convolutionMode(ConvolutionMode.Truncate).build();
+            case GLOBAL_AVG_POOL -> new GlobalPoolingLayer.Builder(PoolingType.AVG).build();
+            case DENSE -> new DenseLayer.Builder().nOut(k.filters()).activation(activation(k.activation())).build();
+            case DROPOUT -> new DropoutLayer.Builder(1.0 - k.filters() / 100.0).build();
+            default -> throw new IllegalArgumentException("not a layer: " + k);
+        };
+    }
+
+    private static Layer outputLayer(KerasLayer k, LossFunctions.LossFunction loss) {
+        return new OutputLayer.Builder(loss).nOut(k.filters()).activation(activation(k.activation())).build();
+    }
+
+    static Activation activation(String name) {
+        if (name == null) return Activation.IDENTITY;
+        return switch (name) {
+            case "relu" -> Activation.RELU;
+            case "sigmoid" -> Activation.SIGMOID;
+            case "softmax" -> Activation.SOFTMAX;
+            case "linear" -> Activation.IDENTITY;
+            default -> throw new IllegalArgumentException("unsupported activation " + name);
+        };
+    }
+}

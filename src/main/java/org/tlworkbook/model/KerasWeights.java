@@ -1,0 +1,108 @@
+package org.tlworkbook.model;
+
+import io.jhdf.HdfFile;
+import io.jhdf.api.Attribute;
+import io.jhdf.api.Dataset;
+import io.jhdf.api.Node;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads Keras weights-only HDF5 files (the {@code keras.applications} layout: root attribute
+ * {@code layer_names}, per-layer {@code weight_names}) into a graph built from the same layer list,
+ * matching by layer name. Kernels are transposed from Keras' {@code (h, w, in, out)} to DL4J's
+ * {@code (out, in, h, w)}. A missing layer or a shape mismatch fails naming the layer.
+ */
+public final class KerasWeights {
+    private KerasWeights() { }
+
+    public static void load(Path file, List<KerasLayer> layers, ComputationGraph graph) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("Weights file " + file + " does not exist. Download it (see README: weights) or pass --weights FILE.");
+        }
+        try (HdfFile h5 = new HdfFile(file)) {
+            Attribute layerNamesAttr = h5.getAttribute("layer_names");
+            if (layerNamesAttr == null) {
+                throw new IOException(file + " is not a Keras weights file (no layer_names attribute).");
+            }
+            Set<String> inFile = new HashSet<>(Arrays.asList(strings(layerNamesAttr.getData())));
+            List<String> missing = new ArrayList<>();
+            for (KerasLayer k : layers) {
+                if (!k.hasWeights()) continue;
+                if (!inFile.contains(k.name())) {
+                    missing.add(k.name());
+                    continue;
+                }
+                Node group = h5.getByPath(k.name());
+                Attribute wn = group.getAttribute("weight_names");
+                String[] weightNames = wn == null || wn.getData() == null ? new String[0] : strings(wn.getData());
+                for (String w : weightNames) {
+                    Dataset ds = h5.getDatasetByPath(k.name() + "/" + w);
+                    assign(file, k, graph, suffix(w), ds);
+                }
+            }
+            if (!missing.isEmpty()) {
+                throw new IOException(file + " has no weights for layer(s) " + missing.subList(0, Math.min(5, missing.size()))
+                        + (missing.size() > 5 ? " and " + (missing.size() - 5) + " more" : "")
+                        + "; is it the file for this architecture and alpha?");
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new IOException("Cannot read weights from " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String[] strings(Object data) {
+        if (data instanceof String[] s) return s;
+        if (data instanceof String s) return new String[]{s};
+        throw new IllegalArgumentException("expected strings, found " + data.getClass());
+    }
+
+    static String suffix(String weightName) {
+        String s = weightName.substring(weightName.lastIndexOf('/') + 1);
+        int colon = s.indexOf(':');
+        return colon >= 0 ? s.substring(0, colon) : s;
+    }
+
+    private static void assign(Path file, KerasLayer k, ComputationGraph graph, String weight, Dataset ds) throws IOException {
+        String key = switch (weight) {
+            case "kernel", "depthwise_kernel" -> "W";
+            case "bias" -> "b";
+            case "gamma" -> "gamma";
+            case "beta" -> "beta";
+            case "moving_mean" -> "mean";
+            case "moving_variance" -> "var";
+            default -> throw new IOException(file + ": layer " + k.name() + " has an unknown weight '" + weight + "'");
+        };
+        INDArray target = graph.getLayer(k.name()).getParam(key);
+        if (target == null) throw new IOException(file + ": layer " + k.name() + " has weight '" + weight + "' this model lacks");
+        int[] dims = ds.getDimensions();
+        Object flat = ds.getDataFlat();
+        float[] values;
+        if (flat instanceof float[] f) values = f;
+        else if (flat instanceof double[] d) {
+            values = new float[d.length];
+            for (int i = 0; i < d.length; i++) values[i] = (float) d[i];
+        } else throw new IOException(file + ": layer " + k.name() + " weight " + weight + " is not floating point");
+        long[] shape = Arrays.stream(dims).asLongStream().toArray();
+        INDArray source = Nd4j.create(values, shape, 'c');
+        if (k.kind() == KerasLayer.Kind.CONV && key.equals("W")) source = source.permute(3, 2, 0, 1);
+        if (source.length() != target.length() || (key.equals("W") && !Arrays.equals(source.shape(), target.shape()))) {
+            throw new IOException(file + ": layer " + k.name() + " weight " + weight + " has shape " + Arrays.toString(dims)
+                    + " but the model expects " + Arrays.toString(target.shape())
+                    + " (wrong alpha or architecture for this file?)");
+        }
+        target.assign(source.reshape(target.shape()));
+    }
+}
