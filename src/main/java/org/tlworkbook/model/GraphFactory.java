@@ -5,6 +5,7 @@ import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.FrozenVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
@@ -39,6 +40,12 @@ final class GraphFactory {
 
     static ComputationGraphConfiguration build(List<KerasLayer> layers, int height, int width, Predicate<String> frozen,
                                                IUpdater updater, LossFunctions.LossFunction loss, long seed) {
+        return build(layers, InputType.convolutional(height, width, 3), frozen, updater, loss, seed);
+    }
+
+    /** As above, for a graph whose input is an intermediate activation of type {@code input}. */
+    static ComputationGraphConfiguration build(List<KerasLayer> layers, InputType input, Predicate<String> frozen,
+                                               IUpdater updater, LossFunctions.LossFunction loss, long seed) {
         ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .updater(updater == null ? new NoOp() : updater)
@@ -52,7 +59,11 @@ final class GraphFactory {
             boolean last = i == layers.size() - 1 && k.kind() == KerasLayer.Kind.DENSE;
             switch (k.kind()) {
                 case INPUT -> g.addInputs(k.name());
-                case ADD -> g.addVertex(k.name(), new ElementWiseVertex(ElementWiseVertex.Op.Add), k.inputs().toArray(String[]::new));
+                case ADD -> {
+                    org.deeplearning4j.nn.conf.graph.GraphVertex add = new ElementWiseVertex(ElementWiseVertex.Op.Add);
+                    if (frozen.test(k.name())) add = new FrozenVertex(add);
+                    g.addVertex(k.name(), add, k.inputs().toArray(String[]::new));
+                }
                 case FLATTEN -> {
                     // DL4J flattens implicitly in front of a dense layer; Keras' Flatten stays a named no-op.
                     g.addVertex(k.name(), new org.deeplearning4j.nn.conf.graph.PreprocessorVertex(
@@ -60,14 +71,15 @@ final class GraphFactory {
                 }
                 default -> {
                     Layer layer = last ? outputLayer(k, loss) : layer(k);
-                    if (frozen.test(k.name()) && k.hasWeights()) layer = new FrozenLayer(layer);
+                    // every frozen layer is wrapped, weights or not, so backpropagation stops cleanly at the frozen part
+                    if (frozen.test(k.name())) layer = new FrozenLayer(layer);
                     g.addLayer(k.name(), layer, k.input());
                 }
             }
             output = k.name();
         }
         g.setOutputs(output);
-        g.setInputTypes(InputType.convolutional(height, width, 3));
+        g.setInputTypes(input);
         return g.build();
     }
 

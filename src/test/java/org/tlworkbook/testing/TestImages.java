@@ -95,7 +95,7 @@ public final class TestImages {
         for (int y = 0; y < size; y++) {
             for (int x = 0; x < size; x++) {
                 int stripe = ((cls % 2 == 0 ? x : y) / Math.max(1, size / 8)) % 2;
-                int noise = r.nextInt(40);
+                int noise = r.nextInt(6);
                 int hi = 180 + noise / 2;
                 int lo = 40 + noise;
                 int v = stripe == 0 ? hi : lo;

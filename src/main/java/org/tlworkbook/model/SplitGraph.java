@@ -1,0 +1,120 @@
+package org.tlworkbook.model;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A compiled classifier cut in two at a layer that everything trainable lies after: a frozen
+ * {@link #prefix()} whose output can be computed once per image and cached (DL4J's
+ * TransferLearningHelper idea), and a trainable {@link #suffix()} that starts from that cached
+ * activation. The cut is the latest layer that (1) comes before the first trainable layer and (2) is
+ * the only way into the rest of the network, so residual connections never cross it. For a fully
+ * frozen base with a pooling head the cut is after the pooling, so only 1280 numbers per image are kept.
+ */
+public final class SplitGraph {
+    private final Classifier classifier;
+    private final String cut;
+    private final ComputationGraph prefix;
+    private final ComputationGraph suffix;
+    private final List<KerasLayer> suffixLayers;
+
+    private SplitGraph(Classifier classifier, String cut, ComputationGraph prefix, ComputationGraph suffix,
+                       List<KerasLayer> suffixLayers) {
+        this.classifier = classifier;
+        this.cut = cut;
+        this.prefix = prefix;
+        this.suffix = suffix;
+        this.suffixLayers = suffixLayers;
+    }
+
+    /** Splits the classifier as compiled now; parameters are copied in. */
+    public static SplitGraph of(Classifier classifier) {
+        BaseModel base = classifier.base();
+        List<KerasLayer> all = new ArrayList<>(base.layers());
+        all.addAll(classifier.head().layers());
+        int firstTrainable = base.trainableFrom();
+        if (firstTrainable >= base.layers().size()
+                && classifier.head().layers().get(0).kind() == KerasLayer.Kind.GLOBAL_AVG_POOL) {
+            firstTrainable = base.layers().size() + 1; // pooling has no weights: cache pooled features
+        }
+        int cutIndex = -1;
+        for (int c = Math.min(firstTrainable, all.size()) - 1; c >= 1; c--) {
+            if (isSingleEntry(all, c)) {
+                cutIndex = c;
+                break;
+            }
+        }
+        if (cutIndex < 1) throw new IllegalStateException("no layer to cache: the whole network is trainable");
+        String cutName = all.get(cutIndex).name();
+        Map<String, InputType> types = classifier.graph().getConfiguration()
+                .getLayerActivationTypes(InputType.convolutional(base.size(), base.size(), 3));
+        InputType cutType = types.get(cutName);
+
+        List<KerasLayer> prefixLayers = new ArrayList<>(all.subList(0, cutIndex + 1));
+        ComputationGraphConfiguration pc = GraphFactory.build(prefixLayers, InputType.convolutional(base.size(), base.size(), 3),
+                n -> true, null, null, 1);
+        ComputationGraph prefix = new ComputationGraph(pc);
+        prefix.init();
+
+        List<KerasLayer> suffixLayers = new ArrayList<>();
+        suffixLayers.add(KerasLayer.input(cutName));
+        suffixLayers.addAll(all.subList(cutIndex + 1, all.size()));
+        int from = base.trainableFrom();
+        ComputationGraphConfiguration sc = GraphFactory.build(suffixLayers, cutType,
+                n -> base.indexOf(n) >= 0 && base.indexOf(n) < from, classifier.optimizer().updater(),
+                classifier.head().loss(), 12345);
+        ComputationGraph suffix = new ComputationGraph(sc);
+        suffix.init();
+        copy(classifier.graph().paramTable(), prefix.paramTable());
+        copy(classifier.graph().paramTable(), suffix.paramTable());
+        return new SplitGraph(classifier, cutName, prefix, suffix, suffixLayers);
+    }
+
+    /** True when every layer after {@code c} reads only from layers at or after {@code c}. */
+    private static boolean isSingleEntry(List<KerasLayer> all, int c) {
+        Set<String> before = new HashSet<>();
+        for (int i = 0; i < c; i++) before.add(all.get(i).name());
+        for (int i = c + 1; i < all.size(); i++) {
+            for (String in : all.get(i).inputs()) if (before.contains(in)) return false;
+        }
+        return true;
+    }
+
+    private static void copy(Map<String, INDArray> from, Map<String, INDArray> to) {
+        for (Map.Entry<String, INDArray> e : to.entrySet()) {
+            INDArray src = from.get(e.getKey());
+            if (src != null) e.getValue().assign(src);
+        }
+    }
+
+    /** Name of the layer whose output is cached. */
+    public String cut() {
+        return cut;
+    }
+
+    public ComputationGraph prefix() {
+        return prefix;
+    }
+
+    public ComputationGraph suffix() {
+        return suffix;
+    }
+
+    /** Number of layers (with weights or not) that run on cached activations. */
+    public int suffixLayerCount() {
+        return suffixLayers.size() - 1;
+    }
+
+    /** Writes the suffix's trained parameters (and batch-norm statistics) back into the classifier. */
+    public void copyBack() {
+        copy(suffix.paramTable(), classifier.graph().paramTable());
+    }
+}

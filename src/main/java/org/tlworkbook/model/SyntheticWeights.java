@@ -1,0 +1,28 @@
+package org.tlworkbook.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Map;
+
+/**
+ * Makes a randomly initialised base usable without downloads (smoke runs, tests): each batch-norm
+ * layer's moving mean and variance are set, in layer order, to the statistics of its input on sample
+ * images, so signals neither vanish nor explode through the depth of the network.
+ */
+public final class SyntheticWeights {
+    private SyntheticWeights() { }
+
+    public static BaseModel calibrate(BaseModel base, INDArray images) {
+        for (KerasLayer k : base.layers()) {
+            if (k.kind() != KerasLayer.Kind.BATCH_NORM) continue;
+            Map<String, INDArray> acts = base.graph().feedForward(images, false);
+            INDArray in = acts.get(k.input());
+            INDArray mean = in.mean(0, 2, 3);
+            INDArray var = in.var(false, 0, 2, 3).addi(1e-3);
+            org.deeplearning4j.nn.api.Layer layer = base.graph().getLayer(k.name());
+            layer.getParam("mean").assign(mean.reshape(layer.getParam("mean").shape()));
+            layer.getParam("var").assign(var.reshape(layer.getParam("var").shape()));
+        }
+        return base;
+    }
+}

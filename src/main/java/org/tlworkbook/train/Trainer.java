@@ -1,0 +1,177 @@
+package org.tlworkbook.train;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.tlworkbook.data.ImageGenerator;
+import org.tlworkbook.data.Progress;
+import org.tlworkbook.model.Classifier;
+import org.tlworkbook.model.SplitGraph;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code model.fit(train, epochs=..., validation_data=..., initial_epoch=...)} for a {@link Classifier}.
+ * Without augmentation, the frozen part of the network runs once per image and later epochs train only
+ * the layers after the {@link SplitGraph#cut() cut} on cached activations; with augmentation every epoch
+ * runs the whole network. Validation runs after every epoch; a checkpoint (model and history) is
+ * written atomically after every epoch when a folder is given.
+ */
+public final class Trainer {
+    private final Classifier model;
+    private int epochs = 10;
+    private int initialEpoch;
+    private String phase = "frozen";
+    private Path checkpoints;
+    private Progress progress = Progress.console();
+    private boolean cache = true;
+    private History history = new History();
+
+    private Trainer(Classifier model) {
+        this.model = model;
+    }
+
+    public static Trainer of(Classifier model) {
+        return new Trainer(model);
+    }
+
+    public Trainer epochs(int epochs) {
+        this.epochs = epochs;
+        return this;
+    }
+
+    /** Keras {@code initial_epoch}: epochs already done, so numbering continues (fine-tuning after the frozen phase). */
+    public Trainer initialEpoch(int epoch) {
+        this.initialEpoch = epoch;
+        return this;
+    }
+
+    /** Label for the history rows: "frozen" or "fine_tune". */
+    public Trainer phase(String phase) {
+        this.phase = phase;
+        return this;
+    }
+
+    /** Folder for {@code checkpoint.zip} and {@code history.csv}, rewritten after every epoch. */
+    public Trainer checkpoints(Path dir) {
+        this.checkpoints = dir;
+        return this;
+    }
+
+    /** History of earlier phases, kept in the checkpointed history. */
+    public Trainer after(History earlier) {
+        this.history = new History().append(earlier);
+        return this;
+    }
+
+    public Trainer progress(Progress progress) {
+        this.progress = progress;
+        return this;
+    }
+
+    /** Turns activation caching off (every epoch then runs the full network). */
+    public Trainer cacheFeatures(boolean cache) {
+        this.cache = cache;
+        return this;
+    }
+
+    /** Trains and returns this phase's history (earlier phases' rows are not included). */
+    public History fit(ImageGenerator train, ImageGenerator validation) {
+        boolean cached = cache && train.augmentation().isIdentity();
+        return cached ? fitCached(train, validation) : fitFull(train, validation);
+    }
+
+    private History fitCached(ImageGenerator train, ImageGenerator validation) {
+        SplitGraph split = SplitGraph.of(model);
+        System.out.println("Caching the output of '" + split.cut() + "' once; epochs then train the last "
+                + split.suffixLayerCount() + " layers on cached activations.");
+        FeatureCache trainCache = FeatureCache.compute(split.prefix(), train, "training images", progress);
+        FeatureCache valCache = validation == null ? null
+                : FeatureCache.compute(split.prefix(), validation, "validation images", progress);
+        ComputationGraph suffix = split.suffix();
+        History phaseHistory = new History();
+        for (int e = initialEpoch + 1; e <= initialEpoch + epochs; e++) {
+            long start = System.nanoTime();
+            List<DataSet> batches = trainCache.batches(train.batch(), train.seed() * 1_000_003L + e);
+            double[] sums = new double[3];
+            progress.start(epochLabel(e), batches.size(), "batches");
+            for (DataSet ds : batches) {
+                step(suffix, ds, sums);
+                progress.advance(1);
+            }
+            progress.done();
+            split.copyBack();
+            double[] val = valCache == null ? new double[]{Double.NaN, Double.NaN} : evaluateCached(suffix, valCache, train.batch());
+            finishEpoch(phaseHistory, e, sums, val, start);
+        }
+        return phaseHistory;
+    }
+
+    private History fitFull(ImageGenerator train, ImageGenerator validation) {
+        ComputationGraph graph = model.graph();
+        History phaseHistory = new History();
+        for (int e = initialEpoch + 1; e <= initialEpoch + epochs; e++) {
+            long start = System.nanoTime();
+            double[] sums = new double[3];
+            train.reset();
+            progress.start(epochLabel(e), train.steps(), "batches");
+            while (train.hasNext()) {
+                step(graph, train.next(), sums);
+                progress.advance(1);
+            }
+            progress.done();
+            double[] val = validation == null ? new double[]{Double.NaN, Double.NaN} : Evaluator.lossAndAccuracy(model, validation);
+            finishEpoch(phaseHistory, e, sums, val, start);
+        }
+        return phaseHistory;
+    }
+
+    /** One update; adds loss*n, correct and n to {@code sums}. */
+    private static void step(ComputationGraph graph, DataSet ds, double[] sums) {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new TrainingInterruptedException("Training interrupted; the last completed epoch is kept (and checkpointed when a folder was given).");
+        }
+        INDArray before = graph.outputSingle(false, ds.getFeatures());
+        sums[1] += Metrics.correct(before, ds.getLabels());
+        graph.fit(ds);
+        sums[0] += graph.score() * ds.numExamples();
+        sums[2] += ds.numExamples();
+    }
+
+    private static double[] evaluateCached(ComputationGraph suffix, FeatureCache cache, int batch) {
+        double loss = 0;
+        int correct = 0;
+        for (DataSet ds : cache.batches(batch, null)) {
+            INDArray p = suffix.outputSingle(false, ds.getFeatures());
+            loss += Metrics.lossSum(p, ds.getLabels());
+            correct += Metrics.correct(p, ds.getLabels());
+        }
+        return new double[]{loss / cache.size(), (double) correct / cache.size()};
+    }
+
+    private String epochLabel(int e) {
+        return String.format(Locale.ROOT, "Epoch %d/%d (%s)", e, initialEpoch + epochs, phase);
+    }
+
+    private void finishEpoch(History phaseHistory, int e, double[] sums, double[] val, long start) {
+        double seconds = (System.nanoTime() - start) / 1e9;
+        History.Epoch row = new History.Epoch(e, phase, sums[0] / sums[2], sums[1] / sums[2], val[0], val[1],
+                model.optimizer().learningRate(), seconds);
+        phaseHistory.add(row);
+        history.add(row);
+        System.out.printf(Locale.ROOT, "Epoch %d/%d - %.1fs - loss: %.4f - accuracy: %.4f - val_loss: %.4f - val_accuracy: %.4f%n",
+                e, initialEpoch + epochs, seconds, row.loss(), row.accuracy(), row.valLoss(), row.valAccuracy());
+        if (checkpoints != null) {
+            try {
+                model.save(checkpoints.resolve("checkpoint.zip"));
+                history.save(checkpoints);
+            } catch (IOException ex) {
+                throw new UncheckedIOException("Could not write checkpoint to " + checkpoints + ": " + ex.getMessage(), ex);
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package org.tlworkbook.train;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.tlworkbook.data.Augmentation;
+import org.tlworkbook.data.ClassMode;
+import org.tlworkbook.data.ImageFolder;
+import org.tlworkbook.data.ImageGenerator;
+import org.tlworkbook.data.Progress;
+import org.tlworkbook.model.BaseModel;
+import org.tlworkbook.model.Classifier;
+import org.tlworkbook.model.Head;
+import org.tlworkbook.model.MobileNetV2;
+import org.tlworkbook.model.Optimizer;
+import org.tlworkbook.model.SplitGraph;
+import org.tlworkbook.model.SyntheticWeights;
+import org.tlworkbook.testing.TestImages;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class TrainerTest {
+    @TempDir
+    static Path tmp;
+    static ImageFolder folder;
+
+    @BeforeAll
+    static void data() throws Exception {
+        folder = ImageFolder.from(TestImages.folder(tmp.resolve("d"), 40, 20, "cats", "dogs")).validationSplit(0.25).seed(37);
+    }
+
+    /** A random MobileNetV2 with batch norm calibrated on the training images, so its features carry signal. */
+    static BaseModel base() {
+        BaseModel base = MobileNetV2.create(32, 0.35, 5);
+        return SyntheticWeights.calibrate(base, train(base).next().getFeatures());
+    }
+
+    static ImageGenerator train(BaseModel base) {
+        return folder.training().targetSize(32).batchSize(8).classMode(ClassMode.BINARY).preprocessing(base.preprocessing()).build();
+    }
+
+    static ImageGenerator val(BaseModel base) {
+        return folder.validation().targetSize(32).batchSize(8).classMode(ClassMode.BINARY).preprocessing(base.preprocessing()).build();
+    }
+
+    static Classifier model(BaseModel base, Optimizer opt) {
+        return Classifier.of(base, Head.binary(base.outputName()), folder.classes()).compile(opt);
+    }
+
+    @Test
+    void cachedPathComputesWhatTheFullNetworkComputes() {
+        BaseModel base = base().freeze();
+        Classifier m = model(base, Optimizer.rmsprop(1e-3));
+        INDArray x = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 3, 3, 32, 32).muli(2).subi(1);
+        SplitGraph frozen = SplitGraph.of(m);
+        assertEquals("global_average_pooling2d", frozen.cut());
+        INDArray viaCache = frozen.suffix().outputSingle(false, frozen.prefix().outputSingle(false, x));
+        assertTrue(viaCache.equalsWithEps(m.predict(x), 1e-5));
+
+        base.unfreezeFrom(100);
+        m.compile(Optimizer.rmsprop(2e-5));
+        SplitGraph fine = SplitGraph.of(m);
+        assertEquals("block_10_project_BN", fine.cut(), "the last single entry before layer 100");
+        INDArray viaCut = fine.suffix().outputSingle(false, fine.prefix().outputSingle(false, x));
+        assertTrue(viaCut.equalsWithEps(m.predict(x), 1e-4));
+    }
+
+    @Test
+    void frozenPhaseThenFineTuningTrainsOnlyWhatIsTrainable() throws Exception {
+        BaseModel base = base().freeze();
+        Classifier m = model(base, Optimizer.adam(1e-3));
+        INDArray conv1Before = m.graph().getLayer("Conv1").getParam("W").dup();
+        INDArray headBefore = m.graph().getLayer("dense").getParam("W").dup();
+        Path out = tmp.resolve("run");
+        History frozen = Trainer.of(m).epochs(10).progress(Progress.silent()).checkpoints(out).fit(train(base), val(base));
+        assertEquals(10, frozen.size());
+        assertEquals(m.graph().getLayer("Conv1").getParam("W"), conv1Before, "frozen base untouched");
+        assertNotEquals(m.graph().getLayer("dense").getParam("W"), headBefore, "head trained");
+        double firstLoss = frozen.epochs().get(0).loss();
+        double lastLoss = frozen.epochs().get(9).loss();
+        assertTrue(lastLoss < firstLoss, "loss falls: " + firstLoss + " -> " + lastLoss);
+        assertTrue(frozen.epochs().get(9).valAccuracy() >= 0.8, frozen.toCsv());
+
+        base.unfreezeFrom(100);
+        m.compile(Optimizer.rmsprop(1e-4));
+        INDArray early = m.graph().getLayer("block_10_project").getParam("W").dup();
+        INDArray earlyBn = m.graph().getLayer("block_11_expand_BN").getParam("mean").dup();
+        INDArray late = m.graph().getLayer("block_16_project").getParam("W").dup();
+        History fine = Trainer.of(m).epochs(2).initialEpoch(10).phase("fine_tune").after(frozen)
+                .progress(Progress.silent()).checkpoints(out).fit(train(base), val(base));
+        assertEquals(11, fine.epochs().get(0).epoch(), "numbering continues");
+        assertEquals(early, m.graph().getLayer("block_10_project").getParam("W"));
+        assertEquals(earlyBn, m.graph().getLayer("block_11_expand_BN").getParam("mean"), "frozen BN statistics stay");
+        assertNotEquals(late, m.graph().getLayer("block_16_project").getParam("W"), "layers from 100 on are tuned");
+
+        History saved = History.loadCsv(out.resolve("history.csv"));
+        assertEquals(12, saved.size());
+        assertEquals(11, saved.firstEpochOf("fine_tune"));
+        assertTrue(Files.readString(out.resolve("history.json")).contains("\"phase\": \"fine_tune\""));
+        Classifier restored = Classifier.load(out.resolve("checkpoint.zip"));
+        INDArray x = train(base).next().getFeatures();
+        assertTrue(restored.predict(x).equalsWithEps(m.predict(x), 1e-5), "checkpoint reproduces the model");
+        assertEquals(folder.classes(), restored.classes());
+        assertEquals(100, restored.base().trainableFrom());
+
+        Evaluator.Report report = Evaluator.evaluate(m, val(base));
+        assertEquals(10, report.total());
+        assertEquals(report.accuracy(), fine.epochs().get(1).valAccuracy(), 1e-9);
+        assertEquals(2, report.confusionTable().rowCount());
+        assertEquals(10 - Math.round(report.accuracy() * 10), report.mistakes().size());
+    }
+
+    @Test
+    void augmentationRunsTheFullNetworkWithFrozenBaseAndBackpropStopsAtTheCut() {
+        BaseModel base = base().unfreezeFrom(100);
+        Classifier m = model(base, Optimizer.rmsprop(1e-4));
+        INDArray early = m.graph().getLayer("block_3_project").getParam("W").dup();
+        INDArray late = m.graph().getLayer("Conv_1").getParam("W").dup();
+        ImageGenerator augmented = folder.training().targetSize(32).batchSize(8).classMode(ClassMode.BINARY)
+                .preprocessing(base.preprocessing()).augment(Augmentation.standard()).build();
+        History h = Trainer.of(m).epochs(1).progress(Progress.silent()).fit(augmented, val(base));
+        assertEquals(1, h.size());
+        assertEquals(early, m.graph().getLayer("block_3_project").getParam("W"));
+        assertNotEquals(late, m.graph().getLayer("Conv_1").getParam("W"));
+        assertTrue(Double.isFinite(h.epochs().get(0).valLoss()));
+    }
+}
