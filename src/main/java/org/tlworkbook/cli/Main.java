@@ -15,6 +15,12 @@ public final class Main {
 
     static {
         add("download", "download [--dataset cats_and_dogs_filtered]   fetch, verify and extract a dataset", DownloadCommand::run);
+        add("summary", "summary --base mobilenet_v2|vgg16 --size 160 [--alpha 1.0] [--fine-tune-at 100]   layer table and parameter counts",
+                ModelCommands::summary);
+        add("embed", "embed --base mobilenet_v2 --size 160 [--weights FILE] IMG...   CSV of pooled base features", ModelCommands::embed);
+        add("train", "train --data DIR|--dataset NAME [--base mobilenet_v2] [--size 160] [--epochs 10] [--fine-tune-at 100]\n"
+                + "        [--fine-epochs 10] [--validation-split 0.2] [--weights FILE] [--augment] [--limit-per-class N] --out DIR",
+                ModelCommands::train);
     }
 
     static void add(String name, String help, Command command) {

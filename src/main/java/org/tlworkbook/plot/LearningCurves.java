@@ -1,0 +1,100 @@
+package org.tlworkbook.plot;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.tlworkbook.train.History;
+
+import javax.imageio.ImageIO;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+
+/**
+ * The tutorial's two panels: training vs validation accuracy, and training vs validation loss, per
+ * epoch, with a vertical "Start Fine Tuning" line where the fine-tuning phase begins.
+ */
+public final class LearningCurves {
+    private LearningCurves() { }
+
+    public static BufferedImage plot(History history) {
+        return plot(history, 800, 800);
+    }
+
+    public static BufferedImage plot(History history, int width, int height) {
+        List<History.Epoch> rows = history.epochs();
+        if (rows.isEmpty()) throw new IllegalArgumentException("history is empty: train for at least one epoch first");
+        double[] x = rows.stream().mapToDouble(History.Epoch::epoch).toArray();
+        int fine = history.firstEpochOf("fine_tune");
+        XYChart acc = chart("Training and Validation Accuracy", "Accuracy", width, height / 2);
+        add(acc, "Training Accuracy", x, rows.stream().mapToDouble(History.Epoch::accuracy).toArray());
+        add(acc, "Validation Accuracy", x, rows.stream().mapToDouble(History.Epoch::valAccuracy).toArray());
+        acc.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+        XYChart loss = chart("Training and Validation Loss", "Cross Entropy", width, height / 2);
+        add(loss, "Training Loss", x, rows.stream().mapToDouble(History.Epoch::loss).toArray());
+        add(loss, "Validation Loss", x, rows.stream().mapToDouble(History.Epoch::valLoss).toArray());
+        loss.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        loss.getStyler().setXAxisTitleVisible(true);
+        if (fine > 0) {
+            marker(acc, fine - 0.5, 0, 1);
+            double maxLoss = rows.stream().mapToDouble(r -> Math.max(finite(r.loss()), finite(r.valLoss()))).max().orElse(1);
+            marker(loss, fine - 0.5, 0, maxLoss);
+        }
+        acc.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
+        loss.getStyler().setYAxisMin(0.0);
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.drawImage(BitmapEncoder.getBufferedImage(acc), 0, 0, null);
+        g.drawImage(BitmapEncoder.getBufferedImage(loss), 0, height / 2, null);
+        g.dispose();
+        return out;
+    }
+
+    private static double finite(double v) {
+        return Double.isFinite(v) ? v : 0;
+    }
+
+    private static XYChart chart(String title, String yTitle, int w, int h) {
+        XYChart c = new XYChartBuilder().width(w).height(h).title(title).xAxisTitle("Epoch").yAxisTitle(yTitle).build();
+        c.getStyler().setChartBackgroundColor(Color.WHITE);
+        c.getStyler().setMarkerSize(6);
+        c.getStyler().setDecimalPattern("#0.###");
+        return c;
+    }
+
+    private static void add(XYChart c, String name, double[] x, double[] y) {
+        double[] clean = new double[y.length];
+        for (int i = 0; i < y.length; i++) clean[i] = Double.isFinite(y[i]) ? y[i] : Double.NaN;
+        XYSeries s = c.addSeries(name, x, clean);
+        s.setMarker(SeriesMarkers.CIRCLE);
+    }
+
+    private static void marker(XYChart c, double x, double y0, double y1) {
+        XYSeries s = c.addSeries("Start Fine Tuning", new double[]{x, x}, new double[]{y0, y1});
+        s.setMarker(SeriesMarkers.NONE);
+        s.setLineColor(Color.GRAY);
+        s.setLineStyle(new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[]{6f, 4f}, 0f));
+    }
+
+    /** Writes a PNG atomically. */
+    public static void savePng(BufferedImage image, Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
+        try {
+            ImageIO.write(image, "png", tmp.toFile());
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}
