@@ -30,7 +30,8 @@ public interface Progress {
 
     /** Prints to {@code System.out}, redrawing in place only when attached to a terminal. */
     static Progress console() {
-        return new Console(System.out, System.console() != null && System.getenv("JPY_PARENT_PID") == null);
+        return new Console(System.out, System.console() != null && System.getenv("JPY_PARENT_PID") == null
+                && !Boolean.getBoolean("workbook.notebook"));
     }
 
     /** Line-based or in-place reporter on any stream. */

@@ -8,10 +8,14 @@ final class Metrics {
 
     static final double EPS = 1e-7;
 
+    static float[] flat(INDArray a) {
+        return a.dup('c').reshape(a.length()).toFloatVector();
+    }
+
     /** Sum over rows of the cross-entropy; binary when predictions have one column. */
     static double lossSum(INDArray predictions, INDArray labels) {
-        float[] p = predictions.toFloatVector();
-        float[] y = labels.toFloatVector();
+        float[] p = flat(predictions);
+        float[] y = flat(labels);
         int cols = (int) predictions.size(1);
         double sum = 0;
         if (cols == 1) {
@@ -31,7 +35,7 @@ final class Metrics {
     static int[] predictedClasses(INDArray predictions) {
         int rows = (int) predictions.size(0);
         int cols = (int) predictions.size(1);
-        float[] p = predictions.toFloatVector();
+        float[] p = flat(predictions);
         int[] out = new int[rows];
         for (int r = 0; r < rows; r++) {
             if (cols == 1) {

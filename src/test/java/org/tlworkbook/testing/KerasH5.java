@@ -62,11 +62,13 @@ public final class KerasH5 {
 
     public static float[][][][] to4d(INDArray a) {
         long[] s = a.shape();
+        float[] flat = a.dup('c').reshape(a.length()).toFloatVector();
         float[][][][] out = new float[(int) s[0]][(int) s[1]][(int) s[2]][(int) s[3]];
+        int n = 0;
         for (int i = 0; i < s[0]; i++)
             for (int j = 0; j < s[1]; j++)
                 for (int k = 0; k < s[2]; k++)
-                    for (int l = 0; l < s[3]; l++) out[i][j][k][l] = a.getFloat(i, j, k, l);
+                    for (int l = 0; l < s[3]; l++) out[i][j][k][l] = flat[n++];
         return out;
     }
 }

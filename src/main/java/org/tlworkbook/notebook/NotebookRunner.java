@@ -1,0 +1,265 @@
+package org.tlworkbook.notebook;
+
+import jdk.jshell.EvalException;
+import jdk.jshell.JShell;
+import jdk.jshell.Snippet;
+import jdk.jshell.SnippetEvent;
+import jdk.jshell.SourceCodeAnalysis;
+import jdk.jshell.execution.LocalExecutionControlProvider;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.SerializationFeature;
+import org.nd4j.shade.jackson.databind.node.ArrayNode;
+import org.nd4j.shade.jackson.databind.node.ObjectNode;
+
+import javax.imageio.ImageIO;
+import java.awt.image.RenderedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Runs a Jupyter notebook's Java cells top to bottom in JShell, the engine the IJava and JJava kernels
+ * use, without a Jupyter kernel: each cell's printed text and {@code display(...)}ed images become the
+ * cell's outputs, and the executed notebook is written as nbformat 4. The first failing cell stops the
+ * run with its error recorded in the notebook, as "Run All" would.
+ */
+public final class NotebookRunner {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** What happened: cells run, images shown, and the first error (null when none). */
+    public record Result(Path output, int cellsRun, int images, String error) {
+        public boolean ok() {
+            return error == null;
+        }
+    }
+
+    private NotebookRunner() { }
+
+    public static Result run(Path notebook, Path outputDir) throws IOException {
+        JsonNode nb = JSON.readTree(notebook.toFile());
+        ObjectNode out = (ObjectNode) nb.deepCopy();
+        ArrayNode cells = (ArrayNode) out.get("cells");
+        int run = 0;
+        int images = 0;
+        String error = null;
+        PrintStream realOut = System.out;
+        try (JShell shell = JShell.builder()
+                .executionEngine(new LocalExecutionControlProvider(), null)
+                .out(realOut).err(System.err).build()) {
+            for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+                if (!entry.isBlank()) shell.addToClasspath(entry);
+            }
+            evalAll(shell, "void display(Object o) { org.tlworkbook.notebook.Capture.display(o); }");
+            int count = 0;
+            for (JsonNode c : cells) {
+                ObjectNode cell = (ObjectNode) c;
+                if (!"code".equals(cell.path("cell_type").asText())) continue;
+                String source = text(cell.get("source"));
+                ArrayNode outputs = JSON.createArrayNode();
+                cell.set("outputs", outputs);
+                if (error != null) {
+                    cell.putNull("execution_count");
+                    continue;
+                }
+                count++;
+                cell.put("execution_count", count);
+                realOut.println("[" + notebook.getFileName() + " cell " + count + "]");
+                ByteArrayOutputStream captured = new ByteArrayOutputStream();
+                PrintStream tee = new PrintStream(new TeeStream(realOut, captured), true, StandardCharsets.UTF_8);
+                System.setOut(tee);
+                String failure;
+                String value;
+                try {
+                    String[] r = evalAll(shell, source);
+                    failure = r[0];
+                    value = r[1];
+                } finally {
+                    tee.flush();
+                    System.setOut(realOut);
+                }
+                String printed = captured.toString(StandardCharsets.UTF_8);
+                if (!printed.isEmpty()) outputs.add(stream(printed));
+                for (Object shown : Capture.drain()) {
+                    outputs.add(displayData(shown));
+                    if (shown instanceof RenderedImage) images++;
+                }
+                if (failure != null) {
+                    error = "cell " + count + ": " + failure;
+                    outputs.add(errorOutput(failure));
+                } else if (value != null) {
+                    ObjectNode result = JSON.createObjectNode();
+                    result.put("output_type", "execute_result");
+                    result.put("execution_count", count);
+                    result.set("data", JSON.createObjectNode().put("text/plain", value));
+                    result.set("metadata", JSON.createObjectNode());
+                    outputs.add(result);
+                }
+                run++;
+            }
+        }
+        Files.createDirectories(outputDir);
+        Path target = outputDir.resolve(notebook.getFileName());
+        Path tmp = Files.createTempFile(outputDir, "." + notebook.getFileName(), ".tmp");
+        JSON.writeValue(tmp.toFile(), out);
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return new Result(target, run, images, error);
+    }
+
+    /** Evaluates every snippet of {@code source}; returns {error or null, value of a trailing expression or null}. */
+    private static String[] evalAll(JShell shell, String source) {
+        SourceCodeAnalysis analysis = shell.sourceCodeAnalysis();
+        String remaining = source;
+        String value = null;
+        while (!remaining.isBlank()) {
+            SourceCodeAnalysis.CompletionInfo info = analysis.analyzeCompletion(remaining);
+            String snippet = info.source();
+            if (snippet == null || snippet.isBlank() || info.completeness() == SourceCodeAnalysis.Completeness.DEFINITELY_INCOMPLETE) {
+                return new String[]{"incomplete code: " + remaining.strip(), null};
+            }
+            remaining = info.remaining();
+            value = null;
+            for (SnippetEvent e : shell.eval(snippet)) {
+                if (e.exception() != null) {
+                    return new String[]{describe(e.exception()), null};
+                }
+                if (e.status() == Snippet.Status.REJECTED) {
+                    String diags = shell.diagnostics(e.snippet())
+                            .map(d -> d.getMessage(null))
+                            .collect(Collectors.joining("; "));
+                    return new String[]{"does not compile: " + snippet.strip() + " -- " + diags, null};
+                }
+                if (e.causeSnippet() == null && e.snippet().kind() == Snippet.Kind.EXPRESSION && e.value() != null) {
+                    value = e.value();
+                }
+            }
+        }
+        return new String[]{null, value};
+    }
+
+    private static String describe(Throwable t) {
+        String name = t instanceof EvalException ee ? ee.getExceptionClassName() : t.getClass().getName();
+        StringBuilder sb = new StringBuilder(name + ": " + t.getMessage());
+        Throwable cause = t.getCause();
+        while (cause != null) {
+            sb.append(" / caused by ").append(cause instanceof EvalException ee ? ee.getExceptionClassName() : cause.getClass().getName())
+                    .append(": ").append(cause.getMessage());
+            cause = cause.getCause();
+        }
+        return sb.toString();
+    }
+
+    private static String text(JsonNode source) {
+        if (source == null) return "";
+        if (source.isArray()) {
+            StringBuilder sb = new StringBuilder();
+            source.forEach(s -> sb.append(s.asText()));
+            return sb.toString();
+        }
+        return source.asText();
+    }
+
+    private static ArrayNode lines(String s) {
+        ArrayNode a = JSON.createArrayNode();
+        int start = 0;
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == '\n') {
+                a.add(s.substring(start, i + 1));
+                start = i + 1;
+            }
+        }
+        if (start < s.length()) a.add(s.substring(start));
+        return a;
+    }
+
+    private static ObjectNode stream(String text) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("output_type", "stream");
+        o.put("name", "stdout");
+        o.set("text", lines(text));
+        return o;
+    }
+
+    private static ObjectNode displayData(Object shown) throws IOException {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("output_type", "display_data");
+        ObjectNode data = JSON.createObjectNode();
+        if (shown instanceof RenderedImage img) {
+            ByteArrayOutputStream png = new ByteArrayOutputStream();
+            ImageIO.write(img, "png", png);
+            data.put("image/png", Base64.getEncoder().encodeToString(png.toByteArray()));
+            data.put("text/plain", "<image " + img.getWidth() + "x" + img.getHeight() + ">");
+        } else {
+            data.set("text/plain", lines(String.valueOf(shown)));
+        }
+        o.set("data", data);
+        o.set("metadata", JSON.createObjectNode());
+        return o;
+    }
+
+    private static ObjectNode errorOutput(String failure) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("output_type", "error");
+        int colon = failure.indexOf(':');
+        o.put("ename", colon > 0 ? failure.substring(0, colon) : "Error");
+        o.put("evalue", failure);
+        o.set("traceback", JSON.createArrayNode().add(failure));
+        return o;
+    }
+
+    /** Runs every {@code *.ipynb} in {@code dir} in name order; stops at the first failing notebook. */
+    public static List<Result> runAll(Path dir, Path outputDir) throws IOException {
+        List<Path> notebooks;
+        try (var s = Files.list(dir)) {
+            notebooks = s.filter(p -> p.toString().endsWith(".ipynb")).sorted().toList();
+        }
+        List<Result> results = new ArrayList<>();
+        for (Path nb : notebooks) {
+            long t0 = System.nanoTime();
+            Result r = run(nb, outputDir);
+            results.add(r);
+            System.out.printf(java.util.Locale.ROOT, "%s: %d cells, %d images, %.1fs%s%n", nb.getFileName(), r.cellsRun(), r.images(),
+                    (System.nanoTime() - t0) / 1e9, r.ok() ? "" : " FAILED at " + r.error());
+            if (!r.ok()) break;
+        }
+        return results;
+    }
+
+    private static final class TeeStream extends OutputStream {
+        private final OutputStream a;
+        private final OutputStream b;
+
+        TeeStream(OutputStream a, OutputStream b) {
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override
+        public void write(int x) throws IOException {
+            a.write(x);
+            b.write(x);
+        }
+
+        @Override
+        public void write(byte[] buf, int off, int len) throws IOException {
+            a.write(buf, off, len);
+            b.write(buf, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            a.flush();
+            b.flush();
+        }
+    }
+}

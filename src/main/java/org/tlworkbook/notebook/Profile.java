@@ -1,0 +1,63 @@
+package org.tlworkbook.notebook;
+
+import org.tlworkbook.data.Dataset;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * How big a run is, d2l-style: {@code WORKBOOK_PROFILE=smoke|quick|full}. Notebooks read their image
+ * size, epochs and dataset limits from here, so the same notebook is a 1-minute CI check, a 10-minute
+ * classroom run, or the tutorial's full recipe.
+ */
+public record Profile(String name, int imageSize, double alpha, int batchSize, int epochs, int fineEpochs,
+                      int limitPerClass, Map<String, Integer> expectedCounts) {
+
+    /** The TF tutorial: 160 px, batch 32, 10 + 10 epochs, all 3000 images. */
+    public static Profile full() {
+        return new Profile("full", 160, 1.0, 32, 10, 10, 0, Dataset.catsAndDogsFiltered().expectedCounts());
+    }
+
+    /** A classroom run: 100 images per class, 128 px, 3 + 2 epochs. */
+    public static Profile quick() {
+        return new Profile("quick", 128, 1.0, 32, 3, 2, 100, Dataset.catsAndDogsFiltered().expectedCounts());
+    }
+
+    /** CI: tiny images, the smallest MobileNetV2, a dataset of 10/10/5/5 images made by the tests. */
+    public static Profile smoke() {
+        return new Profile("smoke", 32, 0.35, 8, 2, 1, 0,
+                Map.of("train/cats", 10, "train/dogs", 10, "validation/cats", 5, "validation/dogs", 5));
+    }
+
+    public static Profile current() {
+        String p = System.getProperty("workbook.profile", System.getenv().getOrDefault("WORKBOOK_PROFILE", "full"));
+        return named(p);
+    }
+
+    public static Profile named(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "smoke" -> smoke();
+            case "quick" -> quick();
+            case "full" -> full();
+            default -> throw new IllegalArgumentException("WORKBOOK_PROFILE must be smoke, quick or full; got " + name);
+        };
+    }
+
+    /** cats_and_dogs_filtered, expecting this profile's image counts. */
+    public Dataset catsAndDogs() {
+        Dataset real = Dataset.catsAndDogsFiltered();
+        return new Dataset(real.name(), real.archive(), expectedCounts);
+    }
+
+    /** Where notebooks keep files for later notebooks (models, histories): {@code <data>/runs/<profile>}. */
+    public Path runs() {
+        return org.tlworkbook.data.DataHome.cache().resolve("runs").resolve(name);
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "profile %s: %dpx, alpha %.2f, batch %d, %d+%d epochs%s", name, imageSize, alpha,
+                batchSize, epochs, fineEpochs, limitPerClass > 0 ? ", " + limitPerClass + " images per class" : "");
+    }
+}

@@ -1,0 +1,89 @@
+package org.tlworkbook.notebook;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.tlworkbook.testing.SmokeFixtures;
+import org.tlworkbook.testing.TestImages;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Every notebook runs top to bottom in the smoke profile, offline, on data and weights made here. */
+class NotebooksSmokeTest {
+    @TempDir
+    static Path tmp;
+    static List<NotebookRunner.Result> results;
+    static final Path OUT = Path.of("target", "executed-notebooks");
+
+    @BeforeAll
+    static void runAll() throws Exception {
+        Path mirror = SmokeFixtures.mirror(tmp);
+        System.setProperty("workbook.data", tmp.resolve("data").toString());
+        System.setProperty("workbook.mirror", mirror.toString());
+        System.setProperty("workbook.profile", "smoke");
+        System.setProperty("workbook.notebook", "true");
+        System.setProperty("workbook.own_data", TestImages.folder(tmp.resolve("own"), 40, 6, "kitesurfing", "surfing", "windsurfing").toString());
+        results = NotebookRunner.runAll(Path.of("notebooks"), OUT);
+    }
+
+    @AfterAll
+    static void clear() {
+        for (String p : new String[]{"workbook.data", "workbook.mirror", "workbook.profile", "workbook.notebook", "workbook.own_data"}) {
+            System.clearProperty(p);
+        }
+    }
+
+    @Test
+    void everyNotebookRunsWithoutErrors() throws Exception {
+        assertEquals(7, results.size(), "all seven notebooks ran: " + results);
+        for (NotebookRunner.Result r : results) {
+            assertTrue(r.ok(), r.output() + " failed: " + r.error());
+            JsonNode nb = new ObjectMapper().readTree(r.output().toFile());
+            for (JsonNode cell : nb.get("cells")) {
+                for (JsonNode out : cell.path("outputs")) {
+                    assertNotEquals("error", out.path("output_type").asText(), r.output().toString());
+                }
+            }
+        }
+    }
+
+    @Test
+    void plotNotebooksShowImages() throws Exception {
+        for (String name : new String[]{"01_dataset_download.ipynb", "02_image_generators.ipynb",
+                "05_learning_curves_and_evaluation.ipynb", "06_your_own_dataset.ipynb", "07_vgg16_with_augmentation.ipynb"}) {
+            NotebookRunner.Result r = results.stream().filter(x -> x.output().getFileName().toString().equals(name)).findFirst().orElseThrow();
+            assertTrue(r.images() > 0, name + " displayed no image");
+        }
+        String curves = Files.readString(OUT.resolve("05_learning_curves_and_evaluation.ipynb"));
+        assertTrue(curves.contains("\"image/png\""));
+        assertTrue(curves.contains("validation accuracy"), "evaluation printed its accuracy");
+        String fine = Files.readString(OUT.resolve("04_fine_tuning.ipynb"));
+        assertTrue(fine.contains("block_11_expand_relu"), "fine-tuning starts at layer 100");
+        assertTrue(fine.contains("trainable arrays: 56"), "54 base arrays + 2 head arrays, as in Keras");
+    }
+
+    @Test
+    void executedNotebooksAreValidNbformat() throws Exception {
+        Process probe = new ProcessBuilder("python3", "-c", "import nbformat").redirectErrorStream(true).start();
+        boolean available = probe.waitFor(60, TimeUnit.SECONDS) && probe.exitValue() == 0;
+        org.junit.jupiter.api.Assumptions.assumeTrue(available || System.getenv("CI") != null,
+                "python3 with nbformat not installed (CI installs it)");
+        List<String> cmd = new ArrayList<>(List.of("python3", "-c",
+                "import sys, nbformat\nfor p in sys.argv[1:]:\n    nbformat.validate(nbformat.read(p, as_version=4))\nprint('valid', len(sys.argv) - 1)"));
+        for (NotebookRunner.Result r : results) cmd.add(r.output().toString());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("valid 7"), out);
+    }
+}

@@ -1,0 +1,37 @@
+package org.tlworkbook.testing;
+
+import org.tlworkbook.data.ClassMode;
+import org.tlworkbook.data.ImageFolder;
+import org.tlworkbook.model.BaseModel;
+import org.tlworkbook.model.MobileNetV2;
+import org.tlworkbook.model.SyntheticWeights;
+import org.tlworkbook.model.Vgg16;
+import org.tlworkbook.model.WeightFiles;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Everything the notebooks download, made locally for the smoke profile: a 10/10/5/5 image
+ * cats_and_dogs_filtered.zip and Keras-layout weight files under their official names, in a mirror folder.
+ */
+public final class SmokeFixtures {
+    private SmokeFixtures() { }
+
+    public static Path mirror(Path dir) throws Exception {
+        Path mirror = Files.createDirectories(dir.resolve("mirror"));
+        Path tree = dir.resolve("tree");
+        TestImages.folder(tree.resolve("train"), 48, 10, "cats", "dogs");
+        TestImages.folder(tree.resolve("validation"), 48, 5, "cats", "dogs");
+        Files.write(mirror.resolve("cats_and_dogs_filtered.zip"), TestImages.zip(tree, "cats_and_dogs_filtered"));
+
+        BaseModel mobile = MobileNetV2.create(32, 0.35, 11);
+        ImageFolder images = ImageFolder.from(tree.resolve("train"));
+        var batch = images.training().targetSize(32).batchSize(20).classMode(ClassMode.BINARY)
+                .preprocessing(mobile.preprocessing()).build().next().getFeatures();
+        SyntheticWeights.calibrate(mobile, batch);
+        KerasH5.write(mirror.resolve(WeightFiles.mobileNetV2(0.35, 32).name()), mobile, n -> false);
+        KerasH5.write(mirror.resolve(WeightFiles.vgg16().name()), Vgg16.create(32, 11), n -> false);
+        return mirror;
+    }
+}
