@@ -14,6 +14,7 @@ public final class Main {
     private static final Map<String, String> HELP = new LinkedHashMap<>();
 
     static {
+        add("run", "run [--profile smoke|quick|full]   execute every notebook headlessly into build/notebooks/", RunCommand::run);
         add("download", "download [--dataset cats_and_dogs_filtered]   fetch, verify and extract a dataset", DownloadCommand::run);
         add("summary", "summary --base mobilenet_v2|vgg16 --size 160 [--alpha 1.0] [--fine-tune-at 100]   layer table and parameter counts",
                 ModelCommands::summary);
@@ -21,6 +22,7 @@ public final class Main {
         add("train", "train --data DIR|--dataset NAME [--base mobilenet_v2] [--size 160] [--epochs 10] [--fine-tune-at 100]\n"
                 + "        [--fine-epochs 10] [--validation-split 0.2] [--weights FILE] [--augment] [--limit-per-class N] --out DIR",
                 ModelCommands::train);
+        add("bench", "bench model [--size 160] [--batch 32] [--iterations 3] [--weights FILE]   img/s and peak RSS", BenchCommand::run);
     }
 
     static void add(String name, String help, Command command) {
