@@ -21,44 +21,38 @@ public final class ImageDecoder {
 
     /** Decodes the file to a TYPE_INT_RGB image. */
     public static BufferedImage readRgb(Path file) throws UnreadableImageException {
-        try {
-            if (Files.size(file) == 0) throw new UnreadableImageException(file, "empty file (0 bytes)");
-            try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-                ImageReader reader = readerFor(file, in);
-                try {
-                    reader.setInput(in, true, true);
-                    BufferedImage image;
-                    try {
-                        image = reader.read(0);
-                    } catch (javax.imageio.IIOException e) {
-                        if (!reader.canReadRaster()) throw e;
-                        in.seek(0);
-                        reader.setInput(in, true, true);
-                        Raster raster = reader.readRaster(0, null);
-                        if (raster.getNumBands() != 4) throw e;
-                        return fromCmyk(raster);
-                    }
-                    return toRgb(image);
-                } finally {
-                    reader.dispose();
-                }
+        return withReader(file, "cannot decode: ", (reader, in) -> {
+            try {
+                return toRgb(reader.read(0));
+            } catch (javax.imageio.IIOException e) {
+                if (!reader.canReadRaster()) throw e;
+                in.seek(0);
+                reader.setInput(in, true, true);
+                Raster raster = reader.readRaster(0, null);
+                if (raster.getNumBands() != 4) throw e;
+                return fromCmyk(raster);
             }
-        } catch (UnreadableImageException e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            throw new UnreadableImageException(file, "cannot decode: " + e.getMessage());
-        }
+        });
     }
 
     /** Reads only the header: width and height, or an exception for files that are not images. */
     public static int[] probe(Path file) throws UnreadableImageException {
+        return withReader(file, "cannot read header: ", (reader, in) -> new int[]{reader.getWidth(0), reader.getHeight(0)});
+    }
+
+    private interface ReaderAction<T> {
+        T apply(ImageReader reader, ImageInputStream in) throws IOException;
+    }
+
+    /** Opens {@code file} with a matching ImageIO reader; every failure becomes an {@link UnreadableImageException}. */
+    private static <T> T withReader(Path file, String failure, ReaderAction<T> action) throws UnreadableImageException {
         try {
             if (Files.size(file) == 0) throw new UnreadableImageException(file, "empty file (0 bytes)");
             try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
                 ImageReader reader = readerFor(file, in);
                 try {
                     reader.setInput(in, true, true);
-                    return new int[]{reader.getWidth(0), reader.getHeight(0)};
+                    return action.apply(reader, in);
                 } finally {
                     reader.dispose();
                 }
@@ -66,7 +60,7 @@ public final class ImageDecoder {
         } catch (UnreadableImageException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw new UnreadableImageException(file, "cannot read header: " + e.getMessage());
+            throw new UnreadableImageException(file, failure + e.getMessage());
         }
     }
 

@@ -126,22 +126,17 @@ public final class Classifier {
         Map<String, String> shapes = base.outputShapes();
         var types = graph().getConfiguration().getLayerActivationTypes(
                 org.deeplearning4j.nn.conf.inputs.InputType.convolutional(base.size(), base.size(), 3));
-        int i = 0;
-        for (KerasLayer k : base.layers()) {
-            index.append(i++);
+        List<KerasLayer> all = new ArrayList<>(base.layers());
+        all.addAll(head.layers());
+        for (int i = 0; i < all.size(); i++) {
+            KerasLayer k = all.get(i);
+            boolean inBase = i < base.layers().size();
+            index.append(i);
             name.append(k.name());
             type.append(k.typeName());
-            shape.append(shapes.get(k.name()));
+            shape.append(inBase ? shapes.get(k.name()) : BaseModel.shapeOf(types.get(k.name())));
             params.append(k.hasWeights() ? graph().getLayer(k.name()).numParams() : 0);
-            trainable.append(k.hasWeights() && base.isTrainable(k.name()));
-        }
-        for (KerasLayer k : head.layers()) {
-            index.append(i++);
-            name.append(k.name());
-            type.append(k.typeName());
-            shape.append(BaseModel.shapeOf(types.get(k.name())));
-            params.append(k.hasWeights() ? graph().getLayer(k.name()).numParams() : 0);
-            trainable.append(k.hasWeights());
+            trainable.append(k.hasWeights() && (!inBase || base.isTrainable(k.name())));
         }
         return Table.create(base.name() + " + head", index, name, type, shape, params, trainable);
     }
