@@ -45,6 +45,7 @@ public interface Progress {
         private long started;
         private long lastPrint;
         private int lastPercent;
+        private long printedAt = -1;
 
         public Console(PrintStream out, boolean inPlace) {
             this.out = out;
@@ -79,10 +80,11 @@ public interface Progress {
 
         @Override
         public synchronized void done() {
-            print(true);
+            if (inPlace || printedAt != done) print(true);
         }
 
         private void print(boolean last) {
+            printedAt = done;
             double seconds = (System.nanoTime() - started) / 1e9;
             String amount = format(done) + (total > 0 ? "/" + format(total) : "") + " " + unit;
             String percent = total > 0 ? String.format(Locale.ROOT, "%3d%% ", Math.min(100, 100 * done / Math.max(1, total))) : "";
