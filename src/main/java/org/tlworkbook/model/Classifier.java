@@ -13,7 +13,6 @@ import tech.tablesaw.api.Table;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -143,10 +142,7 @@ public final class Classifier {
 
     /** Writes the graph, optimizer state and what is needed to use it again (classes, size, preprocessing), atomically. */
     public void save(Path file) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
-        try {
+        org.tlworkbook.data.AtomicFiles.write(file, tmp -> {
             ModelSerializer.writeModel(graph(), tmp.toFile(), true);
             Properties p = new Properties();
             p.setProperty("base", base.name());
@@ -161,10 +157,7 @@ public final class Classifier {
             java.io.StringWriter w = new java.io.StringWriter();
             p.store(w, "transfer-learning-workbook model");
             ModelSerializer.addObjectToFile(tmp.toFile(), "workbook.properties", w.toString());
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     /** Loads what {@link #save} wrote; the classifier is compiled with the saved optimizer and state. */

@@ -22,7 +22,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -110,9 +109,7 @@ public final class NotebookRunner {
         }
         Files.createDirectories(outputDir);
         Path target = outputDir.resolve(notebook.getFileName());
-        Path tmp = Files.createTempFile(outputDir, "." + notebook.getFileName(), ".tmp");
-        JSON.writeValue(tmp.toFile(), out);
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        org.tlworkbook.data.AtomicFiles.write(target, tmp -> JSON.writeValue(tmp.toFile(), out));
         return new Result(target, run, images, error);
     }
 

@@ -1,0 +1,38 @@
+package org.tlworkbook.data;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/** Writes files so that readers see the old version or the complete new one, never a half-written file. */
+public final class AtomicFiles {
+    private AtomicFiles() { }
+
+    /** Something that fills a file. */
+    public interface Writer {
+        void write(Path file) throws IOException;
+    }
+
+    /** Lets {@code writer} fill a temporary file beside {@code target}, then renames it over {@code target}. */
+    public static Path write(Path target, Writer writer) throws IOException {
+        Path parent = target.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempFile(parent, "." + target.getFileName(), ".tmp");
+        try {
+            writer.write(tmp);
+            try {
+                return Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                return Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    public static Path writeString(Path target, String text) throws IOException {
+        return write(target, f -> Files.writeString(f, text));
+    }
+}
