@@ -7,7 +7,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.tlworkbook.data.Preprocessing;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -141,14 +140,6 @@ public final class BaseModel {
             case BATCH_NORM -> 2;
             default -> 0;
         };
-    }
-
-    /** Output shape (Keras order, without batch) of every layer, for summaries. */
-    Map<String, String> outputShapes() {
-        Map<String, InputType> types = graph.getConfiguration().getLayerActivationTypes(InputType.convolutional(size, size, 3));
-        Map<String, String> out = new LinkedHashMap<>();
-        for (KerasLayer k : layers) out.put(k.name(), shapeOf(types.get(k.name())));
-        return out;
     }
 
     static String shapeOf(InputType t) {

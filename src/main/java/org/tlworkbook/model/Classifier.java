@@ -122,7 +122,6 @@ public final class Classifier {
         StringColumn shape = StringColumn.create("output_shape");
         LongColumn params = LongColumn.create("params");
         BooleanColumn trainable = BooleanColumn.create("trainable");
-        Map<String, String> shapes = base.outputShapes();
         var types = graph().getConfiguration().getLayerActivationTypes(
                 org.deeplearning4j.nn.conf.inputs.InputType.convolutional(base.size(), base.size(), 3));
         List<KerasLayer> all = new ArrayList<>(base.layers());
@@ -133,7 +132,7 @@ public final class Classifier {
             index.append(i);
             name.append(k.name());
             type.append(k.typeName());
-            shape.append(inBase ? shapes.get(k.name()) : BaseModel.shapeOf(types.get(k.name())));
+            shape.append(BaseModel.shapeOf(types.get(k.name())));
             params.append(k.hasWeights() ? graph().getLayer(k.name()).numParams() : 0);
             trainable.append(k.hasWeights() && (!inBase || base.isTrainable(k.name())));
         }

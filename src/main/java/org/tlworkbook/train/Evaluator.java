@@ -83,9 +83,8 @@ public final class Evaluator {
         int[][] confusion = new int[k][k];
         List<Mistake> mistakes = new ArrayList<>();
         double loss = 0;
-        List<ImageFolder.Sample> order = images.epochOrder();
         images.reset();
-        order = images.epochOrder();
+        List<ImageFolder.Sample> order = images.epochOrder();
         int position = 0;
         while (images.hasNext()) {
             DataSet ds = images.next();
