@@ -1,46 +1,79 @@
 package org.tlworkbook.bench;
 
-import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.tlworkbook.model.BaseModel;
 import org.tlworkbook.model.Classifier;
+import org.tlworkbook.model.FastForward;
 import org.tlworkbook.model.Head;
 import org.tlworkbook.model.MobileNetV2;
 import org.tlworkbook.model.Optimizer;
+import org.tlworkbook.model.SplitGraph;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
- * Prints MobileNetV2 throughput: frozen-base feature extraction and fine-tune steps (from layer 100),
- * in images per second, with peak RSS. {@code ./workbook bench model [--size 160] [--batch 32] [--weights FILE]}.
+ * Prints MobileNetV2 throughput in images per second with peak RSS:
+ * <ul>
+ *   <li>features: the frozen base on {@link FastForward} (what featurization and prediction use);</li>
+ *   <li>fine-tune step from layer 100: fast frozen prefix up to the cut, then forward and backward of the
+ *   trainable DL4J suffix and head (what an augmented fine-tuning epoch does per batch);</li>
+ *   <li>fine-tune step on cached activations (what a non-augmented fine-tuning epoch does);</li>
+ *   <li>with {@code --reference}: the same on the stock DL4J graph, for comparison (slow).</li>
+ * </ul>
+ * {@code ./workbook bench model [--size 160] [--batch 32] [--iterations 5] [--weights FILE] [--reference]}.
  */
 public final class ModelBench {
     private ModelBench() { }
 
-    public static void run(int size, int batch, int iterations, Path weights) throws Exception {
+    public static void run(int size, int batch, int iterations, Path weights, boolean reference) throws Exception {
         BaseModel base = weights != null ? MobileNetV2.fromWeights(size, 1.0, weights) : MobileNetV2.create(size, 1.0, 1);
-        INDArray x = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, batch, 3, size, size).muli(2).subi(1);
-        ComputationGraph g = base.graph();
-        g.outputSingle(false, x);
-        long t0 = System.nanoTime();
-        for (int i = 0; i < iterations; i++) g.outputSingle(false, x);
-        double features = iterations * batch / ((System.nanoTime() - t0) / 1e9);
-        System.out.printf(Locale.ROOT, "mobilenet_v2 %dpx batch %d features: %.2f img/s (peak RSS %d MiB)%n",
-                size, batch, features, Measure.peakRssMiB());
+        Nd4j.getRandom().setSeed(42);
+        INDArray x = Nd4j.rand(DataType.FLOAT, batch, 3, size, size).muli(2).subi(1);
+        String what = String.format(Locale.ROOT, "mobilenet_v2 %dpx batch %d", size, batch);
+
+        FastForward fast = FastForward.compile(base.layers(), base.paramTable());
+        report(what + " features (fast inference)", batch, iterations, () -> fast.output(x));
+        System.out.println("  time by step kind (ms, all runs): " + fast.millisByStep());
+        fast.release();
 
         base.unfreezeFrom(100);
         Classifier model = Classifier.of(base, Head.binary(base.outputName()), List.of("a", "b")).compile(Optimizer.rmsprop(2e-5));
-        INDArray y = Nd4j.zeros(batch, 1);
-        DataSet ds = new DataSet(x, y);
-        model.graph().fit(ds);
-        t0 = System.nanoTime();
-        for (int i = 0; i < iterations; i++) model.graph().fit(ds);
-        double fine = iterations * batch / ((System.nanoTime() - t0) / 1e9);
-        System.out.printf(Locale.ROOT, "mobilenet_v2 %dpx batch %d fine-tune step (from layer 100, full forward): %.2f img/s (peak RSS %d MiB)%n",
-                size, batch, fine, Measure.peakRssMiB());
+        SplitGraph split = SplitGraph.of(model);
+        DataSet labels = new DataSet(x, Nd4j.zeros(DataType.FLOAT, batch, 1));
+        if (System.getenv("ONLY_FEATURES") == null) report(what + " fine-tune step from layer 100 (fast prefix + DL4J suffix)", batch, iterations, () -> {
+            split.suffix().fit(new DataSet(split.prefixOutput(x), labels.getLabels()));
+            return null;
+        });
+        DataSet cached = new DataSet(split.prefixOutput(x), labels.getLabels());
+        if (System.getenv("ONLY_FEATURES") == null) report(what + " fine-tune step from layer 100 on cached activations", batch, iterations, () -> {
+            split.suffix().fit(cached);
+            return null;
+        });
+
+        if (reference) {
+            base.freeze();
+            report(what + " features (stock DL4J graph)", batch, Math.min(iterations, 2), () -> base.graph().outputSingle(false, x));
+            base.unfreezeFrom(100);
+            model.compile(Optimizer.rmsprop(2e-5));
+            if (System.getenv("ONLY_FEATURES") == null) report(what + " fine-tune step from layer 100 (stock DL4J graph)", batch, Math.min(iterations, 2), () -> {
+                model.graph().fit(labels);
+                return null;
+            });
+        }
+    }
+
+    private static void report(String what, int batch, int iterations, Supplier<Object> step) {
+        step.get(); // warm-up
+        long t0 = System.nanoTime();
+        for (int i = 0; i < iterations; i++) step.get();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(Locale.ROOT, "%s: %.1f img/s (%.0f ms/batch, peak RSS %d MiB)%n",
+                what, iterations * batch / seconds, 1000 * seconds / iterations, Measure.peakRssMiB());
     }
 }

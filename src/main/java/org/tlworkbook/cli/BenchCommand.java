@@ -16,9 +16,10 @@ final class BenchCommand {
         int batch = args.getInt("batch", 32);
         int iterations = args.getInt("iterations", 3);
         String data = args.get("data");
+        boolean reference = args.flag("reference");
         args.done();
         switch (what) {
-            case "model" -> ModelBench.run(size, batch, iterations, weights == null ? null : Path.of(weights));
+            case "model" -> ModelBench.run(size, batch, iterations, weights == null ? null : Path.of(weights), reference);
             case "generator" -> GeneratorBench.run(data == null ? null : Path.of(data), size, batch);
             default -> throw new IllegalArgumentException("bench model|generator");
         }

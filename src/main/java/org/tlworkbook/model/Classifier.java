@@ -95,7 +95,19 @@ public final class Classifier {
 
     /** Class probabilities ({@code [n, 1]} for a binary head, {@code [n, classes]} otherwise). */
     public INDArray predict(INDArray images) {
-        return graph().outputSingle(false, images);
+        return inference().apply(images);
+    }
+
+    /**
+     * A prediction function over a snapshot of the current weights, on {@link FastForward} where
+     * every layer kind allows; reuse it for many batches and take a new one after training.
+     */
+    public java.util.function.UnaryOperator<INDArray> inference() {
+        List<KerasLayer> all = new ArrayList<>(base.layers());
+        all.addAll(head.layers());
+        if (!FastForward.supports(all)) return x -> graph().outputSingle(false, x);
+        FastForward fast = FastForward.compile(all, graph().paramTable());
+        return fast::output;
     }
 
     public long countParams() {

@@ -22,11 +22,11 @@ import java.util.Set;
 public final class SplitGraph {
     private final Classifier classifier;
     private final String cut;
-    private final ComputationGraph prefix;
+    private final FastForward prefix;
     private final ComputationGraph suffix;
     private final List<KerasLayer> suffixLayers;
 
-    private SplitGraph(Classifier classifier, String cut, ComputationGraph prefix, ComputationGraph suffix,
+    private SplitGraph(Classifier classifier, String cut, FastForward prefix, ComputationGraph suffix,
                        List<KerasLayer> suffixLayers) {
         this.classifier = classifier;
         this.cut = cut;
@@ -35,34 +35,46 @@ public final class SplitGraph {
         this.suffixLayers = suffixLayers;
     }
 
-    /** Splits the classifier as compiled now; parameters are copied in. */
-    public static SplitGraph of(Classifier classifier) {
+    /** Whether the classifier has a frozen part to split off (false when every base layer trains). */
+    public static boolean canSplit(Classifier classifier) {
+        return cutIndex(classifier) >= 1;
+    }
+
+    private static int cutIndex(Classifier classifier) {
         BaseModel base = classifier.base();
-        List<KerasLayer> all = new ArrayList<>(base.layers());
-        all.addAll(classifier.head().layers());
+        List<KerasLayer> all = all(classifier);
         int firstTrainable = base.trainableFrom();
         if (firstTrainable >= base.layers().size()
                 && classifier.head().layers().get(0).kind() == KerasLayer.Kind.GLOBAL_AVG_POOL) {
             firstTrainable = base.layers().size() + 1; // pooling has no weights: cache pooled features
         }
-        int cutIndex = -1;
         for (int c = Math.min(firstTrainable, all.size()) - 1; c >= 1; c--) {
-            if (isSingleEntry(all, c)) {
-                cutIndex = c;
-                break;
-            }
+            if (isSingleEntry(all, c)) return c;
         }
+        return -1;
+    }
+
+    private static List<KerasLayer> all(Classifier classifier) {
+        List<KerasLayer> all = new ArrayList<>(classifier.base().layers());
+        all.addAll(classifier.head().layers());
+        return all;
+    }
+
+    /**
+     * Splits the classifier as compiled now; parameters are copied in. The prefix runs on
+     * {@link FastForward}, the suffix is a DL4J graph that trains.
+     */
+    public static SplitGraph of(Classifier classifier) {
+        BaseModel base = classifier.base();
+        List<KerasLayer> all = all(classifier);
+        int cutIndex = cutIndex(classifier);
         if (cutIndex < 1) throw new IllegalStateException("no layer to cache: the whole network is trainable");
         String cutName = all.get(cutIndex).name();
         Map<String, InputType> types = classifier.graph().getConfiguration()
                 .getLayerActivationTypes(InputType.convolutional(base.size(), base.size(), 3));
         InputType cutType = types.get(cutName);
 
-        List<KerasLayer> prefixLayers = new ArrayList<>(all.subList(0, cutIndex + 1));
-        ComputationGraphConfiguration pc = GraphFactory.build(prefixLayers, InputType.convolutional(base.size(), base.size(), 3),
-                n -> true, null, null, 1);
-        ComputationGraph prefix = new ComputationGraph(pc);
-        prefix.init();
+        FastForward prefix = FastForward.compile(all.subList(0, cutIndex + 1), classifier.graph().paramTable());
 
         List<KerasLayer> suffixLayers = new ArrayList<>();
         suffixLayers.add(KerasLayer.input(cutName));
@@ -73,7 +85,6 @@ public final class SplitGraph {
                 classifier.head().loss(), 12345);
         ComputationGraph suffix = new ComputationGraph(sc);
         suffix.init();
-        copy(classifier.graph().paramTable(), prefix.paramTable());
         copy(classifier.graph().paramTable(), suffix.paramTable());
         return new SplitGraph(classifier, cutName, prefix, suffix, suffixLayers);
     }
@@ -100,8 +111,9 @@ public final class SplitGraph {
         return cut;
     }
 
-    public ComputationGraph prefix() {
-        return prefix;
+    /** Output of the frozen prefix (the activation at the cut) for a batch of images. */
+    public INDArray prefixOutput(INDArray images) {
+        return prefix.output(images);
     }
 
     public ComputationGraph suffix() {

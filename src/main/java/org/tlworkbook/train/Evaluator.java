@@ -84,11 +84,12 @@ public final class Evaluator {
         List<Mistake> mistakes = new ArrayList<>();
         double loss = 0;
         images.reset();
+        var predict = model.inference();
         List<ImageFolder.Sample> order = images.epochOrder();
         int position = 0;
         while (images.hasNext()) {
             DataSet ds = images.next();
-            INDArray p = model.predict(ds.getFeatures());
+            INDArray p = predict.apply(ds.getFeatures());
             loss += Metrics.lossSum(p, ds.getLabels());
             int[] predicted = Metrics.predictedClasses(p);
             int[] actual = Metrics.trueClasses(ds.getLabels());

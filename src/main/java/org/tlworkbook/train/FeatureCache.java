@@ -1,6 +1,5 @@
 package org.tlworkbook.train;
 
-import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
@@ -10,6 +9,7 @@ import org.tlworkbook.data.Progress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.UnaryOperator;
 
 /**
  * Activations of a frozen prefix for every image, computed once ("featurization") and reused every
@@ -26,7 +26,7 @@ public final class FeatureCache {
     }
 
     /** Runs every batch of {@code images} (one epoch, in its order) through {@code prefix}. */
-    public static FeatureCache compute(ComputationGraph prefix, DataSetIterator images, String what, Progress progress) {
+    public static FeatureCache compute(UnaryOperator<INDArray> prefix, DataSetIterator images, String what, Progress progress) {
         images.reset();
         List<INDArray> fs = new ArrayList<>();
         List<INDArray> ls = new ArrayList<>();
@@ -35,7 +35,7 @@ public final class FeatureCache {
         try {
             while (images.hasNext()) {
                 DataSet ds = images.next();
-                INDArray out = prefix.outputSingle(false, ds.getFeatures());
+                INDArray out = prefix.apply(ds.getFeatures());
                 fs.add(out.detach());
                 ls.add(ds.getLabels());
                 progress.advance(ds.numExamples());

@@ -81,36 +81,56 @@ public final class Trainer {
 
     /** Trains and returns this phase's history (earlier phases' rows are not included). */
     public History fit(ImageGenerator train, ImageGenerator validation) {
-        boolean cached = cache && train.augmentation().isIdentity();
-        return cached ? fitCached(train, validation) : fitFull(train, validation);
+        if (!SplitGraph.canSplit(model)) return fitFull(train, validation);
+        return fitSplit(train, validation, cache && train.augmentation().isIdentity());
     }
 
-    private History fitCached(ImageGenerator train, ImageGenerator validation) {
+    /**
+     * The frozen prefix runs on the fast inference pass, the trainable suffix on DL4J. Validation
+     * activations at the cut are computed once; training ones too when {@code cacheTrain}, else
+     * (augmentation) for every batch of every epoch.
+     */
+    private History fitSplit(ImageGenerator train, ImageGenerator validation, boolean cacheTrain) {
         SplitGraph split = SplitGraph.of(model);
-        System.out.println("Caching the output of '" + split.cut() + "' once; epochs then train the last "
-                + split.suffixLayerCount() + " layers on cached activations.");
-        FeatureCache trainCache = FeatureCache.compute(split.prefix(), train, "training images", progress);
-        FeatureCache valCache = validation == null ? null
-                : FeatureCache.compute(split.prefix(), validation, "validation images", progress);
+        System.out.println((cacheTrain ? "Caching the output of '" + split.cut() + "' once; epochs then train the last "
+                : "Augmented images change every epoch: each batch runs the frozen layers up to '" + split.cut()
+                + "' (fast inference), then trains the last ") + split.suffixLayerCount() + " layers.");
+        FeatureCache trainCache = cacheTrain ? FeatureCache.compute(split::prefixOutput, train, "training images", progress) : null;
+        boolean cacheValidation = validation != null && validation.augmentation().isIdentity();
+        FeatureCache valCache = cacheValidation
+                ? FeatureCache.compute(split::prefixOutput, validation, "validation images", progress) : null;
         ComputationGraph suffix = split.suffix();
         History phaseHistory = new History();
         for (int e = initialEpoch + 1; e <= initialEpoch + epochs; e++) {
             long start = System.nanoTime();
-            List<DataSet> batches = trainCache.batches(train.batch(), train.seed() * 1_000_003L + e);
             double[] sums = new double[3];
-            progress.start(epochLabel(e), batches.size(), "batches");
-            for (DataSet ds : batches) {
-                step(suffix, ds, sums);
-                progress.advance(1);
+            if (cacheTrain) {
+                List<DataSet> batches = trainCache.batches(train.batch(), train.seed() * 1_000_003L + e);
+                progress.start(epochLabel(e), batches.size(), "batches");
+                for (DataSet ds : batches) {
+                    step(suffix, ds, sums);
+                    progress.advance(1);
+                }
+            } else {
+                train.reset();
+                progress.start(epochLabel(e), train.steps(), "batches");
+                while (train.hasNext()) {
+                    DataSet ds = train.next();
+                    step(suffix, new DataSet(split.prefixOutput(ds.getFeatures()), ds.getLabels()), sums);
+                    progress.advance(1);
+                }
             }
             progress.done();
             split.copyBack();
-            double[] val = valCache == null ? new double[]{Double.NaN, Double.NaN} : evaluateCached(suffix, valCache, train.batch());
+            double[] val = validation == null ? new double[]{Double.NaN, Double.NaN}
+                    : valCache != null ? evaluateCached(suffix, valCache, train.batch())
+                    : Evaluator.lossAndAccuracy(model, validation);
             finishEpoch(phaseHistory, e, sums, val, start);
         }
         return phaseHistory;
     }
 
+    /** Every layer trains: the whole DL4J graph runs forward and backward on every batch. */
     private History fitFull(ImageGenerator train, ImageGenerator validation) {
         ComputationGraph graph = model.graph();
         History phaseHistory = new History();

@@ -59,14 +59,14 @@ class TrainerTest {
         INDArray x = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 3, 3, 32, 32).muli(2).subi(1);
         SplitGraph frozen = SplitGraph.of(m);
         assertEquals("global_average_pooling2d", frozen.cut());
-        INDArray viaCache = frozen.suffix().outputSingle(false, frozen.prefix().outputSingle(false, x));
+        INDArray viaCache = frozen.suffix().outputSingle(false, frozen.prefixOutput(x));
         assertTrue(viaCache.equalsWithEps(m.predict(x), 1e-5));
 
         base.unfreezeFrom(100);
         m.compile(Optimizer.rmsprop(2e-5));
         SplitGraph fine = SplitGraph.of(m);
         assertEquals("block_10_project_BN", fine.cut(), "the last single entry before layer 100");
-        INDArray viaCut = fine.suffix().outputSingle(false, fine.prefix().outputSingle(false, x));
+        INDArray viaCut = fine.suffix().outputSingle(false, fine.prefixOutput(x));
         assertTrue(viaCut.equalsWithEps(m.predict(x), 1e-4));
     }
 
