@@ -46,7 +46,7 @@ public final class ModelBench {
         Classifier model = Classifier.of(base, Head.binary(base.outputName()), List.of("a", "b")).compile(Optimizer.rmsprop(2e-5));
         SplitGraph split = SplitGraph.of(model);
         DataSet labels = new DataSet(x, Nd4j.zeros(DataType.FLOAT, batch, 1));
-        if (System.getenv("ONLY_FEATURES") == null) report(what + " fine-tune step from layer 100 (fast prefix + DL4J suffix)", batch, iterations, () -> {
+        if (System.getenv("ONLY_CACHED") == null && System.getenv("ONLY_FEATURES") == null) report(what + " fine-tune step from layer 100 (fast prefix + DL4J suffix)", batch, iterations, () -> {
             split.suffix().fit(new DataSet(split.prefixOutput(x), labels.getLabels()));
             return null;
         });

@@ -92,14 +92,13 @@ final class GraphFactory {
                     .convolutionMode(k.samePadding() ? ConvolutionMode.Same : ConvolutionMode.Truncate)
                     .activation(activation(k.activation()))
                     .build();
-            case DEPTHWISE -> new DepthwiseConvolution2D.Builder(k.kernel(), k.kernel())
+            case DEPTHWISE -> new FastDepthwiseConvolution2D(new DepthwiseConvolution2D.Builder(k.kernel(), k.kernel())
                     .stride(k.stride(), k.stride())
                     .depthMultiplier(1)
                     .hasBias(false)
                     .convolutionMode(k.samePadding() ? ConvolutionMode.Same : ConvolutionMode.Truncate)
-                    .activation(Activation.IDENTITY)
-                    .build();
-            case BATCH_NORM -> new BatchNormalization.Builder().eps(1e-3).decay(0.999).useLogStd(false).build();
+                    .activation(Activation.IDENTITY));
+            case BATCH_NORM -> new InferenceBatchNormalization();
             case RELU6 -> new ActivationLayer.Builder().activation(Activation.RELU6).build();
             case ZERO_PAD -> new ZeroPaddingLayer.Builder(k.padding()[0], k.padding()[1], k.padding()[2], k.padding()[3]).build();
             case MAX_POOL -> new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
