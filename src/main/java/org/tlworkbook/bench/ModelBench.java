@@ -58,10 +58,10 @@ public final class ModelBench {
 
         if (reference) {
             base.freeze();
-            report(what + " features (stock DL4J graph)", batch, Math.min(iterations, 2), () -> base.graph().outputSingle(false, x));
+            report(what + " features (whole DL4J graph, workbook layers)", batch, Math.min(iterations, 2), () -> base.graph().outputSingle(false, x));
             base.unfreezeFrom(100);
             model.compile(Optimizer.rmsprop(2e-5));
-            if (System.getenv("ONLY_FEATURES") == null) report(what + " fine-tune step from layer 100 (stock DL4J graph)", batch, Math.min(iterations, 2), () -> {
+            if (System.getenv("ONLY_FEATURES") == null) report(what + " fine-tune step from layer 100 (whole DL4J graph, workbook layers)", batch, Math.min(iterations, 2), () -> {
                 model.graph().fit(labels);
                 return null;
             });

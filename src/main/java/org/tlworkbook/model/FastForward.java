@@ -217,8 +217,12 @@ public final class FastForward {
 
     // ---------------------------------------------------------------------------------------------
 
-    /** An NHWC activation; 2-D results use h = w = 1. */
-    private record Tensor(FloatBuffer data, int n, int h, int w, int c) {
+    /** An NHWC activation; {@code flat} ones ({@code [n, c]}, after pooling, flattening or dense layers) have h = w = 1. */
+    private record Tensor(FloatBuffer data, int n, int h, int w, int c, boolean flat) {
+        Tensor(FloatBuffer data, int n, int h, int w, int c) {
+            this(data, n, h, w, c, false);
+        }
+
         int pixels() {
             return n * h * w;
         }
@@ -230,7 +234,7 @@ public final class FastForward {
         INDArray toNchw() {
             float[] a = new float[length()];
             data.get(0, a, 0, a.length);
-            if (h == 1 && w == 1) return Nd4j.create(a, new long[]{n, c}, 'c');
+            if (flat) return Nd4j.create(a, new long[]{n, c}, 'c');
             return Nd4j.create(a, new long[]{n, h, w, c}, 'c').permute(0, 3, 1, 2).dup('c');
         }
     }
@@ -801,7 +805,7 @@ public final class FastForward {
         public Tensor run(Tensor[] ins, Pool pool) {
             Tensor x = ins[0];
             int c = x.c, hw = x.h * x.w;
-            Tensor y = new Tensor(pool.take(x.n * c), x.n, 1, 1, c);
+            Tensor y = new Tensor(pool.take(x.n * c), x.n, 1, 1, c, true);
             IntStream.range(0, x.n).parallel().forEach(n -> {
                 double[] sum = new double[c];
                 float[] row = Scratch.get(0, c);
@@ -832,7 +836,7 @@ public final class FastForward {
         public Tensor run(Tensor[] ins, Pool pool) {
             Tensor x = ins[0];
             int per = x.h * x.w * x.c, hw = x.h * x.w;
-            Tensor y = new Tensor(pool.take(x.n * per), x.n, 1, 1, per);
+            Tensor y = new Tensor(pool.take(x.n * per), x.n, 1, 1, per, true);
             float[] src = new float[per], dst = new float[per];
             for (int n = 0; n < x.n; n++) {
                 x.data.get(n * per, src, 0, per);
@@ -868,7 +872,7 @@ public final class FastForward {
             if ((long) features * units != weights.capacity()) {
                 throw new IllegalStateException(out + ": expected " + weights.capacity() / units + " inputs, got " + features);
             }
-            Tensor y = new Tensor(pool.take(x.n * units), x.n, 1, 1, units);
+            Tensor y = new Tensor(pool.take(x.n * units), x.n, 1, 1, units, true);
             gemm(x.data, weights, y.data, x.n, units, features);
             float[] row = new float[units];
             for (int n = 0; n < x.n; n++) {

@@ -85,13 +85,16 @@ final class GraphFactory {
 
     private static Layer layer(KerasLayer k) {
         return switch (k.kind()) {
-            case CONV -> new ConvolutionLayer.Builder(k.kernel(), k.kernel())
-                    .stride(k.stride(), k.stride())
-                    .nOut(k.filters())
-                    .hasBias(k.bias())
-                    .convolutionMode(k.samePadding() ? ConvolutionMode.Same : ConvolutionMode.Truncate)
-                    .activation(activation(k.activation()))
-                    .build();
+            case CONV -> {
+                ConvolutionLayer.Builder b = new ConvolutionLayer.Builder(k.kernel(), k.kernel())
+                        .stride(k.stride(), k.stride())
+                        .nOut(k.filters())
+                        .hasBias(k.bias())
+                        .convolutionMode(k.samePadding() ? ConvolutionMode.Same : ConvolutionMode.Truncate)
+                        .activation(activation(k.activation()));
+                boolean pointwise = k.kernel() == 1 && k.stride() == 1 && !k.bias() && k.activation() == null;
+                yield pointwise ? new PointwiseConvolution(b) : b.build();
+            }
             case DEPTHWISE -> new FastDepthwiseConvolution2D(new DepthwiseConvolution2D.Builder(k.kernel(), k.kernel())
                     .stride(k.stride(), k.stride())
                     .depthMultiplier(1)

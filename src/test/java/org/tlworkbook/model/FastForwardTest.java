@@ -108,6 +108,8 @@ class FastForwardTest {
         all.addAll(model.head().layers());
         INDArray actual = FastForward.compile(all, model.graph().paramTable()).output(x);
         assertClose(expected, actual, 1e-4);
+        // at 32 px the base ends in a 1x1 map, which stays 4-D like DL4J's
+        assertArrayEquals(new long[]{2, 512, 1, 1}, FastForward.compile(vgg.layers(), vgg.paramTable()).output(x).shape());
         assertEquals(2, actual.size(0));
         assertEquals(1.0, actual.sum(1).getDouble(0), 1e-5, "softmax rows sum to one");
     }
