@@ -9,7 +9,9 @@ import org.tlworkbook.data.Progress;
 import org.tlworkbook.data.Resampler;
 import org.tlworkbook.model.BaseModel;
 import org.tlworkbook.model.Classifier;
+import org.tlworkbook.model.FastForward;
 import org.tlworkbook.model.Head;
+import org.tlworkbook.model.KerasLayer;
 import org.tlworkbook.model.MobileNetV2;
 import org.tlworkbook.model.Optimizer;
 import org.tlworkbook.model.Vgg16;
@@ -57,14 +59,16 @@ final class ModelCommands {
         BaseModel base = base(args, true);
         args.done();
         if (args.positional().isEmpty()) throw new IllegalArgumentException("embed needs image files");
+        List<KerasLayer> pooled = new java.util.ArrayList<>(base.layers());
+        pooled.add(KerasLayer.globalAvgPool("pooled", base.outputName()));
+        FastForward features = FastForward.compile(pooled, base.paramTable());
         for (String file : args.positional()) {
             BufferedImage img = ImageDecoder.readRgb(Path.of(file));
             float[] buf = new float[3 * base.size() * base.size()];
             Resampler.sample(img, base.size(), base.size(), Augmentation.Transform.IDENTITY, base.preprocessing(), buf, 0);
             INDArray x = Nd4j.create(buf, new long[]{1, 3, base.size(), base.size()}, 'c');
-            INDArray features = base.graph().outputSingle(false, x).mean(2, 3);
             StringBuilder sb = new StringBuilder(file);
-            for (float v : features.toFloatVector()) sb.append(',').append(v);
+            for (float v : features.output(x).toFloatVector()) sb.append(',').append(v);
             System.out.println(sb);
         }
         return 0;
