@@ -100,6 +100,7 @@ public final class Trainer {
         FeatureCache valCache = cacheValidation
                 ? FeatureCache.compute(split::prefixOutput, validation, "validation images", progress) : null;
         ComputationGraph suffix = split.suffix();
+        ForwardPassAccuracy accuracy = ForwardPassAccuracy.attach(suffix);
         History phaseHistory = new History();
         for (int e = initialEpoch + 1; e <= initialEpoch + epochs; e++) {
             long start = System.nanoTime();
@@ -108,7 +109,7 @@ public final class Trainer {
                 List<DataSet> batches = trainCache.batches(train.batch(), train.seed() * 1_000_003L + e);
                 progress.start(epochLabel(e), batches.size(), "batches");
                 for (DataSet ds : batches) {
-                    step(suffix, ds, sums);
+                    step(suffix, accuracy, ds, sums);
                     progress.advance(1);
                 }
             } else {
@@ -116,7 +117,7 @@ public final class Trainer {
                 progress.start(epochLabel(e), train.steps(), "batches");
                 while (train.hasNext()) {
                     DataSet ds = train.next();
-                    step(suffix, new DataSet(split.prefixOutput(ds.getFeatures()), ds.getLabels()), sums);
+                    step(suffix, accuracy, new DataSet(split.prefixOutput(ds.getFeatures()), ds.getLabels()), sums);
                     progress.advance(1);
                 }
             }
@@ -133,31 +134,42 @@ public final class Trainer {
     /** Every layer trains: the whole DL4J graph runs forward and backward on every batch. */
     private History fitFull(ImageGenerator train, ImageGenerator validation) {
         ComputationGraph graph = model.graph();
-        History phaseHistory = new History();
-        for (int e = initialEpoch + 1; e <= initialEpoch + epochs; e++) {
-            long start = System.nanoTime();
-            double[] sums = new double[3];
-            train.reset();
-            progress.start(epochLabel(e), train.steps(), "batches");
-            while (train.hasNext()) {
-                step(graph, train.next(), sums);
-                progress.advance(1);
+        var listeners = new java.util.ArrayList<>(graph.getListeners() == null ? List.of() : graph.getListeners());
+        ForwardPassAccuracy accuracy = ForwardPassAccuracy.attach(graph);
+        try {
+            History phaseHistory = new History();
+            for (int e = initialEpoch + 1; e <= initialEpoch + epochs; e++) {
+                long start = System.nanoTime();
+                double[] sums = new double[3];
+                train.reset();
+                progress.start(epochLabel(e), train.steps(), "batches");
+                while (train.hasNext()) {
+                    step(graph, accuracy, train.next(), sums);
+                    progress.advance(1);
+                }
+                progress.done();
+                double[] val = validation == null ? new double[]{Double.NaN, Double.NaN} : Evaluator.lossAndAccuracy(model, validation);
+                finishEpoch(phaseHistory, e, sums, val, start);
             }
-            progress.done();
-            double[] val = validation == null ? new double[]{Double.NaN, Double.NaN} : Evaluator.lossAndAccuracy(model, validation);
-            finishEpoch(phaseHistory, e, sums, val, start);
+            return phaseHistory;
+        } finally {
+            graph.setListeners(listeners);
         }
-        return phaseHistory;
     }
 
-    /** One update; adds loss*n, correct and n to {@code sums}. */
-    private static void step(ComputationGraph graph, DataSet ds, double[] sums) {
+    /**
+     * One update; adds loss*n, correct and n to {@code sums}. Accuracy comes from the step's own forward
+     * pass (before the update, as in Keras), or from an extra inference pass when the listener saw none.
+     */
+    private static void step(ComputationGraph graph, ForwardPassAccuracy accuracy, DataSet ds, double[] sums) {
         if (Thread.currentThread().isInterrupted()) {
             throw new TrainingInterruptedException("Training interrupted; the last completed epoch is kept (and checkpointed when a folder was given).");
         }
-        INDArray before = graph.outputSingle(false, ds.getFeatures());
-        sums[1] += Metrics.correct(before, ds.getLabels());
+        accuracy.expect(ds.getLabels());
         graph.fit(ds);
+        int correct = accuracy.correct();
+        if (correct < 0) correct = Metrics.correct(graph.outputSingle(false, ds.getFeatures()), ds.getLabels());
+        sums[1] += correct;
         sums[0] += graph.score() * ds.numExamples();
         sums[2] += ds.numExamples();
     }

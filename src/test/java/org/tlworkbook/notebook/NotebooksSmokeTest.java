@@ -86,4 +86,30 @@ class NotebooksSmokeTest {
         assertEquals(0, p.exitValue(), out);
         assertTrue(out.contains("valid 7"), out);
     }
+
+    /**
+     * Renders the executed learning-curves notebook to HTML with nbconvert, screenshots it in headless
+     * Chromium, and finds the plot's own pixels on the screenshot: the chart really shows in a browser.
+     */
+    @Test
+    void learningCurvesShowInHeadlessChromium() throws Exception {
+        String chromium = BrowserCheck.chromium();
+        org.junit.jupiter.api.Assumptions.assumeTrue(chromium != null && BrowserCheck.python("import nbconvert"),
+                "needs chromium and python3 nbconvert (.ci/run installs both)");
+        Path notebook = OUT.resolve("05_learning_curves_and_evaluation.ipynb");
+        BrowserCheck.run(List.of("python3", "-m", "nbconvert", "--to", "html", "--output-dir", OUT.toString(), notebook.toString()));
+        Path html = OUT.resolve("05_learning_curves_and_evaluation.html");
+        assertTrue(Files.isRegularFile(html), "nbconvert wrote " + html);
+        Path shot = OUT.resolve("05_learning_curves_screenshot.png");
+        Files.deleteIfExists(shot);
+        BrowserCheck.screenshot(chromium, html, shot, 1400, 2600);
+        java.awt.image.BufferedImage page = javax.imageio.ImageIO.read(shot.toFile());
+        assertNotNull(page, "chromium wrote a PNG screenshot");
+        java.awt.image.BufferedImage curves = BrowserCheck.firstPng(notebook);
+        assertTrue(BrowserCheck.contains(page, curves), "the learning-curves plot is visible in the rendered page " + shot);
+        java.awt.image.BufferedImage blank = new java.awt.image.BufferedImage(curves.getWidth(), curves.getHeight(),
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < blank.getHeight(); y++) for (int x = 0; x < blank.getWidth(); x++) blank.setRGB(x, y, (x * 7 + y * 13) * 0x010305);
+        assertFalse(BrowserCheck.contains(page, blank), "the search does not find pixels that are not there");
+    }
 }

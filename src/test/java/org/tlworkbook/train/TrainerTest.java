@@ -129,4 +129,19 @@ class TrainerTest {
         assertNotEquals(late, m.graph().getLayer("Conv_1").getParam("W"));
         assertTrue(Double.isFinite(h.epochs().get(0).valLoss()));
     }
+
+    @Test
+    void trainingAccuracyComesFromTheStepsOwnForwardPass() {
+        BaseModel base = base().unfreezeFrom(100);
+        Classifier m = model(base, Optimizer.rmsprop(1e-3));
+        // one batch holds the whole training split: the reported accuracy is that of the weights before the update
+        ImageGenerator all = folder.training().targetSize(32).batchSize(100).shuffle(false).classMode(ClassMode.BINARY)
+                .preprocessing(base.preprocessing()).build();
+        var batch = all.next();
+        double before = Metrics.correct(m.predict(batch.getFeatures()), batch.getLabels()) / (double) batch.numExamples();
+        History h = Trainer.of(m).epochs(1).cacheFeatures(false).progress(Progress.silent()).fit(all, null);
+        assertEquals(before, h.epochs().get(0).accuracy(), 1e-9);
+        History whole = Trainer.of(model(base().unfreezeFrom(0), Optimizer.sgd(1e-3))).epochs(1).progress(Progress.silent()).fit(all, null);
+        assertTrue(whole.epochs().get(0).accuracy() >= 0 && whole.epochs().get(0).accuracy() <= 1, "whole-graph path reports too");
+    }
 }
