@@ -17,8 +17,9 @@ import java.util.stream.IntStream;
 
 /**
  * Depthwise convolution (depth multiplier 1, no bias, identity activation: the MobileNetV2 layer) on NCHW
- * float activations, forward and backward, one channel plane per task. Each plane is copied once into a
- * zero-padded buffer so the inner loops have no bounds tests.
+ * float activations, forward and backward, one image per task. Each image is copied once into a
+ * zero-padded NHWC buffer; every tap then gathers its inputs for a whole output row so that the
+ * multiply-adds run over channels with the same index in every array (a loop HotSpot vectorises).
  */
 final class FastDepthwiseLayer extends DepthwiseConvolution2DLayer {
 
@@ -26,7 +27,7 @@ final class FastDepthwiseLayer extends DepthwiseConvolution2DLayer {
         super(conf, dataType);
     }
 
-    /** Geometry of one call: sizes, padding and the padded plane. */
+    /** Geometry of one call: sizes, padding and the zero-padded NHWC image. */
     private record Shape(int n, int c, int h, int w, int k, int s, int top, int left, int oh, int ow, int ph, int pw) {
         static Shape of(long[] in, int k, int s, boolean same) {
             int n = (int) in[0], c = (int) in[1], h = (int) in[2], w = (int) in[3];
@@ -44,11 +45,32 @@ final class FastDepthwiseLayer extends DepthwiseConvolution2DLayer {
             return new Shape(n, c, h, w, k, s, top, left, oh, ow, ph, pw);
         }
 
-        /** Copies plane (image i, channel ch) of {@code x} into the zero-padded {@code p}. */
-        void pad(float[] x, int i, int ch, float[] p) {
-            java.util.Arrays.fill(p, 0, ph * pw, 0f);
-            int base = (i * c + ch) * h * w;
-            for (int y = 0; y < h; y++) System.arraycopy(x, base + y * w, p, (y + top) * pw + left, w);
+        /** Image {@code i} of NCHW {@code x} as a zero-padded NHWC image {@code [ph][pw][c]}. */
+        float[] padNhwc(float[] x, int i) {
+            float[] p = new float[ph * pw * c];
+            int base = i * c * h * w;
+            for (int ch = 0; ch < c; ch++) {
+                for (int y = 0; y < h; y++) {
+                    int src = base + (ch * h + y) * w, dst = ((y + top) * pw + left) * c + ch;
+                    for (int xx = 0; xx < w; xx++) p[dst + xx * c] = x[src + xx];
+                }
+            }
+            return p;
+        }
+
+        /** Output row {@code oy}, tap (ky, kx) of padded image {@code p}: {@code g[ox * c + ch]}. */
+        void gather(float[] p, int oy, int ky, int kx, float[] g) {
+            int rowStart = ((oy * s + ky) * pw + kx) * c;
+            for (int ox = 0; ox < ow; ox++) System.arraycopy(p, rowStart + ox * s * c, g, ox * c, c);
+        }
+
+        /** Weights {@code [k, k, c]} repeated along an output row: one {@code [ow * c]} row per tap. */
+        float[][] tiled(float[] wt) {
+            float[][] t = new float[k * k][ow * c];
+            for (int tap = 0; tap < k * k; tap++) {
+                for (int ox = 0; ox < ow; ox++) System.arraycopy(wt, tap * c, t[tap], ox * c, c);
+            }
+            return t;
         }
     }
 
@@ -67,27 +89,32 @@ final class FastDepthwiseLayer extends DepthwiseConvolution2DLayer {
         assertInputSet(false);
         Shape g = shape();
         float[] x = Arrays32.floats(input);
-        float[] wt = Arrays32.floats(getParam(DepthwiseConvolutionParamInitializer.WEIGHT_KEY)); // [k, k, c]
+        float[][] wt = g.tiled(Arrays32.floats(getParam(DepthwiseConvolutionParamInitializer.WEIGHT_KEY)));
+        int rowLen = g.ow * g.c;
         float[] out = new float[g.n * g.c * g.oh * g.ow];
-        IntStream.range(0, g.n * g.c).parallel().forEach(plane -> {
-            int i = plane / g.c, ch = plane % g.c;
-            float[] p = new float[g.ph * g.pw];
-            g.pad(x, i, ch, p);
-            float[] kw = new float[g.k * g.k];
-            for (int t = 0; t < kw.length; t++) kw[t] = wt[t * g.c + ch];
-            int o = plane * g.oh * g.ow;
+        IntStream.range(0, g.n).parallel().forEach(i -> {
+            float[] p = g.padNhwc(x, i);
+            float[] acc = new float[rowLen], tap = new float[rowLen];
+            int base = i * g.c * g.oh * g.ow;
             for (int oy = 0; oy < g.oh; oy++) {
-                for (int ox = 0; ox < g.ow; ox++) {
-                    float sum = 0;
-                    for (int ky = 0; ky < g.k; ky++) {
-                        int row = (oy * g.s + ky) * g.pw + ox * g.s;
-                        for (int kx = 0; kx < g.k; kx++) sum += p[row + kx] * kw[ky * g.k + kx];
+                java.util.Arrays.fill(acc, 0f);
+                for (int ky = 0; ky < g.k; ky++) {
+                    for (int kx = 0; kx < g.k; kx++) {
+                        g.gather(p, oy, ky, kx, tap);
+                        multiplyAdd(acc, tap, wt[ky * g.k + kx], rowLen);
                     }
-                    out[o + oy * g.ow + ox] = sum;
+                }
+                for (int ox = 0; ox < g.ow; ox++) { // back to NCHW
+                    for (int ch = 0; ch < g.c; ch++) out[base + (ch * g.oh + oy) * g.ow + ox] = acc[ox * g.c + ch];
                 }
             }
         });
         return new Pair<>(Arrays32.array(mgr, ArrayType.ACTIVATIONS, out, g.n, g.c, g.oh, g.ow), null);
+    }
+
+    /** {@code acc[i] += a[i] * b[i]}: same index in every array, which HotSpot vectorises. */
+    private static void multiplyAdd(float[] acc, float[] a, float[] b, int len) {
+        for (int i = 0; i < len; i++) acc[i] += a[i] * b[i];
     }
 
     @Override
@@ -101,36 +128,48 @@ final class FastDepthwiseLayer extends DepthwiseConvolution2DLayer {
         Shape g = shape();
         float[] x = Arrays32.floats(input);
         float[] e = Arrays32.floats(epsilon);
-        float[] wt = Arrays32.floats(getParam(DepthwiseConvolutionParamInitializer.WEIGHT_KEY));
+        float[] w = Arrays32.floats(getParam(DepthwiseConvolutionParamInitializer.WEIGHT_KEY));
+        float[][] wt = g.tiled(w);
+        int rowLen = g.ow * g.c, taps = g.k * g.k;
         float[] dx = new float[g.n * g.c * g.h * g.w];
-        float[] dw = new float[wt.length];
-        IntStream.range(0, g.c).parallel().forEach(ch -> {
-            float[] p = new float[g.ph * g.pw];
-            float[] dp = new float[g.ph * g.pw];
-            float[] kw = new float[g.k * g.k];
-            float[] gw = new float[g.k * g.k];
-            for (int t = 0; t < kw.length; t++) kw[t] = wt[t * g.c + ch];
-            for (int i = 0; i < g.n; i++) {
-                g.pad(x, i, ch, p);
-                java.util.Arrays.fill(dp, 0f);
-                int o = (i * g.c + ch) * g.oh * g.ow;
-                for (int oy = 0; oy < g.oh; oy++) {
-                    for (int ox = 0; ox < g.ow; ox++) {
-                        float d = e[o + oy * g.ow + ox];
-                        if (d == 0f) continue;
-                        for (int ky = 0; ky < g.k; ky++) {
-                            int row = (oy * g.s + ky) * g.pw + ox * g.s;
-                            for (int kx = 0; kx < g.k; kx++) {
-                                gw[ky * g.k + kx] += d * p[row + kx];
-                                dp[row + kx] += d * kw[ky * g.k + kx];
-                            }
+        float[] dw = new float[w.length];
+        IntStream.range(0, g.n).parallel().forEach(i -> {
+            float[] p = g.padNhwc(x, i);
+            float[] dp = new float[p.length];
+            float[][] dwt = new float[taps][rowLen]; // weight gradient, still tiled along the row
+            float[] er = new float[rowLen], tap = new float[rowLen];
+            int base = i * g.c * g.oh * g.ow;
+            for (int oy = 0; oy < g.oh; oy++) {
+                for (int ox = 0; ox < g.ow; ox++) { // epsilon row to NHWC
+                    for (int ch = 0; ch < g.c; ch++) er[ox * g.c + ch] = e[base + (ch * g.oh + oy) * g.ow + ox];
+                }
+                for (int ky = 0; ky < g.k; ky++) {
+                    for (int kx = 0; kx < g.k; kx++) {
+                        int t = ky * g.k + kx;
+                        g.gather(p, oy, ky, kx, tap);
+                        multiplyAdd(dwt[t], er, tap, rowLen);
+                        java.util.Arrays.fill(tap, 0f);
+                        multiplyAdd(tap, er, wt[t], rowLen);
+                        int rowStart = ((oy * g.s + ky) * g.pw + kx) * g.c;
+                        for (int ox = 0; ox < g.ow; ox++) {
+                            int d = rowStart + ox * g.s * g.c, o = ox * g.c;
+                            for (int ch = 0; ch < g.c; ch++) dp[d + ch] += tap[o + ch];
                         }
                     }
                 }
-                int base = (i * g.c + ch) * g.h * g.w;
-                for (int y = 0; y < g.h; y++) System.arraycopy(dp, (y + g.top) * g.pw + g.left, dx, base + y * g.w, g.w);
             }
-            for (int t = 0; t < gw.length; t++) dw[t * g.c + ch] = gw[t];
+            int xBase = i * g.c * g.h * g.w;
+            for (int ch = 0; ch < g.c; ch++) { // crop the padding, back to NCHW
+                for (int y = 0; y < g.h; y++) {
+                    int src = ((y + g.top) * g.pw + g.left) * g.c + ch, dst = xBase + (ch * g.h + y) * g.w;
+                    for (int xx = 0; xx < g.w; xx++) dx[dst + xx] = dp[src + xx * g.c];
+                }
+            }
+            synchronized (dw) {
+                for (int t = 0; t < taps; t++) {
+                    for (int o = 0; o < rowLen; o++) dw[t * g.c + o % g.c] += dwt[t][o];
+                }
+            }
         });
         INDArray wGrad = gradientViews.get(DepthwiseConvolutionParamInitializer.WEIGHT_KEY);
         wGrad.assign(org.nd4j.linalg.factory.Nd4j.create(dw, wGrad.shape(), 'c'));
