@@ -136,7 +136,10 @@ public final class NotebookRunner {
                             .collect(Collectors.joining("; "));
                     return new String[]{"does not compile: " + snippet.strip() + " -- " + diags, null};
                 }
-                if (e.causeSnippet() == null && e.snippet().kind() == Snippet.Kind.EXPRESSION && e.value() != null) {
+                // a trailing expression: a bare name (EXPRESSION) or a call JShell stores in a temporary $N variable
+                boolean expression = e.snippet().kind() == Snippet.Kind.EXPRESSION
+                        || e.snippet().subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND;
+                if (e.causeSnippet() == null && expression && e.value() != null) {
                     value = e.value();
                 }
             }

@@ -66,6 +66,7 @@ public final class LearningCurves {
         c.getStyler().setChartBackgroundColor(Color.WHITE);
         c.getStyler().setMarkerSize(6);
         c.getStyler().setDecimalPattern("#0.###");
+        c.setCustomXAxisTickLabelsFormatter(v -> Math.abs(v - Math.rint(v)) < 1e-9 ? Long.toString(Math.round(v)) : ""); // whole epochs only
         return c;
     }
 

@@ -66,6 +66,8 @@ class NotebooksSmokeTest {
         String curves = Files.readString(OUT.resolve("05_learning_curves_and_evaluation.ipynb"));
         assertTrue(curves.contains("\"image/png\""));
         assertTrue(curves.contains("validation accuracy"), "evaluation printed its accuracy");
+        assertTrue(curves.contains("val_accuracy"), "the history table (a trailing call's value) is shown");
+        assertTrue(curves.contains("precision"), "the per-class table is shown");
         String fine = Files.readString(OUT.resolve("04_fine_tuning.ipynb"));
         assertTrue(fine.contains("block_11_expand_relu"), "fine-tuning starts at layer 100");
         assertTrue(fine.contains("trainable arrays: 56"), "54 base arrays + 2 head arrays, as in Keras");
