@@ -7,7 +7,6 @@ import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.FrozenVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -102,7 +101,7 @@ final class GraphFactory {
                     .convolutionMode(k.samePadding() ? ConvolutionMode.Same : ConvolutionMode.Truncate)
                     .activation(Activation.IDENTITY));
             case BATCH_NORM -> new InferenceBatchNormalization();
-            case RELU6 -> new ActivationLayer.Builder().activation(Activation.RELU6).build();
+            case RELU6 -> new Relu6();
             case ZERO_PAD -> new ZeroPaddingLayer.Builder(k.padding()[0], k.padding()[1], k.padding()[2], k.padding()[3]).build();
             case MAX_POOL -> new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
                     .kernelSize(2, 2).stride(2, 2).convolutionMode(ConvolutionMode.Truncate).build();

@@ -24,14 +24,30 @@ public final class MobileNetV2 {
         return new BaseModel("mobilenet_v2", Architectures.mobileNetV2(size, alpha), size, Preprocessing.mobileNetV2(), seed);
     }
 
-    /** ImageNet weights for alpha 1.0, downloaded (or taken from the cache or mirror) on first use. */
+    /**
+     * ImageNet weights for alpha 1.0, downloaded (or taken from the cache or mirror) on first use: the file
+     * Keras trained at this input size, or the 224 one when that is all there is offline.
+     */
     public static BaseModel imagenet(int size) {
         return imagenet(size, 1.0);
     }
 
     public static BaseModel imagenet(int size, double alpha) {
+        Downloader downloader = Downloader.standard(Progress.console());
+        Path file;
         try {
-            Path file = Downloader.standard(Progress.console()).fetch(WeightFiles.mobileNetV2(alpha, size));
+            file = downloader.fetch(WeightFiles.mobileNetV2(alpha, size));
+        } catch (IOException e) {
+            if (WeightFiles.mobileNetV2Rows(size) == 224) throw new UncheckedIOException(e.getMessage(), e);
+            try { // offline with only the 224 file at hand: Keras uses it for other input sizes too
+                file = downloader.fetch(WeightFiles.mobileNetV2(alpha, 224));
+                System.out.println("Using " + file.getFileName() + " (the " + WeightFiles.mobileNetV2(alpha, size).name()
+                        + " file is not available: " + e.getMessage() + ")");
+            } catch (IOException again) {
+                throw new UncheckedIOException(e.getMessage(), e);
+            }
+        }
+        try {
             return fromWeights(size, alpha, file);
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
