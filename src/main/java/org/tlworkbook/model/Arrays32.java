@@ -29,4 +29,21 @@ final class Arrays32 {
         }
         return out;
     }
+
+    /** The elements of {@code a} in C order as a direct buffer: a view of its memory when it is contiguous, else of a copy. */
+    static java.nio.FloatBuffer view(INDArray a) {
+        boolean plain = a.dataType() == DataType.FLOAT && a.ordering() == 'c' && !a.isView() && a.data().offset() == 0;
+        return (plain ? a : a.castTo(DataType.FLOAT).dup('c')).data().asNioFloat();
+    }
+
+    /** A direct scratch buffer of at least {@code floats}, one per thread and slot, reused between calls. */
+    static java.nio.FloatBuffer scratch(int slot, int floats) {
+        java.nio.FloatBuffer[] mine = SCRATCH.get();
+        if (mine[slot] == null || mine[slot].capacity() < floats) {
+            mine[slot] = java.nio.ByteBuffer.allocateDirect(Math.max(floats, 1) * 4).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+        }
+        return mine[slot];
+    }
+
+    private static final ThreadLocal<java.nio.FloatBuffer[]> SCRATCH = ThreadLocal.withInitial(() -> new java.nio.FloatBuffer[4]);
 }

@@ -13,6 +13,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.nio.FloatBuffer;
+
 /**
  * The layer of {@link PointwiseConvolution}. With the batch laid out as {@code X[cin, n*h*w]}, the
  * forward pass is {@code Y = W X}, and the backward pass {@code dW = dY X^T}, {@code dX = W^T dY}.
@@ -33,16 +35,35 @@ final class PointwiseConvolutionLayer extends org.deeplearning4j.nn.layers.convo
     }
 
     /** {@code [n, c, hw]} to {@code [c, n*hw]} (or back with {@code back}): one block copy per (image, channel). */
-    static float[] regroup(float[] a, int n, int c, int hw, boolean back) {
-        float[] out = new float[a.length];
+    static void regroup(FloatBuffer from, FloatBuffer to, int n, int c, int hw, boolean back) {
         for (int i = 0; i < n; i++) {
             for (int ch = 0; ch < c; ch++) {
                 int batched = (i * c + ch) * hw, grouped = ch * n * hw + i * hw;
-                if (back) System.arraycopy(a, grouped, out, batched, hw);
-                else System.arraycopy(a, batched, out, grouped, hw);
+                if (back) to.put(batched, from, grouped, hw);
+                else to.put(grouped, from, batched, hw);
             }
         }
+    }
+
+    /** A new workspace array of {@code shape} filled from {@code grouped} ({@code [c, n*hw]}). */
+    private static INDArray ungroup(LayerWorkspaceMgr mgr, ArrayType type, FloatBuffer grouped, long[] shape) {
+        int n = (int) shape[0], c = (int) shape[1], hw = (int) (shape[2] * shape[3]);
+        INDArray out = mgr.createUninitialized(type, DataType.FLOAT, shape, 'c');
+        if (out.data().offset() == 0 && !out.isView()) {
+            regroup(grouped, out.data().asNioFloat(), n, c, hw, true);
+            return out;
+        }
+        FloatBuffer tmp = FloatBuffer.allocate(n * c * hw);
+        regroup(grouped, tmp, n, c, hw, true);
+        float[] values = new float[n * c * hw];
+        tmp.get(0, values);
+        out.assign(Nd4j.create(values, shape, 'c'));
         return out;
+    }
+
+    private static void gemm(int transA, int transB, int m, int n, int k, FloatBuffer a, int lda, FloatBuffer b, int ldb,
+                             FloatBuffer c, int ldc) {
+        openblas_nolapack.cblas_sgemm(ROW_MAJOR, transA, transB, m, n, k, 1f, a, lda, b, ldb, 0f, c, ldc);
     }
 
     @Override
@@ -50,13 +71,16 @@ final class PointwiseConvolutionLayer extends org.deeplearning4j.nn.layers.convo
         assertInputSet(false);
         check();
         long[] s = input.shape();
-        int n = (int) s[0], cin = (int) s[1], hw = (int) (s[2] * s[3]);
-        float[] w = Arrays32.floats(getParam(ConvolutionParamInitializer.WEIGHT_KEY)); // [cout, cin]
-        int cout = w.length / cin;
-        float[] x = regroup(Arrays32.floats(input), n, cin, hw, false);
-        float[] y = new float[cout * n * hw];
-        openblas_nolapack.cblas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, cout, n * hw, cin, 1f, w, cin, x, n * hw, 0f, y, n * hw);
-        return new Pair<>(Arrays32.array(mgr, ArrayType.ACTIVATIONS, regroup(y, n, cout, hw, true), n, cout, s[2], s[3]), null);
+        int n = (int) s[0], cin = (int) s[1], hw = (int) (s[2] * s[3]), cols = n * hw;
+        INDArray wArr = getParam(ConvolutionParamInitializer.WEIGHT_KEY); // [cout, cin, 1, 1]
+        int cout = (int) wArr.size(0);
+        FloatBuffer w = Arrays32.scratch(0, cout * cin);
+        w.put(0, Arrays32.view(wArr), 0, cout * cin);
+        FloatBuffer x = Arrays32.scratch(1, cin * cols);
+        regroup(Arrays32.view(input), x, n, cin, hw, false);
+        FloatBuffer y = Arrays32.scratch(2, cout * cols);
+        gemm(NO_TRANS, NO_TRANS, cout, cols, cin, w, cin, x, cols, y, cols);
+        return new Pair<>(ungroup(mgr, ArrayType.ACTIVATIONS, y, new long[]{n, cout, s[2], s[3]}), null);
     }
 
     @Override
@@ -69,19 +93,24 @@ final class PointwiseConvolutionLayer extends org.deeplearning4j.nn.layers.convo
         assertInputSet(true);
         check();
         long[] s = input.shape();
-        int n = (int) s[0], cin = (int) s[1], hw = (int) (s[2] * s[3]);
-        float[] w = Arrays32.floats(getParam(ConvolutionParamInitializer.WEIGHT_KEY));
-        int cout = w.length / cin, cols = n * hw;
-        float[] x = regroup(Arrays32.floats(input), n, cin, hw, false);
-        float[] e = regroup(Arrays32.floats(epsilon), n, cout, hw, false);
-        float[] dw = new float[w.length];
-        openblas_nolapack.cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, cout, cin, cols, 1f, e, cols, x, cols, 0f, dw, cin);
-        float[] dx = new float[cin * cols];
-        openblas_nolapack.cblas_sgemm(ROW_MAJOR, TRANS, NO_TRANS, cin, cols, cout, 1f, w, cin, e, cols, 0f, dx, cols);
+        int n = (int) s[0], cin = (int) s[1], hw = (int) (s[2] * s[3]), cols = n * hw;
+        INDArray wArr = getParam(ConvolutionParamInitializer.WEIGHT_KEY);
+        int cout = (int) wArr.size(0);
+        FloatBuffer w = Arrays32.scratch(0, cout * cin);
+        w.put(0, Arrays32.view(wArr), 0, cout * cin);
+        FloatBuffer x = Arrays32.scratch(1, cin * cols);
+        regroup(Arrays32.view(input), x, n, cin, hw, false);
+        FloatBuffer e = Arrays32.scratch(2, cout * cols);
+        regroup(Arrays32.view(epsilon), e, n, cout, hw, false);
+        FloatBuffer dw = Arrays32.scratch(3, cout * cin);
+        gemm(NO_TRANS, TRANS, cout, cin, cols, e, cols, x, cols, dw, cin);
+        float[] dwValues = new float[cout * cin];
+        dw.get(0, dwValues);
+        gemm(TRANS, NO_TRANS, cin, cols, cout, w, cin, e, cols, x, cols); // dX overwrites the regrouped input
         INDArray wGrad = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
-        wGrad.assign(Nd4j.create(dw, wGrad.shape(), 'c'));
+        wGrad.assign(Nd4j.create(dwValues, wGrad.shape(), 'c'));
         Gradient gradient = new DefaultGradient();
         gradient.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, wGrad);
-        return new Pair<>(gradient, Arrays32.array(mgr, ArrayType.ACTIVATION_GRAD, regroup(dx, n, cin, hw, true), s));
+        return new Pair<>(gradient, ungroup(mgr, ArrayType.ACTIVATION_GRAD, x, s));
     }
 }
