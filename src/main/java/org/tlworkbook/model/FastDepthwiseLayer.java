@@ -47,12 +47,22 @@ final class FastDepthwiseLayer extends DepthwiseConvolution2DLayer {
 
         /** Image {@code i} of NCHW {@code x} as a zero-padded NHWC image {@code [ph][pw][c]}. */
         float[] padNhwc(float[] x, int i) {
+            return toPaddedNhwc(x, i * c * h * w, c, h, w, top, left, ph, pw);
+        }
+
+        /** Image {@code i} of the NCHW epsilon, padded so that the input gradient is a plain correlation (stride 1). */
+        float[] padEpsilonNhwc(float[] e, int i) {
+            return toPaddedNhwc(e, i * c * oh * ow, c, oh, ow, k - 1 - top, k - 1 - left,
+                    Math.max(h + k - 1, k - 1 - top + oh), Math.max(w + k - 1, k - 1 - left + ow));
+        }
+
+        /** The {@code c x rows x cols} NCHW block at {@code base} as a zero-padded NHWC image {@code [ph][pw][c]}. */
+        static float[] toPaddedNhwc(float[] x, int base, int c, int rows, int cols, int top, int left, int ph, int pw) {
             float[] p = new float[ph * pw * c];
-            int base = i * c * h * w;
             for (int ch = 0; ch < c; ch++) {
-                for (int y = 0; y < h; y++) {
-                    int src = base + (ch * h + y) * w, dst = ((y + top) * pw + left) * c + ch;
-                    for (int xx = 0; xx < w; xx++) p[dst + xx * c] = x[src + xx];
+                for (int y = 0; y < rows; y++) {
+                    int src = base + (ch * rows + y) * cols, dst = ((y + top) * pw + left) * c + ch;
+                    for (int xx = 0; xx < cols; xx++) p[dst + xx * c] = x[src + xx];
                 }
             }
             return p;
@@ -112,6 +122,34 @@ final class FastDepthwiseLayer extends DepthwiseConvolution2DLayer {
         return new Pair<>(Arrays32.array(mgr, ArrayType.ACTIVATIONS, out, g.n, g.c, g.oh, g.ow), null);
     }
 
+    /**
+     * Stride 1: {@code dX[y][x] = sum over (a, b) of E[y + a][x + b] * w[k-1-a][k-1-b]} on the padded epsilon
+     * {@code E}, one input row at a time with whole-row gathers, written to NCHW {@code dx} at {@code base}.
+     */
+    private static void correlateEpsilon(Shape g, float[] ep, float[] w, float[] dx, int base) {
+        int epw = Math.max(g.w + g.k - 1, g.k - 1 - g.left + g.ow), len = g.w * g.c;
+        float[][] flipped = new float[g.k * g.k][len];
+        for (int a = 0; a < g.k; a++) {
+            for (int b = 0; b < g.k; b++) {
+                int t = (g.k - 1 - a) * g.k + (g.k - 1 - b);
+                for (int xx = 0; xx < g.w; xx++) System.arraycopy(w, t * g.c, flipped[a * g.k + b], xx * g.c, g.c);
+            }
+        }
+        float[] acc = new float[len], row = new float[len];
+        for (int y = 0; y < g.h; y++) {
+            java.util.Arrays.fill(acc, 0f);
+            for (int a = 0; a < g.k; a++) {
+                for (int b = 0; b < g.k; b++) {
+                    System.arraycopy(ep, ((y + a) * epw + b) * g.c, row, 0, len);
+                    multiplyAdd(acc, row, flipped[a * g.k + b], len);
+                }
+            }
+            for (int xx = 0; xx < g.w; xx++) {
+                for (int ch = 0; ch < g.c; ch++) dx[base + (ch * g.h + y) * g.w + xx] = acc[xx * g.c + ch];
+            }
+        }
+    }
+
     /** {@code acc[i] += a[i] * b[i]}: same index in every array, which HotSpot vectorises. */
     private static void multiplyAdd(float[] acc, float[] a, float[] b, int len) {
         for (int i = 0; i < len; i++) acc[i] += a[i] * b[i];
@@ -135,7 +173,7 @@ final class FastDepthwiseLayer extends DepthwiseConvolution2DLayer {
         float[] dw = new float[w.length];
         IntStream.range(0, g.n).parallel().forEach(i -> {
             float[] p = g.padNhwc(x, i);
-            float[] dp = new float[p.length];
+            float[] dp = g.s == 1 ? null : new float[p.length]; // strided layers scatter their input gradient
             float[][] dwt = new float[taps][rowLen]; // weight gradient, still tiled along the row
             float[] er = new float[rowLen], tap = new float[rowLen];
             int base = i * g.c * g.oh * g.ow;
@@ -148,6 +186,7 @@ final class FastDepthwiseLayer extends DepthwiseConvolution2DLayer {
                         int t = ky * g.k + kx;
                         g.gather(p, oy, ky, kx, tap);
                         multiplyAdd(dwt[t], er, tap, rowLen);
+                        if (g.s == 1) continue; // the input gradient is computed below, as a correlation
                         java.util.Arrays.fill(tap, 0f);
                         multiplyAdd(tap, er, wt[t], rowLen);
                         int rowStart = ((oy * g.s + ky) * g.pw + kx) * g.c;
@@ -159,10 +198,14 @@ final class FastDepthwiseLayer extends DepthwiseConvolution2DLayer {
                 }
             }
             int xBase = i * g.c * g.h * g.w;
-            for (int ch = 0; ch < g.c; ch++) { // crop the padding, back to NCHW
-                for (int y = 0; y < g.h; y++) {
-                    int src = ((y + g.top) * g.pw + g.left) * g.c + ch, dst = xBase + (ch * g.h + y) * g.w;
-                    for (int xx = 0; xx < g.w; xx++) dx[dst + xx] = dp[src + xx * g.c];
+            if (g.s == 1) {
+                correlateEpsilon(g, g.padEpsilonNhwc(e, i), w, dx, xBase);
+            } else {
+                for (int ch = 0; ch < g.c; ch++) { // crop the padding, back to NCHW
+                    for (int y = 0; y < g.h; y++) {
+                        int src = ((y + g.top) * g.pw + g.left) * g.c + ch, dst = xBase + (ch * g.h + y) * g.w;
+                        for (int xx = 0; xx < g.w; xx++) dx[dst + xx] = dp[src + xx * g.c];
+                    }
                 }
             }
             synchronized (dw) {

@@ -67,16 +67,19 @@ final class InferenceBatchNormLayer extends BatchNormalization {
         int c = gamma.length, hw = plane(input), n = (int) input.size(0);
         float[] dx = new float[e.length], dGamma = new float[c], dBeta = new float[c];
         IntStream.range(0, c).parallel().forEach(ch -> {
-            float scale = gamma[ch] * inv[ch];
+            float scale = gamma[ch] * inv[ch], mu = mean[ch];
             double g = 0, b = 0;
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < n; i++) { // float sums per plane (vectorised), double across planes
+                float gi = 0, bi = 0;
                 for (int j = (i * c + ch) * hw, end = j + hw; j < end; j++) {
-                    g += e[j] * (in[j] - mean[ch]) * inv[ch];
-                    b += e[j];
+                    gi += e[j] * (in[j] - mu);
+                    bi += e[j];
                     dx[j] = e[j] * scale;
                 }
+                g += gi;
+                b += bi;
             }
-            dGamma[ch] = (float) g;
+            dGamma[ch] = (float) (g * inv[ch]);
             dBeta[ch] = (float) b;
         });
         Gradient gradient = new DefaultGradient();
