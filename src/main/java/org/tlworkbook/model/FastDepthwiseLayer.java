@@ -214,10 +214,8 @@ final class FastDepthwiseLayer extends DepthwiseConvolution2DLayer {
                 }
             }
         });
-        INDArray wGrad = gradientViews.get(DepthwiseConvolutionParamInitializer.WEIGHT_KEY);
-        wGrad.assign(org.nd4j.linalg.factory.Nd4j.create(dw, wGrad.shape(), 'c'));
         Gradient gradient = new DefaultGradient();
-        gradient.setGradientFor(DepthwiseConvolutionParamInitializer.WEIGHT_KEY, wGrad);
+        JavaLayers.setGradient(gradientViews, gradient, DepthwiseConvolutionParamInitializer.WEIGHT_KEY, dw);
         return new Pair<>(gradient, Arrays32.array(mgr, ArrayType.ACTIVATION_GRAD, dx, g.n, g.c, g.h, g.w));
     }
 }

@@ -299,10 +299,19 @@ public final class FastForward {
         }
     }
 
+    /** One fused operation; records name their input {@code in} and output {@code out}. */
     private interface Step {
-        String[] inputs();
+        String in();
 
-        String output();
+        String out();
+
+        default String[] inputs() {
+            return new String[]{in()};
+        }
+
+        default String output() {
+            return out();
+        }
 
         Tensor run(Tensor[] in, Pool pool);
     }
@@ -458,16 +467,6 @@ public final class FastForward {
         }
 
         @Override
-        public String[] inputs() {
-            return new String[]{in};
-        }
-
-        @Override
-        public String output() {
-            return out;
-        }
-
-        @Override
         public Tensor run(Tensor[] ins, Pool pool) {
             Tensor x = ins[0];
             if (x.c != cin) throw new IllegalStateException(out + ": expected " + cin + " channels, got " + x.c);
@@ -579,16 +578,6 @@ public final class FastForward {
         }
 
         @Override
-        public String[] inputs() {
-            return new String[]{in};
-        }
-
-        @Override
-        public String output() {
-            return out;
-        }
-
-        @Override
         public Tensor run(Tensor[] ins, Pool pool) {
             Tensor x = ins[0];
             int hIn = x.h + extraPad[0] + extraPad[1], wIn = x.w + extraPad[2] + extraPad[3];
@@ -671,16 +660,6 @@ public final class FastForward {
     /** Unfused batch norm or standalone ReLU6: per-channel {@code x * scale + shift}, then the activation. */
     private record Affine(float[] scale, float[] shift, Act act, String in, String out) implements Step {
         @Override
-        public String[] inputs() {
-            return new String[]{in};
-        }
-
-        @Override
-        public String output() {
-            return out;
-        }
-
-        @Override
         public Tensor run(Tensor[] ins, Pool pool) {
             Tensor x = ins[0];
             Tensor y = new Tensor(pool.take(x.length()), x.n, x.h, x.w, x.c);
@@ -696,15 +675,10 @@ public final class FastForward {
         }
     }
 
-    private record Add(String a, String b, String out) implements Step {
+    private record Add(String in, String other, String out) implements Step {
         @Override
         public String[] inputs() {
-            return new String[]{a, b};
-        }
-
-        @Override
-        public String output() {
-            return out;
+            return new String[]{in, other};
         }
 
         @Override
@@ -725,16 +699,6 @@ public final class FastForward {
     }
 
     private record Pad(int[] padding, String in, String out) implements Step {
-        @Override
-        public String[] inputs() {
-            return new String[]{in};
-        }
-
-        @Override
-        public String output() {
-            return out;
-        }
-
         @Override
         public Tensor run(Tensor[] ins, Pool pool) {
             Tensor x = ins[0];
@@ -759,16 +723,6 @@ public final class FastForward {
     /** 2x2 max pooling, stride 2, 'valid'. */
     private record MaxPool(String in, String out) implements Step {
         @Override
-        public String[] inputs() {
-            return new String[]{in};
-        }
-
-        @Override
-        public String output() {
-            return out;
-        }
-
-        @Override
         public Tensor run(Tensor[] ins, Pool pool) {
             Tensor x = ins[0];
             int oh = x.h / 2, ow = x.w / 2, c = x.c, rowLen = x.w * c;
@@ -792,16 +746,6 @@ public final class FastForward {
 
     private record GlobalAvgPool(String in, String out) implements Step {
         @Override
-        public String[] inputs() {
-            return new String[]{in};
-        }
-
-        @Override
-        public String output() {
-            return out;
-        }
-
-        @Override
         public Tensor run(Tensor[] ins, Pool pool) {
             Tensor x = ins[0];
             int c = x.c, hw = x.h * x.w;
@@ -823,16 +767,6 @@ public final class FastForward {
     /** DL4J's flattening order (channels, then rows, then columns), which the dense weights were trained with. */
     private record Flatten(String in, String out) implements Step {
         @Override
-        public String[] inputs() {
-            return new String[]{in};
-        }
-
-        @Override
-        public String output() {
-            return out;
-        }
-
-        @Override
         public Tensor run(Tensor[] ins, Pool pool) {
             Tensor x = ins[0];
             int per = x.h * x.w * x.c, hw = x.h * x.w;
@@ -853,16 +787,6 @@ public final class FastForward {
             if (w == null) throw new IllegalArgumentException("no parameter " + k.name() + "_W");
             return new Dense((int) w.size(1), direct(w.castTo(DataType.FLOAT).dup('c').data().asFloat()),
                     param(params, k.name(), "b"), Act.of(k.activation() == null ? "linear" : k.activation()), in, k.name());
-        }
-
-        @Override
-        public String[] inputs() {
-            return new String[]{in};
-        }
-
-        @Override
-        public String output() {
-            return out;
         }
 
         @Override

@@ -83,17 +83,11 @@ final class InferenceBatchNormLayer extends BatchNormalization {
             dBeta[ch] = (float) b;
         });
         Gradient gradient = new DefaultGradient();
-        set(gradient, BatchNormalizationParamInitializer.GAMMA, dGamma);
-        set(gradient, BatchNormalizationParamInitializer.BETA, dBeta);
+        JavaLayers.setGradient(gradientViews, gradient, BatchNormalizationParamInitializer.GAMMA, dGamma);
+        JavaLayers.setGradient(gradientViews, gradient, BatchNormalizationParamInitializer.BETA, dBeta);
         // the moving statistics stay as they are: a zero "gradient" under their no-op updater
-        set(gradient, BatchNormalizationParamInitializer.GLOBAL_MEAN, new float[c]);
-        set(gradient, BatchNormalizationParamInitializer.GLOBAL_VAR, new float[c]);
+        JavaLayers.setGradient(gradientViews, gradient, BatchNormalizationParamInitializer.GLOBAL_MEAN, new float[c]);
+        JavaLayers.setGradient(gradientViews, gradient, BatchNormalizationParamInitializer.GLOBAL_VAR, new float[c]);
         return new Pair<>(gradient, Arrays32.array(mgr, ArrayType.ACTIVATION_GRAD, dx, input.shape()));
-    }
-
-    private void set(Gradient gradient, String key, float[] values) {
-        INDArray view = gradientViews.get(key);
-        view.assign(Nd4j.create(values, view.shape(), 'c'));
-        gradient.setGradientFor(key, view);
     }
 }

@@ -66,9 +66,10 @@ final class PointwiseConvolutionLayer extends org.deeplearning4j.nn.layers.convo
         openblas_nolapack.cblas_sgemm(ROW_MAJOR, transA, transB, m, n, k, 1f, a, lda, b, ldb, 0f, c, ldc);
     }
 
-    @Override
-    protected Pair<INDArray, INDArray> preOutput(boolean training, boolean forBackprop, LayerWorkspaceMgr mgr) {
-        assertInputSet(false);
+    /** Sizes, the weights {@code [cout, cin]} and the regrouped input {@code [cin, n*hw]} in scratch buffers. */
+    private record Operands(int n, int cin, int cout, int hw, int cols, FloatBuffer w, FloatBuffer x) { }
+
+    private Operands operands() {
         check();
         long[] s = input.shape();
         int n = (int) s[0], cin = (int) s[1], hw = (int) (s[2] * s[3]), cols = n * hw;
@@ -78,9 +79,17 @@ final class PointwiseConvolutionLayer extends org.deeplearning4j.nn.layers.convo
         w.put(0, Arrays32.view(wArr), 0, cout * cin);
         FloatBuffer x = Arrays32.scratch(1, cin * cols);
         regroup(Arrays32.view(input), x, n, cin, hw, false);
-        FloatBuffer y = Arrays32.scratch(2, cout * cols);
-        gemm(NO_TRANS, NO_TRANS, cout, cols, cin, w, cin, x, cols, y, cols);
-        return new Pair<>(ungroup(mgr, ArrayType.ACTIVATIONS, y, new long[]{n, cout, s[2], s[3]}), null);
+        return new Operands(n, cin, cout, hw, cols, w, x);
+    }
+
+    @Override
+    protected Pair<INDArray, INDArray> preOutput(boolean training, boolean forBackprop, LayerWorkspaceMgr mgr) {
+        assertInputSet(false);
+        Operands o = operands();
+        FloatBuffer y = Arrays32.scratch(2, o.cout * o.cols);
+        gemm(NO_TRANS, NO_TRANS, o.cout, o.cols, o.cin, o.w, o.cin, o.x, o.cols, y, o.cols);
+        long[] s = input.shape();
+        return new Pair<>(ungroup(mgr, ArrayType.ACTIVATIONS, y, new long[]{s[0], o.cout, s[2], s[3]}), null);
     }
 
     @Override
@@ -91,15 +100,9 @@ final class PointwiseConvolutionLayer extends org.deeplearning4j.nn.layers.convo
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
         assertInputSet(true);
-        check();
-        long[] s = input.shape();
-        int n = (int) s[0], cin = (int) s[1], hw = (int) (s[2] * s[3]), cols = n * hw;
-        INDArray wArr = getParam(ConvolutionParamInitializer.WEIGHT_KEY);
-        int cout = (int) wArr.size(0);
-        FloatBuffer w = Arrays32.scratch(0, cout * cin);
-        w.put(0, Arrays32.view(wArr), 0, cout * cin);
-        FloatBuffer x = Arrays32.scratch(1, cin * cols);
-        regroup(Arrays32.view(input), x, n, cin, hw, false);
+        Operands o = operands();
+        int n = o.n, cin = o.cin, cout = o.cout, hw = o.hw, cols = o.cols;
+        FloatBuffer w = o.w, x = o.x;
         FloatBuffer e = Arrays32.scratch(2, cout * cols);
         regroup(Arrays32.view(epsilon), e, n, cout, hw, false);
         FloatBuffer dw = Arrays32.scratch(3, cout * cin);
@@ -107,10 +110,8 @@ final class PointwiseConvolutionLayer extends org.deeplearning4j.nn.layers.convo
         float[] dwValues = new float[cout * cin];
         dw.get(0, dwValues);
         gemm(TRANS, NO_TRANS, cin, cols, cout, w, cin, e, cols, x, cols); // dX overwrites the regrouped input
-        INDArray wGrad = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
-        wGrad.assign(Nd4j.create(dwValues, wGrad.shape(), 'c'));
         Gradient gradient = new DefaultGradient();
-        gradient.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, wGrad);
-        return new Pair<>(gradient, ungroup(mgr, ArrayType.ACTIVATION_GRAD, x, s));
+        JavaLayers.setGradient(gradientViews, gradient, ConvolutionParamInitializer.WEIGHT_KEY, dwValues);
+        return new Pair<>(gradient, ungroup(mgr, ArrayType.ACTIVATION_GRAD, x, input.shape()));
     }
 }
