@@ -22,10 +22,12 @@ public final class BaseModel {
     private final int size;
     private final Preprocessing preprocessing;
     private final ComputationGraph graph;
+    private final double alpha;
     private int trainableFrom;
 
-    BaseModel(String name, List<KerasLayer> layers, int size, Preprocessing preprocessing, long seed) {
+    BaseModel(String name, List<KerasLayer> layers, int size, double alpha, Preprocessing preprocessing, long seed) {
         this.name = name;
+        this.alpha = alpha;
         this.layers = layers;
         this.size = size;
         this.preprocessing = preprocessing;
@@ -46,6 +48,11 @@ public final class BaseModel {
 
     public int size() {
         return size;
+    }
+
+    /** MobileNetV2's width multiplier (1.0 for other bases). */
+    public double alpha() {
+        return alpha;
     }
 
     /** How images must be scaled for this base (e.g. [-1, 1] for MobileNetV2). */

@@ -27,27 +27,21 @@ public final class Classifier {
     private final BaseModel base;
     private final Head head;
     private final List<String> classes;
-    private final double alpha;
     private ComputationGraph graph;
     private Optimizer optimizer;
 
-    private Classifier(BaseModel base, Head head, List<String> classes, double alpha) {
+    private Classifier(BaseModel base, Head head, List<String> classes) {
         this.base = base;
         this.head = head;
         this.classes = List.copyOf(classes);
-        this.alpha = alpha;
     }
 
     /** Stacks {@code head} on {@code base}; {@code classes} name the outputs (sorted folder names). */
     public static Classifier of(BaseModel base, Head head, List<String> classes) {
-        return of(base, head, classes, 1.0);
-    }
-
-    public static Classifier of(BaseModel base, Head head, List<String> classes, double alpha) {
         if (head.binary() ? classes.size() != 2 : head.outputs() != classes.size()) {
             throw new IllegalArgumentException("head " + head.description() + " does not fit " + classes.size() + " classes " + classes);
         }
-        return new Classifier(base, head, classes, alpha);
+        return new Classifier(base, head, classes);
     }
 
     public Classifier compile(Optimizer optimizer) {
@@ -90,7 +84,7 @@ public final class Classifier {
     }
 
     public double alpha() {
-        return alpha;
+        return base.alpha();
     }
 
     /** Class probabilities ({@code [n, 1]} for a binary head, {@code [n, classes]} otherwise). */
@@ -158,13 +152,14 @@ public final class Classifier {
             Properties p = new Properties();
             p.setProperty("base", base.name());
             p.setProperty("size", Integer.toString(base.size()));
-            p.setProperty("alpha", Double.toString(alpha));
+            p.setProperty("alpha", Double.toString(base.alpha()));
             p.setProperty("head", head.kind());
             p.setProperty("classes", String.join("\n", classes));
             p.setProperty("preprocessing", base.preprocessing().name());
             p.setProperty("trainable_from", Integer.toString(base.trainableFrom()));
             p.setProperty("optimizer", optimizer.name());
             p.setProperty("learning_rate", Double.toString(optimizer.learningRate()));
+            p.setProperty("optimizer_state", OptimizerState.isInitialized(graph()) ? "trained" : "fresh");
             java.io.StringWriter w = new java.io.StringWriter();
             p.store(w, "transfer-learning-workbook model");
             ModelSerializer.addObjectToFile(tmp.toFile(), "workbook.properties", w.toString());
@@ -187,8 +182,9 @@ public final class Classifier {
         base.unfreezeFrom(Integer.parseInt(p.getProperty("trainable_from")));
         List<String> classes = List.of(p.getProperty("classes").split("\n"));
         Head head = Head.named(p.getProperty("head"), base.outputName(), classes.size());
-        Classifier c = new Classifier(base, head, classes, alpha);
+        Classifier c = new Classifier(base, head, classes);
         c.graph = ModelSerializer.restoreComputationGraph(file.toFile(), true);
+        if ("trained".equals(p.getProperty("optimizer_state"))) OptimizerState.markInitialized(c.graph);
         c.optimizer = Optimizer.named(p.getProperty("optimizer"), Double.parseDouble(p.getProperty("learning_rate")));
         return c;
     }

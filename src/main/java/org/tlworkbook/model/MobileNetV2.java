@@ -21,7 +21,7 @@ public final class MobileNetV2 {
 
     /** Random weights (for tests and from-scratch experiments). */
     public static BaseModel create(int size, double alpha, long seed) {
-        return new BaseModel("mobilenet_v2", Architectures.mobileNetV2(size, alpha), size, Preprocessing.mobileNetV2(), seed);
+        return new BaseModel("mobilenet_v2", Architectures.mobileNetV2(size, alpha), size, alpha, Preprocessing.mobileNetV2(), seed);
     }
 
     /**

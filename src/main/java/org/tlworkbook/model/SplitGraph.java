@@ -86,6 +86,7 @@ public final class SplitGraph {
         ComputationGraph suffix = new ComputationGraph(sc);
         suffix.init();
         copy(classifier.graph().paramTable(), suffix.paramTable());
+        OptimizerState.copy(classifier.graph(), suffix);
         return new SplitGraph(classifier, cutName, prefix, suffix, suffixLayers);
     }
 
@@ -125,8 +126,9 @@ public final class SplitGraph {
         return suffixLayers.size() - 1;
     }
 
-    /** Writes the suffix's trained parameters (and batch-norm statistics) back into the classifier. */
+    /** Writes the suffix's trained parameters, batch-norm statistics and optimizer state back into the classifier. */
     public void copyBack() {
         copy(suffix.paramTable(), classifier.graph().paramTable());
+        OptimizerState.copy(suffix, classifier.graph());
     }
 }

@@ -17,7 +17,7 @@ public final class Vgg16 {
      * recorded here (Keras' own {@code vgg16.preprocess_input} would subtract ImageNet means instead).
      */
     public static BaseModel create(int size, long seed) {
-        return new BaseModel("vgg16", Architectures.vgg16(size), size, Preprocessing.rescale(1.0 / 255), seed);
+        return new BaseModel("vgg16", Architectures.vgg16(size), size, 1.0, Preprocessing.rescale(1.0 / 255), seed);
     }
 
     public static BaseModel imagenet(int size) {

@@ -62,7 +62,7 @@ public record Recipe(Path data, String base, int size, double alpha, Path weight
             Head head = classes == 2 ? Head.binary(baseModel.outputName())
                     : base.equals("vgg16") ? Head.flattenDense(baseModel.outputName(), 256, 0.5, classes)
                     : Head.pooledDense(baseModel.outputName(), 64, classes);
-            model = Classifier.of(baseModel.freeze(), head, trainFolder.classes(), alpha).compile(Optimizer.rmsprop(learningRate));
+            model = Classifier.of(baseModel.freeze(), head, trainFolder.classes()).compile(Optimizer.rmsprop(learningRate));
         }
         ImageGenerator.Builder trainGen = trainFolder.training().targetSize(size).batchSize(batchSize).classMode(mode)
                 .preprocessing(baseModel.preprocessing()).augment(augment ? Augmentation.standard() : Augmentation.none());

@@ -144,4 +144,25 @@ class TrainerTest {
         History whole = Trainer.of(model(base().unfreezeFrom(0), Optimizer.sgd(1e-3))).epochs(1).progress(Progress.silent()).fit(all, null);
         assertTrue(whole.epochs().get(0).accuracy() >= 0 && whole.epochs().get(0).accuracy() <= 1, "whole-graph path reports too");
     }
+
+    @Test
+    void aResumedRunTakesTheSameStepsAsAnUninterruptedOne() throws Exception {
+        BaseModel base = base().unfreezeFrom(100);
+        INDArray start = base.graph().params().dup();
+        Classifier straight = model(base, Optimizer.adam(1e-3));
+        Trainer.of(straight).epochs(2).progress(Progress.silent()).fit(train(base), val(base));
+
+        base.graph().setParams(start);
+        Classifier first = model(base, Optimizer.adam(1e-3));
+        Path out = tmp.resolve("resume");
+        History h1 = Trainer.of(first).epochs(1).progress(Progress.silent()).checkpoints(out).fit(train(base), val(base));
+        Classifier resumed = Classifier.load(out.resolve("checkpoint.zip")); // as after a killed process
+        Trainer.of(resumed).epochs(1).initialEpoch(1).after(h1).progress(Progress.silent()).fit(train(resumed.base()), val(resumed.base()));
+
+        INDArray a = straight.graph().getLayer("block_16_project").getParam("W");
+        INDArray b = resumed.graph().getLayer("block_16_project").getParam("W");
+        assertTrue(a.equalsWithEps(b, 1e-6), "optimizer state and iteration count carried over: max diff "
+                + a.sub(b).amaxNumber());
+        assertTrue(straight.graph().getLayer("dense").getParam("W").equalsWithEps(resumed.graph().getLayer("dense").getParam("W"), 1e-6));
+    }
 }
