@@ -228,6 +228,8 @@ public final class NotebookRunner {
             long t0 = System.nanoTime();
             Result r = run(nb, outputDir);
             results.add(r);
+            // like a fresh kernel per notebook: what the closed shell held (models, caches, off-heap buffers) goes now
+            System.gc();
             System.out.printf(java.util.Locale.ROOT, "%s: %d cells, %d images, %.1fs%s%n", nb.getFileName(), r.cellsRun(), r.images(),
                     (System.nanoTime() - t0) / 1e9, r.ok() ? "" : " FAILED at " + r.error());
             if (!r.ok()) break;

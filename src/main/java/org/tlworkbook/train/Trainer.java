@@ -17,8 +17,8 @@ import java.util.Locale;
 /**
  * {@code model.fit(train, epochs=..., validation_data=..., initial_epoch=...)} for a {@link Classifier}.
  * Without augmentation, the frozen part of the network runs once per image and later epochs train only
- * the layers after the {@link SplitGraph#cut() cut} on cached activations; with augmentation every epoch
- * runs the whole network. Validation runs after every epoch; a checkpoint (model and history) is
+ * the layers after the {@link SplitGraph#cut() cut} on cached activations; with augmentation every batch
+ * runs the frozen part (fast inference) and then trains the rest. Validation runs after every epoch; a checkpoint (model and history) is
  * written atomically after every epoch when a folder is given.
  */
 public final class Trainer {
@@ -73,7 +73,7 @@ public final class Trainer {
         return this;
     }
 
-    /** Turns activation caching off (every epoch then runs the full network). */
+    /** Turns activation caching off: every batch of every epoch then runs the frozen layers again. */
     public Trainer cacheFeatures(boolean cache) {
         this.cache = cache;
         return this;
