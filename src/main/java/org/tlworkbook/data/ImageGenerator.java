@@ -34,6 +34,7 @@ public final class ImageGenerator implements DataSetIterator {
     private final Preprocessing preprocessing;
     private final Augmentation augmentation;
     private final java.util.Set<String> skippedOnce = ConcurrentHashMap.newKeySet();
+    private List<ImageFolder.Sample> lastBatch = List.of();
     private List<ImageFolder.Sample> order;
     private int cursor;
     private int epoch;
@@ -233,14 +234,17 @@ public final class ImageGenerator implements DataSetIterator {
         int labelsWidth = classMode == ClassMode.BINARY ? 1 : classes.size();
         float[] labels = new float[kept * labelsWidth];
         int k = 0;
+        List<ImageFolder.Sample> included = new java.util.ArrayList<>(kept);
         for (int i = 0; i < n; i++) {
             if (!ok[i]) continue;
+            included.add(order.get(start + i));
             if (f != features) System.arraycopy(features, i * plane, f, k * plane, plane);
             int label = order.get(start + i).label();
             if (classMode == ClassMode.BINARY) labels[k] = label;
             else labels[k * labelsWidth + label] = 1f;
             k++;
         }
+        lastBatch = List.copyOf(included);
         INDArray x = Nd4j.create(f, new long[]{kept, 3, height, width}, 'c');
         INDArray y = Nd4j.create(labels, new long[]{kept, labelsWidth}, 'c');
         DataSet ds = new DataSet(x, y);
@@ -296,6 +300,11 @@ public final class ImageGenerator implements DataSetIterator {
     }
 
     /** Ordered samples of the current epoch (what the next batches will contain). */
+    /** The images of the batch {@link #next()} returned last, in row order (unreadable ones left out). */
+    public List<ImageFolder.Sample> lastBatch() {
+        return lastBatch;
+    }
+
     public List<ImageFolder.Sample> epochOrder() {
         return Collections.unmodifiableList(order);
     }

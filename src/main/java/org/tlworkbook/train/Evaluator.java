@@ -85,23 +85,21 @@ public final class Evaluator {
         double loss = 0;
         images.reset();
         var predict = model.inference();
-        List<ImageFolder.Sample> order = images.epochOrder();
-        int position = 0;
         while (images.hasNext()) {
             DataSet ds = images.next();
+            List<ImageFolder.Sample> batch = images.lastBatch();
             INDArray p = predict.apply(ds.getFeatures());
             loss += Metrics.lossSum(p, ds.getLabels());
             int[] predicted = Metrics.predictedClasses(p);
             int[] actual = Metrics.trueClasses(ds.getLabels());
             for (int i = 0; i < predicted.length; i++) {
                 confusion[actual[i]][predicted[i]]++;
-                if (predicted[i] != actual[i] && position + i < order.size()) {
+                if (predicted[i] != actual[i]) {
                     double conf = p.size(1) == 1 ? (predicted[i] == 1 ? p.getDouble(i, 0) : 1 - p.getDouble(i, 0))
                             : p.getDouble(i, predicted[i]);
-                    mistakes.add(new Mistake(order.get(position + i), predicted[i], conf));
+                    mistakes.add(new Mistake(batch.get(i), predicted[i], conf));
                 }
             }
-            position += predicted.length;
         }
         mistakes.sort((a, b) -> Double.compare(b.confidence(), a.confidence()));
         int total = 0;

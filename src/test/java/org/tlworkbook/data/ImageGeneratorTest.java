@@ -112,4 +112,21 @@ class ImageGeneratorTest {
                 () -> ImageFolder.from(root).training().classMode(ClassMode.BINARY).build());
         assertTrue(e.getMessage().contains("CATEGORICAL"));
     }
+
+    @Test
+    void anImageThatBreaksAfterScanningIsSkippedAndBatchesSayWhichImagesTheyHold() throws Exception {
+        Path root = TestImages.folder(tmp.resolve("broken"), 30, 4, "cats", "dogs");
+        ImageFolder folder = ImageFolder.from(root);
+        ImageGenerator gen = folder.training().targetSize(8).batchSize(8).shuffle(false).classMode(ClassMode.BINARY).build();
+        ImageFolder.Sample victim = gen.epochOrder().get(1);
+        java.nio.file.Files.write(victim.path(), new byte[]{1, 2, 3}); // e.g. replaced on disk after the folder was read
+        DataSet ds = gen.next();
+        assertEquals(7, ds.numExamples());
+        List<ImageFolder.Sample> batch = gen.lastBatch();
+        assertEquals(7, batch.size());
+        assertFalse(batch.contains(victim));
+        for (int i = 0; i < batch.size(); i++) {
+            assertEquals(batch.get(i).label(), ds.getLabels().getInt(i, 0), "row " + i + " is " + batch.get(i).path());
+        }
+    }
 }
