@@ -157,13 +157,18 @@ public final class FastForward {
     }
 
     /**
-     * The output of the last layer for NCHW images {@code [n, 3, h, w]}: NCHW {@code [n, c, h', w']} for
+     * The output of the last layer for NCHW images {@code [n, 3, h, w]} (or, for a list starting after
+     * pooling, features {@code [n, c]}): NCHW {@code [n, c, h', w']} for
      * convolutional outputs, {@code [n, units]} after pooling, flattening or dense layers.
      */
     public synchronized INDArray output(INDArray images) {
-        if (images.rank() != 4) throw new IllegalArgumentException("expected NCHW images [n, c, h, w], got " + images.shapeInfoToString());
-        int n = (int) images.size(0), c = (int) images.size(1), h = (int) images.size(2), w = (int) images.size(3);
-        Tensor input = new Tensor(pool.take(n * h * w * c), n, h, w, c);
+        if (images.rank() != 4 && images.rank() != 2) {
+            throw new IllegalArgumentException("expected NCHW images [n, c, h, w] or features [n, c], got " + images.shapeInfoToString());
+        }
+        boolean flat = images.rank() == 2;
+        int n = (int) images.size(0), c = (int) images.size(1);
+        int h = flat ? 1 : (int) images.size(2), w = flat ? 1 : (int) images.size(3);
+        Tensor input = new Tensor(pool.take(n * h * w * c), n, h, w, c, flat);
         float[] nchw = images.castTo(DataType.FLOAT).dup('c').data().asFloat();
         IntStream.range(0, n).parallel().forEach(i -> {
             float[] img = Scratch.get(0, h * w * c);

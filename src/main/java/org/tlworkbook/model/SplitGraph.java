@@ -121,6 +121,16 @@ public final class SplitGraph {
         return suffix;
     }
 
+    /**
+     * Inference through the suffix as its weights are now (take a new one after training), on
+     * {@link FastForward} where every layer kind allows: for validation on cached activations.
+     */
+    public java.util.function.UnaryOperator<INDArray> suffixInference() {
+        if (!FastForward.supports(suffixLayers)) return x -> suffix.outputSingle(false, x);
+        FastForward fast = FastForward.compile(suffixLayers, suffix.paramTable());
+        return fast::output;
+    }
+
     /** Number of layers (with weights or not) that run on cached activations. */
     public int suffixLayerCount() {
         return suffixLayers.size() - 1;

@@ -124,7 +124,7 @@ public final class Trainer {
             progress.done();
             split.copyBack();
             double[] val = validation == null ? new double[]{Double.NaN, Double.NaN}
-                    : valCache != null ? evaluateCached(suffix, valCache, train.batch())
+                    : valCache != null ? evaluateCached(split.suffixInference(), valCache, train.batch())
                     : Evaluator.lossAndAccuracy(model, validation);
             finishEpoch(phaseHistory, e, sums, val, start);
         }
@@ -174,11 +174,11 @@ public final class Trainer {
         sums[2] += ds.numExamples();
     }
 
-    private static double[] evaluateCached(ComputationGraph suffix, FeatureCache cache, int batch) {
+    private static double[] evaluateCached(java.util.function.UnaryOperator<INDArray> suffix, FeatureCache cache, int batch) {
         double loss = 0;
         int correct = 0;
         for (DataSet ds : cache.batches(batch, null)) {
-            INDArray p = suffix.outputSingle(false, ds.getFeatures());
+            INDArray p = suffix.apply(ds.getFeatures());
             loss += Metrics.lossSum(p, ds.getLabels());
             correct += Metrics.correct(p, ds.getLabels());
         }

@@ -68,6 +68,7 @@ class TrainerTest {
         assertEquals("block_10_project_BN", fine.cut(), "the last single entry before layer 100");
         INDArray viaCut = fine.suffix().outputSingle(false, fine.prefixOutput(x));
         assertTrue(viaCut.equalsWithEps(m.predict(x), 1e-4));
+        assertTrue(fine.suffixInference().apply(fine.prefixOutput(x)).equalsWithEps(viaCut, 1e-4), "fast validation pass");
     }
 
     @Test
