@@ -170,7 +170,7 @@ final class FastDepthwiseLayer extends DepthwiseConvolution2DLayer {
         float[][] wt = g.tiled(w);
         int rowLen = g.ow * g.c, taps = g.k * g.k;
         float[] dx = new float[g.n * g.c * g.h * g.w];
-        float[] dw = new float[w.length];
+        float[][] perImage = new float[g.n][]; // weight gradients summed in image order afterwards: reproducible runs
         IntStream.range(0, g.n).parallel().forEach(i -> {
             float[] p = g.padNhwc(x, i);
             float[] dp = g.s == 1 ? null : new float[p.length]; // strided layers scatter their input gradient
@@ -208,12 +208,14 @@ final class FastDepthwiseLayer extends DepthwiseConvolution2DLayer {
                     }
                 }
             }
-            synchronized (dw) {
-                for (int t = 0; t < taps; t++) {
-                    for (int o = 0; o < rowLen; o++) dw[t * g.c + o % g.c] += dwt[t][o];
-                }
+            float[] mine = new float[w.length];
+            for (int t = 0; t < taps; t++) {
+                for (int o = 0; o < rowLen; o++) mine[t * g.c + o % g.c] += dwt[t][o];
             }
+            perImage[i] = mine;
         });
+        float[] dw = new float[w.length];
+        for (float[] part : perImage) for (int j = 0; j < dw.length; j++) dw[j] += part[j];
         Gradient gradient = new DefaultGradient();
         JavaLayers.setGradient(gradientViews, gradient, DepthwiseConvolutionParamInitializer.WEIGHT_KEY, dw);
         return new Pair<>(gradient, Arrays32.array(mgr, ArrayType.ACTIVATION_GRAD, dx, g.n, g.c, g.h, g.w));
