@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  *   <li>fine-tune step from layer 100: fast frozen prefix up to the cut, then forward and backward of the
  *   trainable DL4J suffix and head (what an augmented fine-tuning epoch does per batch);</li>
  *   <li>fine-tune step on cached activations (what a non-augmented fine-tuning epoch does);</li>
- *   <li>with {@code --reference}: the same on the stock DL4J graph, for comparison (slow).</li>
+ *   <li>with {@code --reference}: the same on the whole DL4J graph (workbook layers, no fast pass), for comparison.</li>
  * </ul>
  * {@code ./workbook bench model [--size 160] [--batch 32] [--iterations 5] [--weights FILE] [--reference]}.
  */
@@ -46,12 +46,12 @@ public final class ModelBench {
         Classifier model = Classifier.of(base, Head.binary(base.outputName()), List.of("a", "b")).compile(Optimizer.rmsprop(2e-5));
         SplitGraph split = SplitGraph.of(model);
         DataSet labels = new DataSet(x, Nd4j.zeros(DataType.FLOAT, batch, 1));
-        if (System.getenv("ONLY_CACHED") == null && System.getenv("ONLY_FEATURES") == null) report(what + " fine-tune step from layer 100 (fast prefix + DL4J suffix)", batch, iterations, () -> {
+        report(what + " fine-tune step from layer 100 (fast prefix + DL4J suffix)", batch, iterations, () -> {
             split.suffix().fit(new DataSet(split.prefixOutput(x), labels.getLabels()));
             return null;
         });
         DataSet cached = new DataSet(split.prefixOutput(x), labels.getLabels());
-        if (System.getenv("ONLY_FEATURES") == null) report(what + " fine-tune step from layer 100 on cached activations", batch, iterations, () -> {
+        report(what + " fine-tune step from layer 100 on cached activations", batch, iterations, () -> {
             split.suffix().fit(cached);
             return null;
         });
@@ -61,7 +61,7 @@ public final class ModelBench {
             report(what + " features (whole DL4J graph, workbook layers)", batch, Math.min(iterations, 2), () -> base.graph().outputSingle(false, x));
             base.unfreezeFrom(100);
             model.compile(Optimizer.rmsprop(2e-5));
-            if (System.getenv("ONLY_FEATURES") == null) report(what + " fine-tune step from layer 100 (whole DL4J graph, workbook layers)", batch, Math.min(iterations, 2), () -> {
+            report(what + " fine-tune step from layer 100 (whole DL4J graph, workbook layers)", batch, Math.min(iterations, 2), () -> {
                 model.graph().fit(labels);
                 return null;
             });
