@@ -12,10 +12,8 @@ final class Arrays32 {
 
     /** The elements of {@code a} in C order. */
     static float[] floats(INDArray a) {
-        INDArray c = a.dataType() == DataType.FLOAT && a.ordering() == 'c' && !a.isView() && a.data().offset() == 0
-                ? a : a.castTo(DataType.FLOAT).dup('c');
-        float[] out = new float[(int) c.length()];
-        c.data().asNioFloat().get(0, out, 0, out.length);
+        float[] out = new float[(int) a.length()];
+        view(a).get(0, out, 0, out.length);
         return out;
     }
 

@@ -99,9 +99,7 @@ public final class Classifier {
     public java.util.function.UnaryOperator<INDArray> inference() {
         List<KerasLayer> all = new ArrayList<>(base.layers());
         all.addAll(head.layers());
-        if (!FastForward.supports(all)) return x -> graph().outputSingle(false, x);
-        FastForward fast = FastForward.compile(all, graph().paramTable());
-        return fast::output;
+        return FastForward.inference(all, graph());
     }
 
     public long countParams() {

@@ -31,16 +31,8 @@ final class FastDepthwiseLayer extends DepthwiseConvolution2DLayer {
     private record Shape(int n, int c, int h, int w, int k, int s, int top, int left, int oh, int ow, int ph, int pw) {
         static Shape of(long[] in, int k, int s, boolean same) {
             int n = (int) in[0], c = (int) in[1], h = (int) in[2], w = (int) in[3];
-            int oh, ow, top = 0, left = 0;
-            if (same) {
-                oh = (h + s - 1) / s;
-                ow = (w + s - 1) / s;
-                top = Math.max((oh - 1) * s + k - h, 0) / 2;
-                left = Math.max((ow - 1) * s + k - w, 0) / 2;
-            } else {
-                oh = (h - k) / s + 1;
-                ow = (w - k) / s + 1;
-            }
+            FastForward.Window wy = FastForward.Window.of(h, k, s, same, 0, 0), wx = FastForward.Window.of(w, k, s, same, 0, 0);
+            int top = wy.before(), left = wx.before(), oh = wy.out(), ow = wx.out();
             int ph = Math.max((oh - 1) * s + k, top + h), pw = Math.max((ow - 1) * s + k, left + w);
             return new Shape(n, c, h, w, k, s, top, left, oh, ow, ph, pw);
         }

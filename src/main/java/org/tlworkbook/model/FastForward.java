@@ -1,7 +1,6 @@
 package org.tlworkbook.model;
 
 import org.bytedeco.openblas.global.openblas_nolapack;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -151,6 +150,15 @@ public final class FastForward {
         return name;
     }
 
+    /**
+     * A prediction function over a snapshot of {@code graph}'s current weights for {@code layers}: this fast
+     * pass where every layer kind allows, else the DL4J graph itself. Take a new one after training.
+     */
+    static java.util.function.UnaryOperator<INDArray> inference(List<KerasLayer> layers, org.deeplearning4j.nn.graph.ComputationGraph graph) {
+        if (!supports(layers)) return x -> graph.outputSingle(false, x);
+        return compile(layers, graph.paramTable())::output;
+    }
+
     /** Number of fused steps (fewer than layers: batch norms and activations disappear into convolutions). */
     public int stepCount() {
         return steps.size();
@@ -169,7 +177,7 @@ public final class FastForward {
         int n = (int) images.size(0), c = (int) images.size(1);
         int h = flat ? 1 : (int) images.size(2), w = flat ? 1 : (int) images.size(3);
         Tensor input = new Tensor(pool.take(n * h * w * c), n, h, w, c, flat);
-        float[] nchw = images.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        float[] nchw = Arrays32.floats(images);
         IntStream.range(0, n).parallel().forEach(i -> {
             float[] img = Scratch.get(0, h * w * c);
             int base = i * h * w * c;
@@ -321,12 +329,16 @@ public final class FastForward {
         Tensor run(Tensor[] in, Pool pool);
     }
 
-    /** TF 'same' padding {before, after} for one dimension, or 0/0 for 'valid'. */
-    private static int[] samePad(int in, int k, int s, boolean same) {
-        if (!same) return new int[]{0, 0};
-        int out = (in + s - 1) / s;
-        int total = Math.max((out - 1) * s + k - in, 0);
-        return new int[]{total / 2, total - total / 2};
+    /**
+     * One spatial dimension of a convolution window: the zeros before the first input (explicit padding
+     * {@code extraBefore}/{@code extraAfter} plus TF 'same' padding) and the output size.
+     */
+    record Window(int before, int out) {
+        static Window of(int in, int k, int s, boolean same, int extraBefore, int extraAfter) {
+            int padded = in + extraBefore + extraAfter;
+            int total = same ? Math.max(((padded + s - 1) / s - 1) * s + k - padded, 0) : 0;
+            return new Window(total / 2 + extraBefore, (padded + total - k) / s + 1);
+        }
     }
 
     /** Folded batch norm: {scale, shift} with y = x * scale + shift (eps 1e-3 as in Keras). */
@@ -348,7 +360,7 @@ public final class FastForward {
     private static float[] param(Map<String, INDArray> params, String layer, String key) {
         INDArray a = params.get(layer + "_" + key);
         if (a == null) throw new IllegalArgumentException("no parameter " + layer + "_" + key);
-        return a.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        return Arrays32.floats(a);
     }
 
     /**
@@ -370,10 +382,6 @@ public final class FastForward {
         FloatBuffer b = ByteBuffer.allocateDirect(values.length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
         b.put(0, values);
         return b;
-    }
-
-    private static FloatBuffer slice(FloatBuffer b, int from, int length) {
-        return b.slice(from, length);
     }
 
     /** C[m, n] = A[m, k] * B[k, n], row-major, all direct buffers. */
@@ -448,7 +456,7 @@ public final class FastForward {
             INDArray w = params.get(k.name() + "_W"); // DL4J [out, in, kh, kw]
             if (w == null) throw new IllegalArgumentException("no parameter " + k.name() + "_W");
             int cout = (int) w.size(0), cin = (int) w.size(1), kk = k.kernel();
-            float[] wf = w.castTo(DataType.FLOAT).dup('c').data().asFloat();
+            float[] wf = Arrays32.floats(w);
             float[] bias = k.bias() ? param(params, k.name(), "b") : new float[cout];
             float[] scale = null;
             if (bn != null) {
@@ -475,10 +483,9 @@ public final class FastForward {
         public Tensor run(Tensor[] ins, Pool pool) {
             Tensor x = ins[0];
             if (x.c != cin) throw new IllegalStateException(out + ": expected " + cin + " channels, got " + x.c);
-            int hIn = x.h + extraPad[0] + extraPad[1], wIn = x.w + extraPad[2] + extraPad[3];
-            int[] ph = samePad(hIn, k, stride, same), pw = samePad(wIn, k, stride, same);
-            int top = ph[0] + extraPad[0], left = pw[0] + extraPad[2];
-            int oh = (hIn + ph[0] + ph[1] - k) / stride + 1, ow = (wIn + pw[0] + pw[1] - k) / stride + 1;
+            Window wy = Window.of(x.h, k, stride, same, extraPad[0], extraPad[1]);
+            Window wx = Window.of(x.w, k, stride, same, extraPad[2], extraPad[3]);
+            int top = wy.before(), left = wx.before(), oh = wy.out(), ow = wx.out();
             Tensor y = new Tensor(pool.take(x.n * oh * ow * cout), x.n, oh, ow, cout);
             if (k == 1 && stride == 1 && top == 0 && left == 0 && oh == x.h && ow == x.w) {
                 gemm(x.data, weights, y.data, x.pixels(), cout, cin);
@@ -491,7 +498,7 @@ public final class FastForward {
                     for (int r0 = 0; r0 < rows; r0 += chunk) {
                         int r1 = Math.min(rows, r0 + chunk);
                         im2col(x, col, r0, r1, oh, ow, top, left, kdim);
-                        gemm(slice(col, 0, (r1 - r0) * kdim), weights, slice(y.data, r0 * cout, (r1 - r0) * cout),
+                        gemm(col.slice(0, (r1 - r0) * kdim), weights, y.data.slice(r0 * cout, (r1 - r0) * cout),
                                 r1 - r0, cout, kdim);
                     }
                 } finally {
@@ -545,7 +552,7 @@ public final class FastForward {
             if (w == null) throw new IllegalArgumentException("no parameter " + k.name() + "_W");
             if (w.size(3) != 1) throw new IllegalArgumentException(k.name() + ": depth multiplier " + w.size(3) + " is not supported");
             int c = (int) w.size(2);
-            float[] wf = w.castTo(DataType.FLOAT).dup('c').data().asFloat(); // [(ky, kx), c]
+            float[] wf = Arrays32.floats(w); // [(ky, kx), c]
             float[] bias = new float[c];
             if (bn != null) {
                 float[][] ss = batchNorm(bn, params);
@@ -585,10 +592,9 @@ public final class FastForward {
         @Override
         public Tensor run(Tensor[] ins, Pool pool) {
             Tensor x = ins[0];
-            int hIn = x.h + extraPad[0] + extraPad[1], wIn = x.w + extraPad[2] + extraPad[3];
-            int[] ph = samePad(hIn, k, stride, same), pw = samePad(wIn, k, stride, same);
-            int top = ph[0] + extraPad[0], left = pw[0] + extraPad[2];
-            int oh = (hIn + ph[0] + ph[1] - k) / stride + 1, ow = (wIn + pw[0] + pw[1] - k) / stride + 1;
+            Window wy = Window.of(x.h, k, stride, same, extraPad[0], extraPad[1]);
+            Window wx = Window.of(x.w, k, stride, same, extraPad[2], extraPad[3]);
+            int top = wy.before(), left = wx.before(), oh = wy.out(), ow = wx.out();
             Tensor y = new Tensor(pool.take(x.n * oh * ow * c), x.n, oh, ow, c);
             int rowLen = x.w * c, outLen = ow * c;
             float[][] t = tiles(x.w, ow);
@@ -790,7 +796,7 @@ public final class FastForward {
         static Dense of(KerasLayer k, Map<String, INDArray> params, String in) {
             INDArray w = params.get(k.name() + "_W"); // [in, out]
             if (w == null) throw new IllegalArgumentException("no parameter " + k.name() + "_W");
-            return new Dense((int) w.size(1), direct(w.castTo(DataType.FLOAT).dup('c').data().asFloat()),
+            return new Dense((int) w.size(1), direct(Arrays32.floats(w)),
                     param(params, k.name(), "b"), Act.of(k.activation() == null ? "linear" : k.activation()), in, k.name());
         }
 

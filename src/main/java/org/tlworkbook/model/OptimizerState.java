@@ -3,7 +3,6 @@ package org.tlworkbook.model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.HashMap;
@@ -66,7 +65,7 @@ final class OptimizerState {
         for (UpdaterBlock b : u.getUpdaterBlocks()) {
             if (!hasState(b) || !holdsState(b)) continue;
             int size = b.getParamOffsetEnd() - b.getParamOffsetStart();
-            float[] view = b.getUpdaterView().castTo(DataType.FLOAT).dup('c').data().asFloat();
+            float[] view = Arrays32.floats(b.getUpdaterView());
             int arrays = view.length / size;
             for (UpdaterBlock.ParamState p : b.getLayersAndVariablesInBlock()) {
                 int off = p.getParamOffsetStart() - b.getParamOffsetStart(), len = p.getParamOffsetEnd() - p.getParamOffsetStart();
@@ -83,7 +82,7 @@ final class OptimizerState {
         for (UpdaterBlock b : u.getUpdaterBlocks()) {
             if (!hasState(b)) continue;
             int size = b.getParamOffsetEnd() - b.getParamOffsetStart();
-            float[] view = holdsState(b) ? b.getUpdaterView().castTo(DataType.FLOAT).dup('c').data().asFloat()
+            float[] view = holdsState(b) ? Arrays32.floats(b.getUpdaterView())
                     : new float[(int) b.getUpdaterView().length()];
             int arrays = view.length / size;
             boolean all = true;

@@ -126,9 +126,7 @@ public final class SplitGraph {
      * {@link FastForward} where every layer kind allows: for validation on cached activations.
      */
     public java.util.function.UnaryOperator<INDArray> suffixInference() {
-        if (!FastForward.supports(suffixLayers)) return x -> suffix.outputSingle(false, x);
-        FastForward fast = FastForward.compile(suffixLayers, suffix.paramTable());
-        return fast::output;
+        return FastForward.inference(suffixLayers, suffix);
     }
 
     /** Number of layers (with weights or not) that run on cached activations. */
