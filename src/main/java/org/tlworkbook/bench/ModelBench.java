@@ -7,6 +7,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.tlworkbook.model.BaseModel;
 import org.tlworkbook.model.Classifier;
 import org.tlworkbook.model.FastForward;
+import org.tlworkbook.model.FastTraining;
 import org.tlworkbook.model.Head;
 import org.tlworkbook.model.MobileNetV2;
 import org.tlworkbook.model.Optimizer;
@@ -21,9 +22,10 @@ import java.util.function.Supplier;
  * Prints MobileNetV2 throughput in images per second with peak RSS:
  * <ul>
  *   <li>features: the frozen base on {@link FastForward} (what featurization and prediction use);</li>
- *   <li>fine-tune step from layer 100: fast frozen prefix up to the cut, then forward and backward of the
- *   trainable DL4J suffix and head (what an augmented fine-tuning epoch does per batch);</li>
- *   <li>fine-tune step on cached activations (what a non-augmented fine-tuning epoch does);</li>
+ *   <li>fine-tune step from layer 100: fast frozen prefix up to the cut, then forward, backward and update of
+ *   the trainable suffix and head on {@link FastTraining} (what an augmented fine-tuning epoch does per batch);</li>
+ *   <li>the same step on cached activations (what a non-augmented fine-tuning epoch does), validation on
+ *   cached activations, and the cached step on the DL4J suffix graph for comparison;</li>
  *   <li>with {@code --reference}: the same on the whole DL4J graph (workbook layers, no fast pass), for comparison.</li>
  * </ul>
  * {@code ./workbook bench model [--size 160] [--batch 32] [--iterations 5] [--weights FILE] [--reference]}.
@@ -45,13 +47,15 @@ public final class ModelBench {
         base.unfreezeFrom(100);
         Classifier model = Classifier.of(base, Head.binary(base.outputName()), List.of("a", "b")).compile(Optimizer.rmsprop(2e-5));
         SplitGraph split = SplitGraph.of(model);
-        DataSet labels = new DataSet(x, Nd4j.zeros(DataType.FLOAT, batch, 1));
-        report(what + " fine-tune step from layer 100 (fast prefix + DL4J suffix)", batch, iterations, () -> {
-            split.suffix().fit(new DataSet(split.prefixOutput(x), labels.getLabels()));
-            return null;
-        });
-        DataSet cached = new DataSet(split.prefixOutput(x), labels.getLabels());
-        report(what + " fine-tune step from layer 100 on cached activations", batch, iterations, () -> {
+        FastTraining engine = split.fastTraining();
+        INDArray y = Nd4j.zeros(DataType.FLOAT, batch, 1);
+        report(what + " fine-tune step from layer 100 (fast prefix + fast training)", batch, iterations, () -> engine.step(split.prefixOutput(x), y));
+        INDArray cut = split.prefixOutput(x);
+        report(what + " fine-tune step from layer 100 on cached activations (fast training)", batch, iterations, () -> engine.step(cut, y));
+        report(what + " validation on cached activations (fast training, inference)", batch, iterations, () -> engine.predict(cut));
+        DataSet cached = new DataSet(cut, y);
+        report(what + " fine-tune step from layer 100 on cached activations (DL4J suffix, for comparison)", batch,
+                Math.min(iterations, 3), () -> {
             split.suffix().fit(cached);
             return null;
         });
@@ -62,7 +66,7 @@ public final class ModelBench {
             base.unfreezeFrom(100);
             model.compile(Optimizer.rmsprop(2e-5));
             report(what + " fine-tune step from layer 100 (whole DL4J graph, workbook layers)", batch, Math.min(iterations, 2), () -> {
-                model.graph().fit(labels);
+                model.graph().fit(new DataSet(x, y));
                 return null;
             });
         }

@@ -43,5 +43,20 @@ final class Arrays32 {
         return mine[slot];
     }
 
+    /** NCHW {@code [n, c, h, w]} (or {@code [n, c]}) to NHWC in {@code dst}, one image per task. */
+    static void toNhwc(INDArray nchw, java.nio.FloatBuffer dst) {
+        int n = (int) nchw.size(0), c = (int) nchw.size(1);
+        int hw = nchw.rank() == 4 ? (int) (nchw.size(2) * nchw.size(3)) : 1;
+        float[] src = floats(nchw);
+        java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
+            float[] img = Scratch.get(0, hw * c);
+            int base = i * hw * c;
+            for (int ch = 0; ch < c; ch++) {
+                for (int p = 0; p < hw; p++) img[p * c + ch] = src[base + ch * hw + p];
+            }
+            dst.put(base, img, 0, hw * c);
+        });
+    }
+
     private static final ThreadLocal<java.nio.FloatBuffer[]> SCRATCH = ThreadLocal.withInitial(() -> new java.nio.FloatBuffer[4]);
 }

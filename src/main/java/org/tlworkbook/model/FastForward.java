@@ -1,11 +1,8 @@
 package org.tlworkbook.model;
 
-import org.bytedeco.openblas.global.openblas_nolapack;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,15 +25,13 @@ import java.util.stream.IntStream;
  * thread-safe: one {@link #output} at a time.
  */
 public final class FastForward {
-    private static final int ROW_MAJOR = 101;
-    private static final int NO_TRANS = 111;
     private static final int IM2COL_ROWS = 4096;
 
     private final List<Step> steps;
     private final String inputName;
     private final String outputName;
     private final Map<String, Integer> lastUse;
-    private final Pool pool = new Pool();
+    private final BufferPool pool = new BufferPool();
     private final Map<String, long[]> timings = new java.util.TreeMap<>();
 
     private FastForward(List<Step> steps, String inputName, String outputName, Map<String, Integer> lastUse) {
@@ -177,15 +172,7 @@ public final class FastForward {
         int n = (int) images.size(0), c = (int) images.size(1);
         int h = flat ? 1 : (int) images.size(2), w = flat ? 1 : (int) images.size(3);
         Tensor input = new Tensor(pool.take(n * h * w * c), n, h, w, c, flat);
-        float[] nchw = Arrays32.floats(images);
-        IntStream.range(0, n).parallel().forEach(i -> {
-            float[] img = Scratch.get(0, h * w * c);
-            int base = i * h * w * c;
-            for (int ch = 0; ch < c; ch++) {
-                for (int p = 0; p < h * w; p++) img[p * c + ch] = nchw[base + ch * h * w + p];
-            }
-            input.data.put(base, img, 0, h * w * c);
-        });
+        Arrays32.toNhwc(images, input.data);
         Map<String, Tensor> live = new HashMap<>();
         live.put(inputName, input);
         try {
@@ -326,7 +313,7 @@ public final class FastForward {
             return out();
         }
 
-        Tensor run(Tensor[] in, Pool pool);
+        Tensor run(Tensor[] in, BufferPool pool);
     }
 
     /**
@@ -378,15 +365,15 @@ public final class FastForward {
         return n;
     }
 
-    private static FloatBuffer direct(float[] values) {
-        FloatBuffer b = ByteBuffer.allocateDirect(values.length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    static FloatBuffer direct(float[] values) {
+        FloatBuffer b = Blas.direct(values.length);
         b.put(0, values);
         return b;
     }
 
     /** C[m, n] = A[m, k] * B[k, n], row-major, all direct buffers. */
     private static void gemm(FloatBuffer a, FloatBuffer b, FloatBuffer c, int m, int n, int k) {
-        openblas_nolapack.cblas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, m, n, k, 1f, a, k, b, n, 0f, c, n);
+        Blas.gemm(false, false, m, n, k, a, k, b, n, 0f, c, n);
     }
 
     /** Applies bias and activation to every row of {@code t} ({@code rows x cols}) in parallel. */
@@ -403,43 +390,6 @@ public final class FastForward {
             act.applyTiled(buf, (r1 - r0) * cols, tiled);
             t.put(r0 * cols, buf, 0, (r1 - r0) * cols);
         });
-    }
-
-    /** Per-thread scratch arrays, grown on demand. */
-    private static final class Scratch {
-        private static final ThreadLocal<float[][]> ARRAYS = ThreadLocal.withInitial(() -> new float[12][0]);
-
-        static float[] get(int slot, int size) {
-            float[][] a = ARRAYS.get();
-            if (a[slot].length < size) a[slot] = new float[Math.max(size, a[slot].length * 3 / 2)];
-            return a[slot];
-        }
-    }
-
-    /** Direct buffers reused between layers and batches (best fit by capacity). */
-    private static final class Pool {
-        private final List<FloatBuffer> free = new ArrayList<>();
-
-        FloatBuffer take(int floats) {
-            FloatBuffer best = null;
-            for (FloatBuffer b : free) {
-                if (b.capacity() >= floats && (best == null || b.capacity() < best.capacity())) best = b;
-            }
-            if (best != null) {
-                free.remove(best);
-                return best;
-            }
-            return ByteBuffer.allocateDirect(Math.max(1, floats) * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        }
-
-        void give(FloatBuffer b) {
-            for (FloatBuffer f : free) if (f == b) return;
-            free.add(b);
-        }
-
-        void clear() {
-            free.clear();
-        }
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -480,7 +430,7 @@ public final class FastForward {
         }
 
         @Override
-        public Tensor run(Tensor[] ins, Pool pool) {
+        public Tensor run(Tensor[] ins, BufferPool pool) {
             Tensor x = ins[0];
             if (x.c != cin) throw new IllegalStateException(out + ": expected " + cin + " channels, got " + x.c);
             Window wy = Window.of(x.h, k, stride, same, extraPad[0], extraPad[1]);
@@ -590,7 +540,7 @@ public final class FastForward {
         }
 
         @Override
-        public Tensor run(Tensor[] ins, Pool pool) {
+        public Tensor run(Tensor[] ins, BufferPool pool) {
             Tensor x = ins[0];
             Window wy = Window.of(x.h, k, stride, same, extraPad[0], extraPad[1]);
             Window wx = Window.of(x.w, k, stride, same, extraPad[2], extraPad[3]);
@@ -671,7 +621,7 @@ public final class FastForward {
     /** Unfused batch norm or standalone ReLU6: per-channel {@code x * scale + shift}, then the activation. */
     private record Affine(float[] scale, float[] shift, Act act, String in, String out) implements Step {
         @Override
-        public Tensor run(Tensor[] ins, Pool pool) {
+        public Tensor run(Tensor[] ins, BufferPool pool) {
             Tensor x = ins[0];
             Tensor y = new Tensor(pool.take(x.length()), x.n, x.h, x.w, x.c);
             int c = x.c;
@@ -693,7 +643,7 @@ public final class FastForward {
         }
 
         @Override
-        public Tensor run(Tensor[] ins, Pool pool) {
+        public Tensor run(Tensor[] ins, BufferPool pool) {
             Tensor x = ins[0], z = ins[1];
             if (x.length() != z.length()) throw new IllegalStateException(out + ": shapes differ");
             Tensor y = new Tensor(pool.take(x.length()), x.n, x.h, x.w, x.c);
@@ -711,7 +661,7 @@ public final class FastForward {
 
     private record Pad(int[] padding, String in, String out) implements Step {
         @Override
-        public Tensor run(Tensor[] ins, Pool pool) {
+        public Tensor run(Tensor[] ins, BufferPool pool) {
             Tensor x = ins[0];
             int oh = x.h + padding[0] + padding[1], ow = x.w + padding[2] + padding[3];
             Tensor y = new Tensor(pool.take(x.n * oh * ow * x.c), x.n, oh, ow, x.c);
@@ -734,7 +684,7 @@ public final class FastForward {
     /** 2x2 max pooling, stride 2, 'valid'. */
     private record MaxPool(String in, String out) implements Step {
         @Override
-        public Tensor run(Tensor[] ins, Pool pool) {
+        public Tensor run(Tensor[] ins, BufferPool pool) {
             Tensor x = ins[0];
             int oh = x.h / 2, ow = x.w / 2, c = x.c, rowLen = x.w * c;
             Tensor y = new Tensor(pool.take(x.n * oh * ow * c), x.n, oh, ow, c);
@@ -757,7 +707,7 @@ public final class FastForward {
 
     private record GlobalAvgPool(String in, String out) implements Step {
         @Override
-        public Tensor run(Tensor[] ins, Pool pool) {
+        public Tensor run(Tensor[] ins, BufferPool pool) {
             Tensor x = ins[0];
             int c = x.c, hw = x.h * x.w;
             Tensor y = new Tensor(pool.take(x.n * c), x.n, 1, 1, c, true);
@@ -778,7 +728,7 @@ public final class FastForward {
     /** DL4J's flattening order (channels, then rows, then columns), which the dense weights were trained with. */
     private record Flatten(String in, String out) implements Step {
         @Override
-        public Tensor run(Tensor[] ins, Pool pool) {
+        public Tensor run(Tensor[] ins, BufferPool pool) {
             Tensor x = ins[0];
             int per = x.h * x.w * x.c, hw = x.h * x.w;
             Tensor y = new Tensor(pool.take(x.n * per), x.n, 1, 1, per, true);
@@ -801,7 +751,7 @@ public final class FastForward {
         }
 
         @Override
-        public Tensor run(Tensor[] ins, Pool pool) {
+        public Tensor run(Tensor[] ins, BufferPool pool) {
             Tensor x = ins[0];
             int features = x.h * x.w * x.c;
             if ((long) features * units != weights.capacity()) {

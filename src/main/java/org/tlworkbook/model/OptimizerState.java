@@ -58,7 +58,8 @@ final class OptimizerState {
         return p.getLayer().getConfig().getLayerName() + "/" + p.getParamName();
     }
 
-    private static Map<String, float[][]> read(ComputationGraph g) {
+    /** Per parameter ("layer/param"): its slice of each state array, for blocks that hold real state. */
+    static Map<String, float[][]> read(ComputationGraph g) {
         Map<String, float[][]> out = new HashMap<>();
         BaseMultiLayerUpdater<?> u = g.getUpdater();
         if (u == null) return out;
@@ -77,7 +78,8 @@ final class OptimizerState {
         return out;
     }
 
-    private static void write(ComputationGraph g, Map<String, float[][]> states) {
+    /** Writes state slices by parameter into the blocks that hold those parameters and marks them initialised. */
+    static void write(ComputationGraph g, Map<String, float[][]> states) {
         BaseMultiLayerUpdater<?> u = g.getUpdater();
         for (UpdaterBlock b : u.getUpdaterBlocks()) {
             if (!hasState(b)) continue;

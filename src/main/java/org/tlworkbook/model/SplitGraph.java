@@ -23,16 +23,19 @@ public final class SplitGraph {
     private final Classifier classifier;
     private final String cut;
     private final FastForward prefix;
-    private final ComputationGraph suffix;
     private final List<KerasLayer> suffixLayers;
+    private final InputType cutType;
+    private final FastTraining fast;
+    private ComputationGraph suffix;
 
-    private SplitGraph(Classifier classifier, String cut, FastForward prefix, ComputationGraph suffix,
-                       List<KerasLayer> suffixLayers) {
+    private SplitGraph(Classifier classifier, String cut, FastForward prefix, List<KerasLayer> suffixLayers,
+                       InputType cutType, FastTraining fast) {
         this.classifier = classifier;
         this.cut = cut;
         this.prefix = prefix;
-        this.suffix = suffix;
         this.suffixLayers = suffixLayers;
+        this.cutType = cutType;
+        this.fast = fast;
     }
 
     /** Whether the classifier has a frozen part to split off (false when every base layer trains). */
@@ -61,8 +64,9 @@ public final class SplitGraph {
     }
 
     /**
-     * Splits the classifier as compiled now; parameters are copied in. The prefix runs on
-     * {@link FastForward}, the suffix is a DL4J graph that trains.
+     * Splits the classifier as compiled now; parameters and optimizer state are copied in. The prefix runs
+     * on {@link FastForward}; the suffix trains on {@link FastTraining} when it supports every suffix layer
+     * (MobileNetV2 fine-tuning), else as a DL4J graph.
      */
     public static SplitGraph of(Classifier classifier) {
         BaseModel base = classifier.base();
@@ -79,15 +83,14 @@ public final class SplitGraph {
         List<KerasLayer> suffixLayers = new ArrayList<>();
         suffixLayers.add(KerasLayer.input(cutName));
         suffixLayers.addAll(all.subList(cutIndex + 1, all.size()));
+        FastTraining fast = FastTraining.supports(suffixLayers)
+                ? FastTraining.compile(suffixLayers, classifier.graph(), frozen(base), classifier.optimizer()) : null;
+        return new SplitGraph(classifier, cutName, prefix, suffixLayers, cutType, fast);
+    }
+
+    private static java.util.function.Predicate<String> frozen(BaseModel base) {
         int from = base.trainableFrom();
-        ComputationGraphConfiguration sc = GraphFactory.build(suffixLayers, cutType,
-                n -> base.indexOf(n) >= 0 && base.indexOf(n) < from, classifier.optimizer().updater(),
-                classifier.head().loss(), 12345);
-        ComputationGraph suffix = new ComputationGraph(sc);
-        suffix.init();
-        copy(classifier.graph().paramTable(), suffix.paramTable());
-        OptimizerState.copy(classifier.graph(), suffix);
-        return new SplitGraph(classifier, cutName, prefix, suffix, suffixLayers);
+        return n -> base.indexOf(n) >= 0 && base.indexOf(n) < from;
     }
 
     /** True when every layer after {@code c} reads only from layers at or after {@code c}. */
@@ -117,7 +120,21 @@ public final class SplitGraph {
         return prefix.output(images);
     }
 
+    /** The fast training engine for the suffix, or null when some suffix layer needs the DL4J graph. */
+    public FastTraining fastTraining() {
+        return fast;
+    }
+
+    /** The suffix as a DL4J graph that trains (built on first use, with the classifier's current parameters and optimizer state). */
     public ComputationGraph suffix() {
+        if (suffix == null) {
+            ComputationGraphConfiguration sc = GraphFactory.build(suffixLayers, cutType, frozen(classifier.base()),
+                    classifier.optimizer().updater(), classifier.head().loss(), 12345);
+            suffix = new ComputationGraph(sc);
+            suffix.init();
+            copy(classifier.graph().paramTable(), suffix.paramTable());
+            OptimizerState.copy(classifier.graph(), suffix);
+        }
         return suffix;
     }
 
@@ -126,7 +143,8 @@ public final class SplitGraph {
      * {@link FastForward} where every layer kind allows: for validation on cached activations.
      */
     public java.util.function.UnaryOperator<INDArray> suffixInference() {
-        return FastForward.inference(suffixLayers, suffix);
+        if (fast != null) return fast::predict;
+        return FastForward.inference(suffixLayers, suffix());
     }
 
     /** Number of layers (with weights or not) that run on cached activations. */
@@ -134,9 +152,13 @@ public final class SplitGraph {
         return suffixLayers.size() - 1;
     }
 
-    /** Writes the suffix's trained parameters, batch-norm statistics and optimizer state back into the classifier. */
+    /** Writes what the suffix learned (parameters, optimizer state, iteration count) back into the classifier. */
     public void copyBack() {
-        copy(suffix.paramTable(), classifier.graph().paramTable());
-        OptimizerState.copy(suffix, classifier.graph());
+        if (fast != null) {
+            fast.copyTo(classifier.graph());
+        } else if (suffix != null) {
+            copy(suffix.paramTable(), classifier.graph().paramTable());
+            OptimizerState.copy(suffix, classifier.graph());
+        }
     }
 }

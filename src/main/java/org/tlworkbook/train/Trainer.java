@@ -6,6 +6,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.tlworkbook.data.ImageGenerator;
 import org.tlworkbook.data.Progress;
 import org.tlworkbook.model.Classifier;
+import org.tlworkbook.model.FastTraining;
 import org.tlworkbook.model.SplitGraph;
 
 import java.io.IOException;
@@ -18,7 +19,8 @@ import java.util.Locale;
  * {@code model.fit(train, epochs=..., validation_data=..., initial_epoch=...)} for a {@link Classifier}.
  * Without augmentation, the frozen part of the network runs once per image and later epochs train only
  * the layers after the {@link SplitGraph#cut() cut} on cached activations; with augmentation every batch
- * runs the frozen part (fast inference) and then trains the rest. Validation runs after every epoch; a checkpoint (model and history) is
+ * runs the frozen part (fast inference) and then trains the rest. The layers after the cut train on
+ * {@link FastTraining} when it supports them (MobileNetV2 heads and fine-tuning), else on DL4J. Validation runs after every epoch; a checkpoint (model and history) is
  * written atomically after every epoch when a folder is given.
  */
 public final class Trainer {
@@ -86,7 +88,7 @@ public final class Trainer {
     }
 
     /**
-     * The frozen prefix runs on the fast inference pass, the trainable suffix on DL4J. Validation
+     * The frozen prefix runs on the fast inference pass, the trainable suffix on {@link FastTraining} (or DL4J). Validation
      * activations at the cut are computed once; training ones too when {@code cacheTrain}, else
      * (augmentation) for every batch of every epoch.
      */
@@ -99,8 +101,9 @@ public final class Trainer {
         boolean cacheValidation = validation != null && validation.augmentation().isIdentity();
         FeatureCache valCache = cacheValidation
                 ? FeatureCache.compute(split::prefixOutput, validation, "validation images", progress) : null;
-        ComputationGraph suffix = split.suffix();
-        ForwardPassAccuracy accuracy = ForwardPassAccuracy.attach(suffix);
+        FastTraining fast = split.fastTraining();
+        ComputationGraph suffix = fast == null ? split.suffix() : null;
+        ForwardPassAccuracy accuracy = fast == null ? ForwardPassAccuracy.attach(suffix) : null;
         History phaseHistory = new History();
         for (int e = initialEpoch + 1; e <= initialEpoch + epochs; e++) {
             long start = System.nanoTime();
@@ -109,7 +112,8 @@ public final class Trainer {
                 List<DataSet> batches = trainCache.batches(train.batch(), train.seed() * 1_000_003L + e);
                 progress.start(epochLabel(e), batches.size(), "batches");
                 for (DataSet ds : batches) {
-                    step(suffix, accuracy, ds, sums);
+                    if (fast != null) step(fast, ds, sums);
+                    else step(suffix, accuracy, ds, sums);
                     progress.advance(1);
                 }
             } else {
@@ -117,7 +121,9 @@ public final class Trainer {
                 progress.start(epochLabel(e), train.steps(), "batches");
                 while (train.hasNext()) {
                     DataSet ds = train.next();
-                    step(suffix, accuracy, new DataSet(split.prefixOutput(ds.getFeatures()), ds.getLabels()), sums);
+                    DataSet cut = new DataSet(split.prefixOutput(ds.getFeatures()), ds.getLabels());
+                    if (fast != null) step(fast, cut, sums);
+                    else step(suffix, accuracy, cut, sums);
                     progress.advance(1);
                 }
             }
@@ -162,9 +168,7 @@ public final class Trainer {
      * pass (before the update, as in Keras), or from an extra inference pass when the listener saw none.
      */
     private static void step(ComputationGraph graph, ForwardPassAccuracy accuracy, DataSet ds, double[] sums) {
-        if (Thread.currentThread().isInterrupted()) {
-            throw new TrainingInterruptedException("Training interrupted; the last completed epoch is kept (and checkpointed when a folder was given).");
-        }
+        checkInterrupted();
         accuracy.expect(ds.getLabels());
         graph.fit(ds);
         int correct = accuracy.correct();
@@ -172,6 +176,21 @@ public final class Trainer {
         sums[1] += correct;
         sums[0] += graph.score() * ds.numExamples();
         sums[2] += ds.numExamples();
+    }
+
+    /** One update on the fast training engine; loss and accuracy from its forward pass, before the update. */
+    private static void step(FastTraining fast, DataSet ds, double[] sums) {
+        checkInterrupted();
+        INDArray p = fast.step(ds.getFeatures(), ds.getLabels());
+        sums[0] += Metrics.lossSum(p, ds.getLabels());
+        sums[1] += Metrics.correct(p, ds.getLabels());
+        sums[2] += ds.numExamples();
+    }
+
+    private static void checkInterrupted() {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new TrainingInterruptedException("Training interrupted; the last completed epoch is kept (and checkpointed when a folder was given).");
+        }
     }
 
     private static double[] evaluateCached(java.util.function.UnaryOperator<INDArray> suffix, FeatureCache cache, int batch) {

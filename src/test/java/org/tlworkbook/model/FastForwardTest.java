@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class FastForwardTest {
 
     /** Random batch-norm statistics and affine terms, so folding them into the convolutions is really tested. */
-    private static BaseModel randomised(BaseModel base, INDArray images, long seed) {
+    static BaseModel randomised(BaseModel base, INDArray images, long seed) {
         SyntheticWeights.calibrate(base, images);
         Nd4j.getRandom().setSeed(seed);
         for (Map.Entry<String, INDArray> e : base.paramTable().entrySet()) {
@@ -32,7 +32,7 @@ class FastForwardTest {
         assertTrue(diff <= relTol * scale, "max abs diff " + diff + " vs max " + scale);
     }
 
-    private static INDArray images(int n, int size, long seed) {
+    static INDArray images(int n, int size, long seed) {
         Nd4j.getRandom().setSeed(seed);
         return Nd4j.rand(DataType.FLOAT, n, 3, size, size).muli(2).subi(1);
     }
