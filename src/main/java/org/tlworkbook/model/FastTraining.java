@@ -508,22 +508,30 @@ public final class FastTraining {
          * input that meets weight {@code j} of channel {@code o}, and {@code colSum[o]} = sum of dY.
          */
         void paramGradients(float[] gsum, float[] colSum, int channels, int perChannel, boolean channelMajor) {
-            if (w.trainable) {
-                for (int j = 0; j < gsum.length; j++) {
-                    int o = channelMajor ? j / perChannel : j % channels;
-                    w.grad[j] = gsum[j] * scale[o];
+            // element j belongs to channel j / perChannel (channel-major) or j % channels (channel-minor)
+            float[] wg = new float[channels];
+            boolean gammaTrains = bn != null && bn[0].trainable;
+            if (channelMajor) {
+                for (int o = 0; o < channels; o++) {
+                    int from = o * perChannel;
+                    float sc = scale[o], acc = 0f;
+                    if (w.trainable) for (int i = from; i < from + perChannel; i++) w.grad[i] = gsum[i] * sc;
+                    if (gammaTrains) for (int i = from; i < from + perChannel; i++) acc += w.value[i] * gsum[i];
+                    wg[o] = acc;
+                }
+            } else {
+                for (int from = 0; from < gsum.length; from += channels) {
+                    for (int o = 0; o < channels; o++) {
+                        if (w.trainable) w.grad[from + o] = gsum[from + o] * scale[o];
+                        if (gammaTrains) wg[o] += w.value[from + o] * gsum[from + o];
+                    }
                 }
             }
             if (bias != null && bias.trainable) for (int o = 0; o < channels; o++) bias.grad[o] = colSum[o] * scale[o];
-            if (bn != null && bn[0].trainable) {
-                double[] wg = new double[channels];
-                for (int j = 0; j < gsum.length; j++) {
-                    int o = channelMajor ? j / perChannel : j % channels;
-                    wg[o] += (double) w.value[j] * gsum[j];
-                }
+            if (gammaTrains) {
                 for (int o = 0; o < channels; o++) {
                     float b = bias == null ? 0f : bias.value[o];
-                    bn[0].grad[o] = (float) (invStd(o) * (wg[o] + (b - bn[2].value[o]) * colSum[o]));
+                    bn[0].grad[o] = invStd(o) * (wg[o] + (b - bn[2].value[o]) * colSum[o]);
                     bn[1].grad[o] = colSum[o];
                 }
             }
@@ -607,7 +615,7 @@ public final class FastTraining {
             Tensor x = run.acts.get(ins[0]), a = run.acts.get(out);
             int rows = a.pixels();
             int parts = chunks(rows, cout);
-            double[][] sums = new double[parts][cout];
+            float[][] sums = new float[parts][cout];
             inChunks(rows, cout, (r0, count, ch) -> {
                 int len = count * cout;
                 float[] gr = Scratch.get(0, len);
@@ -618,11 +626,14 @@ public final class FastTraining {
                     act.mask(gr, ar, len);
                     g.put(r0 * cout, gr, 0, len);
                 }
-                double[] s = sums[ch];
-                for (int i = 0; i < len; i++) s[i % cout] += gr[i];
+                float[] s = sums[ch];
+                for (int r = 0; r < count; r++) {
+                    int off = r * cout;
+                    for (int o = 0; o < cout; o++) s[o] += gr[off + o];
+                }
             });
             float[] colSum = new float[cout];
-            for (double[] s : sums) for (int o = 0; o < cout; o++) colSum[o] += (float) s[o];
+            for (float[] s : sums) for (int o = 0; o < cout; o++) colSum[o] += s[o];
             if (needsWeightProducts()) {
                 FloatBuffer prod = run.pool.take(cout * cin);
                 Blas.gemm(true, false, cout, cin, rows, g, cout, x.d, cin, 0f, prod, cin);
@@ -761,8 +772,10 @@ public final class FastTraining {
                             if (!needX) continue;
                             float[] wr = wt[tap];
                             int start = ((oy * stride + ky) * geo.pw + kx) * c;
-                            if (stride == 1) {
-                                for (int j = 0; j < len; j++) dp[start + j] += er[j] * wr[j];
+                            if (stride == 1) { // aligned copy, multiply-add, copy back: loops HotSpot vectorises
+                                System.arraycopy(dp, start, t, 0, len);
+                                multiplyAdd(t, er, wr, len);
+                                System.arraycopy(t, 0, dp, start, len);
                             } else {
                                 for (int ox = 0; ox < geo.ow; ox++) {
                                     int d = start + ox * stride * c, o = ox * c;
@@ -773,10 +786,15 @@ public final class FastTraining {
                     }
                 }
                 float[] gi = new float[taps * c], si = new float[c];
-                for (int tap = 0; tap < taps; tap++) {
-                    for (int j = 0; j < len; j++) gi[tap * c + j % c] += dwt[tap][j];
+                for (int ox = 0; ox < geo.ow; ox++) {
+                    int o = ox * c;
+                    for (int tap = 0; tap < taps; tap++) {
+                        float[] d = dwt[tap];
+                        int to = tap * c;
+                        for (int ch = 0; ch < c; ch++) gi[to + ch] += d[o + ch];
+                    }
+                    for (int ch = 0; ch < c; ch++) si[ch] += cs[o + ch];
                 }
-                for (int j = 0; j < len; j++) si[j % c] += cs[j];
                 perImageG[i] = gi;
                 perImageS[i] = si;
                 if (needX) {
