@@ -34,7 +34,10 @@ public final class FastForward {
     private final BufferPool pool = new BufferPool();
     private final Map<String, long[]> timings = new java.util.TreeMap<>();
 
-    private FastForward(List<Step> steps, String inputName, String outputName, Map<String, Integer> lastUse) {
+    private final List<String> kept;
+
+    private FastForward(List<Step> steps, String inputName, String outputName, Map<String, Integer> lastUse, List<String> kept) {
+        this.kept = kept;
         this.steps = steps;
         this.inputName = inputName;
         this.outputName = outputName;
@@ -56,6 +59,15 @@ public final class FastForward {
      * output) with the weights in {@code params} (DL4J keys such as {@code Conv1_W}, {@code bn_Conv1_mean}).
      */
     public static FastForward compile(List<KerasLayer> layers, Map<String, INDArray> params) {
+        return compile(layers, params, List.of());
+    }
+
+    /**
+     * As {@link #compile(List, Map)}, also returning the activations of the layers in {@code keep} from
+     * {@link #outputs} where fusion leaves them whole (the output of a convolution's batch norm or ReLU6, an
+     * add, a pooling); {@link #kept()} tells which.
+     */
+    public static FastForward compile(List<KerasLayer> layers, Map<String, INDArray> params, List<String> keep) {
         if (!supports(layers)) throw new IllegalArgumentException("layers not supported by the fast forward pass");
         Map<String, Integer> consumers = new HashMap<>();
         for (KerasLayer k : layers) for (String in : k.inputs()) consumers.merge(in, 1, Integer::sum);
@@ -111,10 +123,13 @@ public final class FastForward {
             }
         }
         String output = resolve(alias, layers.get(layers.size() - 1).name());
-        deferIntoDepthwise(steps, output);
+        java.util.Set<String> keepSet = new java.util.HashSet<>(keep);
+        deferIntoDepthwise(steps, output, keepSet);
+        List<String> kept = new ArrayList<>();
+        for (Step st : steps) if (keepSet.contains(st.output())) kept.add(st.output());
         Map<String, Integer> lastUse = new HashMap<>();
         for (int s = 0; s < steps.size(); s++) for (String in : steps.get(s).inputs()) lastUse.put(in, s);
-        return new FastForward(List.copyOf(steps), layers.get(0).name(), output, lastUse);
+        return new FastForward(List.copyOf(steps), layers.get(0).name(), output, lastUse, List.copyOf(kept));
     }
 
     /**
@@ -122,11 +137,11 @@ public final class FastForward {
      * that reader, which applies them to each row as it loads it: one pass less over the largest
      * activations of the network (the expanded ones).
      */
-    private static void deferIntoDepthwise(List<Step> steps, String output) {
+    private static void deferIntoDepthwise(List<Step> steps, String output, java.util.Set<String> keep) {
         Map<String, Integer> readers = new HashMap<>();
         for (Step st : steps) for (String in : st.inputs()) readers.merge(in, 1, Integer::sum);
         for (int i = 0; i < steps.size(); i++) {
-            if (!(steps.get(i) instanceof Conv conv) || conv.out.equals(output) || readers.get(conv.out) != Integer.valueOf(1)) continue;
+            if (!(steps.get(i) instanceof Conv conv) || conv.out.equals(output) || keep.contains(conv.out) || readers.get(conv.out) != Integer.valueOf(1)) continue;
             for (int j = i + 1; j < steps.size(); j++) {
                 if (steps.get(j) instanceof Depthwise dw && dw.in.equals(conv.out) && dw.inBias == null) {
                     steps.set(i, conv.withDeferredEpilogue());
@@ -165,6 +180,16 @@ public final class FastForward {
      * convolutional outputs, {@code [n, units]} after pooling, flattening or dense layers.
      */
     public synchronized INDArray output(INDArray images) {
+        return outputs(images)[0];
+    }
+
+    /** Names of the intermediate layers whose activations {@link #outputs} returns after the output. */
+    public List<String> kept() {
+        return kept;
+    }
+
+    /** The output as {@link #output} gives it, then the activation of each {@link #kept()} layer (NCHW). */
+    public synchronized INDArray[] outputs(INDArray images) {
         if (images.rank() != 4 && images.rank() != 2) {
             throw new IllegalArgumentException("expected NCHW images [n, c, h, w] or features [n, c], got " + images.shapeInfoToString());
         }
@@ -189,14 +214,16 @@ public final class FastForward {
                 spent[0] += System.nanoTime() - t0;
                 spent[1]++;
                 for (String in : step.inputs()) {
-                    if (lastUse.get(in) == s && !in.equals(outputName)) {
+                    if (lastUse.get(in) == s && !in.equals(outputName) && !kept.contains(in)) {
                         Tensor t = live.remove(in);
                         if (t != null && !live.containsValue(t)) pool.give(t.data);
                     }
                 }
             }
-            Tensor out = live.get(outputName);
-            return out.toNchw();
+            INDArray[] result = new INDArray[1 + kept.size()];
+            result[0] = live.get(outputName).toNchw();
+            for (int i = 0; i < kept.size(); i++) result[i + 1] = live.get(kept.get(i)).toNchw();
+            return result;
         } finally {
             IdentityHashMap<FloatBuffer, Boolean> seen = new IdentityHashMap<>();
             for (Tensor t : live.values()) if (seen.put(t.data, true) == null) pool.give(t.data);

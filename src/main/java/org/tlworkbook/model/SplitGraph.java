@@ -40,13 +40,21 @@ public final class SplitGraph {
 
     /** Whether the classifier has a frozen part to split off (false when every base layer trains). */
     public static boolean canSplit(Classifier classifier) {
-        return cutIndex(classifier) >= 1;
+        return cutIndex(classifier, classifier.base().trainableFrom()) >= 1;
     }
 
-    private static int cutIndex(Classifier classifier) {
+    /**
+     * The layer whose output would be cached when fine-tuning {@code classifier} from base layer
+     * {@code fineTuneAt} (without changing what trains now), or null when nothing could be cached.
+     */
+    public static String cutFor(Classifier classifier, int fineTuneAt) {
+        int c = cutIndex(classifier, Math.max(0, Math.min(fineTuneAt, classifier.base().layers().size())));
+        return c >= 1 ? all(classifier).get(c).name() : null;
+    }
+
+    private static int cutIndex(Classifier classifier, int firstTrainable) {
         BaseModel base = classifier.base();
         List<KerasLayer> all = all(classifier);
-        int firstTrainable = base.trainableFrom();
         if (firstTrainable >= base.layers().size()
                 && classifier.head().layers().get(0).kind() == KerasLayer.Kind.GLOBAL_AVG_POOL) {
             firstTrainable = base.layers().size() + 1; // pooling has no weights: cache pooled features
@@ -69,16 +77,24 @@ public final class SplitGraph {
      * (MobileNetV2 fine-tuning), else as a DL4J graph.
      */
     public static SplitGraph of(Classifier classifier) {
+        return of(classifier, List.of());
+    }
+
+    /**
+     * As {@link #of(Classifier)}; the prefix also returns the activations of the layers in {@code keep}
+     * that it computes whole (see {@link #prefixOutputs}), e.g. the cut of a later fine-tuning phase.
+     */
+    public static SplitGraph of(Classifier classifier, List<String> keep) {
         BaseModel base = classifier.base();
         List<KerasLayer> all = all(classifier);
-        int cutIndex = cutIndex(classifier);
+        int cutIndex = cutIndex(classifier, base.trainableFrom());
         if (cutIndex < 1) throw new IllegalStateException("no layer to cache: the whole network is trainable");
         String cutName = all.get(cutIndex).name();
         Map<String, InputType> types = classifier.graph().getConfiguration()
                 .getLayerActivationTypes(InputType.convolutional(base.size(), base.size(), 3));
         InputType cutType = types.get(cutName);
 
-        FastForward prefix = FastForward.compile(all.subList(0, cutIndex + 1), classifier.graph().paramTable());
+        FastForward prefix = FastForward.compile(all.subList(0, cutIndex + 1), classifier.graph().paramTable(), keep);
 
         List<KerasLayer> suffixLayers = new ArrayList<>();
         suffixLayers.add(KerasLayer.input(cutName));
@@ -118,6 +134,16 @@ public final class SplitGraph {
     /** Output of the frozen prefix (the activation at the cut) for a batch of images. */
     public INDArray prefixOutput(INDArray images) {
         return prefix.output(images);
+    }
+
+    /** The activation at the cut, then those of the {@link #keptLayers() kept} layers, in one pass. */
+    public INDArray[] prefixOutputs(INDArray images) {
+        return prefix.outputs(images);
+    }
+
+    /** The layers asked for in {@link #of(Classifier, List)} that the prefix returns. */
+    public List<String> keptLayers() {
+        return prefix.kept();
     }
 
     /** The fast training engine for the suffix, or null when some suffix layer needs the DL4J graph. */

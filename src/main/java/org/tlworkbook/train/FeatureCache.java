@@ -9,6 +9,7 @@ import org.tlworkbook.data.Progress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -27,23 +28,39 @@ public final class FeatureCache {
 
     /** Runs every batch of {@code images} (one epoch, in its order) through {@code prefix}. */
     public static FeatureCache compute(UnaryOperator<INDArray> prefix, DataSetIterator images, String what, Progress progress) {
+        return computeAll(x -> new INDArray[]{prefix.apply(x)}, images, what, progress).get(0);
+    }
+
+    /**
+     * As {@link #compute}, for a prefix with several outputs (say pooled features and an earlier layer's
+     * activations): one pass over the images, one cache per output.
+     */
+    public static List<FeatureCache> computeAll(Function<INDArray, INDArray[]> prefix, DataSetIterator images, String what,
+                                                Progress progress) {
         images.reset();
-        List<INDArray> fs = new ArrayList<>();
+        List<List<INDArray>> fs = new ArrayList<>();
         List<INDArray> ls = new ArrayList<>();
         long total = images instanceof org.tlworkbook.data.ImageGenerator g ? g.samples() : -1;
         progress.start("featurize " + what, total, "images");
         try {
             while (images.hasNext()) {
                 DataSet ds = images.next();
-                INDArray out = prefix.apply(ds.getFeatures());
-                fs.add(out.detach());
+                INDArray[] out = prefix.apply(ds.getFeatures());
+                for (int i = 0; i < out.length; i++) {
+                    if (fs.size() <= i) fs.add(new ArrayList<>());
+                    fs.get(i).add(out[i].detach());
+                }
                 ls.add(ds.getLabels());
                 progress.advance(ds.numExamples());
             }
         } finally {
             progress.done();
         }
-        return new FeatureCache(Nd4j.concat(0, fs.toArray(INDArray[]::new)), Nd4j.concat(0, ls.toArray(INDArray[]::new)));
+        if (ls.isEmpty()) throw new IllegalStateException("no images to featurize (" + what + ")");
+        INDArray labels = Nd4j.concat(0, ls.toArray(INDArray[]::new));
+        List<FeatureCache> caches = new ArrayList<>();
+        for (List<INDArray> f : fs) caches.add(new FeatureCache(Nd4j.concat(0, f.toArray(INDArray[]::new)), labels));
+        return caches;
     }
 
     public int size() {

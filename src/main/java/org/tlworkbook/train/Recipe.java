@@ -11,6 +11,7 @@ import org.tlworkbook.model.Classifier;
 import org.tlworkbook.model.Head;
 import org.tlworkbook.model.MobileNetV2;
 import org.tlworkbook.model.Optimizer;
+import org.tlworkbook.model.SplitGraph;
 import org.tlworkbook.model.Vgg16;
 import org.tlworkbook.plot.LearningCurves;
 
@@ -72,9 +73,14 @@ public record Recipe(Path data, String base, int size, double alpha, Path weight
         int frozenDone = done.phase("frozen").size();
         long t0 = System.nanoTime();
         History frozen = new History();
+        Trainer.Activations atFineTuneCut = null;
         if (frozenDone < epochs) {
-            frozen = Trainer.of(model).epochs(epochs - frozenDone).initialEpoch(frozenDone).phase("frozen")
-                    .after(done).checkpoints(out).progress(Progress.console()).fit(trainGen.build(), valGen.build());
+            // one pass over the images serves both phases: keep the input of the layers fine-tuning will train
+            Trainer trainer = Trainer.of(model).epochs(epochs - frozenDone).initialEpoch(frozenDone).phase("frozen")
+                    .after(done).checkpoints(out).progress(Progress.console())
+                    .keepActivationsAt(fineEpochs > 0 ? SplitGraph.cutFor(model, fineTuneAt) : null);
+            frozen = trainer.fit(trainGen.build(), valGen.build());
+            atFineTuneCut = trainer.keptActivations();
         }
         double frozenSeconds = (System.nanoTime() - t0) / 1e9;
         History all = new History().append(done).append(frozen);
@@ -92,7 +98,9 @@ public record Recipe(Path data, String base, int size, double alpha, Path weight
                         model.countTrainableParams(), model.countTrainableArrays());
                 long t1 = System.nanoTime();
                 History fine = Trainer.of(model).epochs(fineEpochs - fineDone).initialEpoch(epochs + fineDone).phase("fine_tune")
-                        .after(all).checkpoints(out).progress(Progress.console()).fit(trainGen.build(), valGen.build());
+                        .after(all).checkpoints(out).progress(Progress.console()).reuseActivations(atFineTuneCut)
+                        .fit(trainGen.build(), valGen.build());
+                atFineTuneCut = null;
                 fineSeconds = (System.nanoTime() - t1) / 1e9;
                 all.append(fine);
             }

@@ -32,6 +32,16 @@ public final class Trainer {
     private Progress progress = Progress.console();
     private boolean cache = true;
     private History history = new History();
+    private String keepAt;
+    private Activations kept;
+    private Activations reuse;
+
+    /**
+     * Activations at one layer for the training and validation images, kept from one phase for the next:
+     * the frozen phase's single pass over the images also yields the input of the layers a later
+     * fine-tuning trains, so that phase decodes and runs nothing again. Null caches were not kept.
+     */
+    public record Activations(String layer, FeatureCache train, FeatureCache validation) { }
 
     private Trainer(Classifier model) {
         this.model = model;
@@ -81,6 +91,29 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * While featurizing, also keep the activations of {@code layer} (say {@link SplitGraph#cutFor} the coming
+     * fine-tuning) for {@link #keptActivations()}; null keeps nothing.
+     */
+    public Trainer keepActivationsAt(String layer) {
+        this.keepAt = layer;
+        return this;
+    }
+
+    /** What {@link #keepActivationsAt} kept during {@link #fit}, or null. */
+    public Activations keptActivations() {
+        return kept;
+    }
+
+    /**
+     * Activations kept by an earlier phase on the same images; used instead of running the frozen layers
+     * when they are at this phase's cut (else ignored).
+     */
+    public Trainer reuseActivations(Activations activations) {
+        this.reuse = activations;
+        return this;
+    }
+
     /** Trains and returns this phase's history (earlier phases' rows are not included). */
     public History fit(ImageGenerator train, ImageGenerator validation) {
         if (!SplitGraph.canSplit(model)) return fitFull(train, validation);
@@ -93,14 +126,23 @@ public final class Trainer {
      * (augmentation) for every batch of every epoch.
      */
     private History fitSplit(ImageGenerator train, ImageGenerator validation, boolean cacheTrain) {
-        SplitGraph split = SplitGraph.of(model);
+        SplitGraph split = SplitGraph.of(model, keepAt == null ? List.of() : List.of(keepAt));
+        boolean keeping = keepAt != null && split.keptLayers().contains(keepAt);
+        boolean reusing = reuse != null && reuse.layer().equals(split.cut());
         System.out.println((cacheTrain ? "Caching the output of '" + split.cut() + "' once; epochs then train the last "
                 : "Augmented images change every epoch: each batch runs the frozen layers up to '" + split.cut()
-                + "' (fast inference), then trains the last ") + split.suffixLayerCount() + " layers.");
-        FeatureCache trainCache = cacheTrain ? FeatureCache.compute(split::prefixOutput, train, "training images", progress) : null;
+                + "' (fast inference), then trains the last ") + split.suffixLayerCount() + " layers."
+                + (reusing ? " The activations there were kept from the previous phase." : ""));
+        FeatureCache[] trainCaches = !cacheTrain ? new FeatureCache[2]
+                : reusing && reuse.train() != null ? new FeatureCache[]{reuse.train(), null}
+                : featurize(split, keeping, train, "training images");
+        FeatureCache trainCache = trainCaches[0];
         boolean cacheValidation = validation != null && validation.augmentation().isIdentity();
-        FeatureCache valCache = cacheValidation
-                ? FeatureCache.compute(split::prefixOutput, validation, "validation images", progress) : null;
+        FeatureCache[] valCaches = !cacheValidation ? new FeatureCache[2]
+                : reusing && reuse.validation() != null ? new FeatureCache[]{reuse.validation(), null}
+                : featurize(split, keeping, validation, "validation images");
+        FeatureCache valCache = valCaches[0];
+        kept = keeping ? new Activations(keepAt, trainCaches[1], valCaches[1]) : null;
         FastTraining fast = split.fastTraining();
         ComputationGraph suffix = fast == null ? split.suffix() : null;
         ForwardPassAccuracy accuracy = fast == null ? ForwardPassAccuracy.attach(suffix) : null;
@@ -176,6 +218,12 @@ public final class Trainer {
         sums[1] += correct;
         sums[0] += graph.score() * ds.numExamples();
         sums[2] += ds.numExamples();
+    }
+
+    /** The cut's activations for every image and, when {@code keeping}, those of the kept layer, in one pass. */
+    private FeatureCache[] featurize(SplitGraph split, boolean keeping, ImageGenerator images, String what) {
+        if (!keeping) return new FeatureCache[]{FeatureCache.compute(split::prefixOutput, images, what, progress), null};
+        return FeatureCache.computeAll(split::prefixOutputs, images, what, progress).toArray(FeatureCache[]::new);
     }
 
     /** One update on the fast training engine; loss and accuracy from its forward pass, before the update. */

@@ -117,6 +117,39 @@ class TrainerTest {
     }
 
     @Test
+    void fineTuningOnActivationsKeptByTheFrozenPhaseEqualsComputingThemAgain() {
+        History[] runs = new History[2];
+        for (int run = 0; run < 2; run++) {
+            BaseModel base = base().freeze();
+            Classifier m = model(base, Optimizer.rmsprop(1e-3));
+            String cut = SplitGraph.cutFor(m, 100);
+            assertEquals("block_10_project_BN", cut);
+            assertEquals(base.layers().size(), base.trainableFrom(), "asking for the cut changes nothing");
+            Trainer frozen = Trainer.of(m).epochs(2).progress(Progress.silent()).keepActivationsAt(run == 0 ? cut : null);
+            History h = frozen.fit(train(base), val(base));
+            Trainer.Activations kept = frozen.keptActivations();
+            if (run == 0) {
+                assertEquals(cut, kept.layer());
+                assertEquals(30, kept.train().size());
+                assertEquals(10, kept.validation().size());
+                assertEquals(4, kept.train().features().rank(), "NCHW activations at the cut");
+            } else {
+                assertNull(kept);
+            }
+            base.unfreezeFrom(100);
+            m.compile(Optimizer.rmsprop(1e-4));
+            runs[run] = Trainer.of(m).epochs(2).initialEpoch(2).phase("fine_tune").after(h).progress(Progress.silent())
+                    .reuseActivations(kept).fit(train(base), val(base));
+        }
+        for (int e = 0; e < 2; e++) {
+            History.Epoch a = runs[0].epochs().get(e), b = runs[1].epochs().get(e);
+            assertEquals(b.loss(), a.loss(), 1e-4, "epoch " + e);
+            assertEquals(b.valLoss(), a.valLoss(), 1e-4, "epoch " + e);
+            assertEquals(b.valAccuracy(), a.valAccuracy(), 1e-9, "epoch " + e);
+        }
+    }
+
+    @Test
     void augmentationRunsTheFullNetworkWithFrozenBaseAndBackpropStopsAtTheCut() {
         BaseModel base = base().unfreezeFrom(100);
         Classifier m = model(base, Optimizer.rmsprop(1e-4));
