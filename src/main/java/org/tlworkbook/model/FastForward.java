@@ -674,14 +674,7 @@ public final class FastForward {
             Tensor x = ins[0], z = ins[1];
             if (x.length() != z.length()) throw new IllegalStateException(out + ": shapes differ");
             Tensor y = new Tensor(pool.take(x.length()), x.n, x.h, x.w, x.c);
-            int rowLen = x.w * x.c;
-            IntStream.range(0, x.n * x.h).parallel().forEach(r -> {
-                float[] p = Scratch.get(0, rowLen), q = Scratch.get(1, rowLen);
-                x.data.get(r * rowLen, p, 0, rowLen);
-                z.data.get(r * rowLen, q, 0, rowLen);
-                for (int i = 0; i < rowLen; i++) p[i] += q[i];
-                y.data.put(r * rowLen, p, 0, rowLen);
-            });
+            NhwcKernels.add(x.data, z.data, y.data, x.n * x.h, x.w * x.c);
             return y;
         }
     }
@@ -738,16 +731,7 @@ public final class FastForward {
             Tensor x = ins[0];
             int c = x.c, hw = x.h * x.w;
             Tensor y = new Tensor(pool.take(x.n * c), x.n, 1, 1, c, true);
-            IntStream.range(0, x.n).parallel().forEach(n -> {
-                double[] sum = new double[c];
-                float[] row = Scratch.get(0, c);
-                for (int p = 0; p < hw; p++) {
-                    x.data.get((n * hw + p) * c, row, 0, c);
-                    for (int ch = 0; ch < c; ch++) sum[ch] += row[ch];
-                }
-                for (int ch = 0; ch < c; ch++) row[ch] = (float) (sum[ch] / hw);
-                y.data.put(n * c, row, 0, c);
-            });
+            NhwcKernels.globalAvgPool(x.data, y.data, x.n, hw, c);
             return y;
         }
     }

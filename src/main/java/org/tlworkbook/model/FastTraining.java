@@ -404,15 +404,18 @@ public final class FastTraining {
         void run(int firstRow, int rowCount, int chunk);
     }
 
+    /** Rows per parallel chunk: about 64 KiB of floats. */
+    private static int blockRows(int cols) {
+        return Math.max(1, 16384 / Math.max(1, cols));
+    }
+
     private static int chunks(int rows, int cols) {
-        int block = Math.max(1, 16384 / Math.max(1, cols));
-        return (rows + block - 1) / block;
+        return (rows + blockRows(cols) - 1) / blockRows(cols);
     }
 
     private static void inChunks(int rows, int cols, RowChunk body) {
-        int block = Math.max(1, 16384 / Math.max(1, cols));
-        int chunks = (rows + block - 1) / block;
-        IntStream.range(0, chunks).parallel().forEach(ch -> {
+        int block = blockRows(cols);
+        IntStream.range(0, chunks(rows, cols)).parallel().forEach(ch -> {
             int r0 = ch * block;
             body.run(r0, Math.min(rows, r0 + block) - r0, ch);
         });
@@ -585,7 +588,7 @@ public final class FastTraining {
                     y.d.put(n * cout, r);
                 }
             } else {
-                float[] tiled = tile(shift, Math.max(1, 16384 / cout));
+                float[] tiled = tile(shift, blockRows(cout));
                 inChunks(rows, cout, (r0, count, ch) -> {
                     float[] buf = Scratch.get(0, count * cout);
                     y.d.get(r0 * cout, buf, 0, count * cout);
@@ -831,14 +834,7 @@ public final class FastTraining {
             Tensor x = run.acts.get(ins[0]), z = run.acts.get(ins[1]);
             if (x.pixels() * x.c != z.pixels() * z.c) throw new IllegalStateException(out + ": shapes differ");
             Tensor y = run.take(x.n, x.h, x.w, x.c);
-            int rowLen = x.w * x.c;
-            IntStream.range(0, x.n * x.h).parallel().forEach(r -> {
-                float[] p = Scratch.get(0, rowLen), q = Scratch.get(1, rowLen);
-                x.d.get(r * rowLen, p, 0, rowLen);
-                z.d.get(r * rowLen, q, 0, rowLen);
-                for (int i = 0; i < rowLen; i++) p[i] += q[i];
-                y.d.put(r * rowLen, p, 0, rowLen);
-            });
+            NhwcKernels.add(x.d, z.d, y.d, x.n * x.h, x.w * x.c);
             return y;
         }
 
@@ -882,16 +878,7 @@ public final class FastTraining {
             Tensor x = run.acts.get(ins[0]);
             int c = x.c, hw = x.h * x.w;
             Tensor y = run.take(x.n, 1, 1, c);
-            IntStream.range(0, x.n).parallel().forEach(n -> {
-                double[] sum = new double[c];
-                float[] row = Scratch.get(0, c);
-                for (int p = 0; p < hw; p++) {
-                    x.d.get((n * hw + p) * c, row, 0, c);
-                    for (int ch = 0; ch < c; ch++) sum[ch] += row[ch];
-                }
-                for (int ch = 0; ch < c; ch++) row[ch] = (float) (sum[ch] / hw);
-                y.d.put(n * c, row, 0, c);
-            });
+            NhwcKernels.globalAvgPool(x.d, y.d, x.n, hw, c);
             return y;
         }
 

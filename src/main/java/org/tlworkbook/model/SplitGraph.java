@@ -25,11 +25,13 @@ public final class SplitGraph {
     private final FastForward prefix;
     private final List<KerasLayer> suffixLayers;
     private final InputType cutType;
+    private final Map<String, InputType> types;
     private final FastTraining fast;
     private ComputationGraph suffix;
 
     private SplitGraph(Classifier classifier, String cut, FastForward prefix, List<KerasLayer> suffixLayers,
-                       InputType cutType, FastTraining fast) {
+                       InputType cutType, Map<String, InputType> types, FastTraining fast) {
+        this.types = types;
         this.classifier = classifier;
         this.cut = cut;
         this.prefix = prefix;
@@ -101,7 +103,7 @@ public final class SplitGraph {
         suffixLayers.addAll(all.subList(cutIndex + 1, all.size()));
         FastTraining fast = FastTraining.supports(suffixLayers)
                 ? FastTraining.compile(suffixLayers, classifier.graph(), frozen(base), classifier.optimizer()) : null;
-        return new SplitGraph(classifier, cutName, prefix, suffixLayers, cutType, fast);
+        return new SplitGraph(classifier, cutName, prefix, suffixLayers, cutType, types, fast);
     }
 
     private static java.util.function.Predicate<String> frozen(BaseModel base) {
@@ -171,6 +173,13 @@ public final class SplitGraph {
     public java.util.function.UnaryOperator<INDArray> suffixInference() {
         if (fast != null) return fast::predict;
         return FastForward.inference(suffixLayers, suffix());
+    }
+
+    /** Numbers per image in a layer's activation (the cut's or a kept layer's): what caching it costs. */
+    public long floatsPerImage(String layer) {
+        InputType t = types.get(layer);
+        if (t == null) throw new IllegalArgumentException("no layer " + layer);
+        return t.arrayElementsPerExample();
     }
 
     /** Number of layers (with weights or not) that run on cached activations. */

@@ -35,6 +35,7 @@ public final class Trainer {
     private String keepAt;
     private Activations kept;
     private Activations reuse;
+    private long cacheBudget = -1;
 
     /**
      * Activations at one layer for the training and validation images, kept from one phase for the next:
@@ -114,6 +115,24 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * Most bytes the activation caches of one {@link #fit} may take. By default half of the off-heap memory
+     * ND4J may still allocate ({@code -Dorg.bytedeco.javacpp.maxbytes}, {@code WORKBOOK_MAX_OFFHEAP}); caches
+     * that do not fit are not made, and every batch runs the frozen layers instead (slower, same result).
+     */
+    public Trainer cacheBudget(long bytes) {
+        this.cacheBudget = bytes;
+        return this;
+    }
+
+    private long budget() {
+        if (cacheBudget >= 0) return cacheBudget;
+        long max = org.bytedeco.javacpp.Pointer.maxBytes();
+        if (max <= 0) max = org.bytedeco.javacpp.Pointer.maxPhysicalBytes();
+        if (max <= 0) max = Runtime.getRuntime().maxMemory();
+        return Math.max(0, (max - org.bytedeco.javacpp.Pointer.totalBytes()) / 2);
+    }
+
     /** Trains and returns this phase's history (earlier phases' rows are not included). */
     public History fit(ImageGenerator train, ImageGenerator validation) {
         if (!SplitGraph.canSplit(model)) return fitFull(train, validation);
@@ -127,19 +146,31 @@ public final class Trainer {
      */
     private History fitSplit(ImageGenerator train, ImageGenerator validation, boolean cacheTrain) {
         SplitGraph split = SplitGraph.of(model, keepAt == null ? List.of() : List.of(keepAt));
-        boolean keeping = keepAt != null && split.keptLayers().contains(keepAt);
         boolean reusing = reuse != null && reuse.layer().equals(split.cut());
+        FeatureCache reusedTrain = reusing ? reuse.train() : null, reusedVal = reusing ? reuse.validation() : null;
+        long left = budget(), perImage = 4 * split.floatsPerImage(split.cut());
+        boolean cacheValidation = validation != null && validation.augmentation().isIdentity()
+                && (reusedVal != null || (left -= validation.samples() * perImage) >= 0);
+        if (cacheTrain && reusedTrain == null && (left -= train.samples() * perImage) < 0) {
+            cacheTrain = false;
+            System.out.printf(Locale.ROOT, "Caching the output of '%s' for %d images would take %.1f MiB, more than the %.1f MiB "
+                    + "left for caches; each batch runs the frozen layers instead (slower, same result). More memory for "
+                    + "caches: WORKBOOK_MAX_OFFHEAP (-Dorg.bytedeco.javacpp.maxbytes).%n", split.cut(), train.samples(),
+                    train.samples() * perImage / 1048576.0, budget() / 1048576.0);
+        }
+        boolean keeping = keepAt != null && cacheTrain && reusedTrain == null && split.keptLayers().contains(keepAt)
+                && (left -= 4 * split.floatsPerImage(keepAt) * (train.samples() + (cacheValidation ? validation.samples() : 0))) >= 0;
         System.out.println((cacheTrain ? "Caching the output of '" + split.cut() + "' once; epochs then train the last "
-                : "Augmented images change every epoch: each batch runs the frozen layers up to '" + split.cut()
+                : (train.augmentation().isIdentity() ? "Each batch" : "Augmented images change every epoch: each batch")
+                + " runs the frozen layers up to '" + split.cut()
                 + "' (fast inference), then trains the last ") + split.suffixLayerCount() + " layers."
                 + (reusing ? " The activations there were kept from the previous phase." : ""));
         FeatureCache[] trainCaches = !cacheTrain ? new FeatureCache[2]
-                : reusing && reuse.train() != null ? new FeatureCache[]{reuse.train(), null}
+                : reusedTrain != null ? new FeatureCache[]{reusedTrain, null}
                 : featurize(split, keeping, train, "training images");
         FeatureCache trainCache = trainCaches[0];
-        boolean cacheValidation = validation != null && validation.augmentation().isIdentity();
         FeatureCache[] valCaches = !cacheValidation ? new FeatureCache[2]
-                : reusing && reuse.validation() != null ? new FeatureCache[]{reuse.validation(), null}
+                : reusedVal != null ? new FeatureCache[]{reusedVal, null}
                 : featurize(split, keeping, validation, "validation images");
         FeatureCache valCache = valCaches[0];
         kept = keeping ? new Activations(keepAt, trainCaches[1], valCaches[1]) : null;

@@ -150,6 +150,26 @@ class TrainerTest {
     }
 
     @Test
+    void cachesThatDoNotFitTheMemoryBudgetAreNotMade() {
+        BaseModel probeBase = base().freeze();
+        Classifier probe = model(probeBase, Optimizer.rmsprop(1e-3));
+        SplitGraph split = SplitGraph.of(probe);
+        String cut = SplitGraph.cutFor(probe, 100);
+        long pooled = 4 * split.floatsPerImage(split.cut()) * 40, atCut = 4 * split.floatsPerImage(cut) * 40;
+        long[] budgets = {0, pooled, pooled + atCut};
+        for (int i = 0; i < budgets.length; i++) {
+            BaseModel base = base().freeze();
+            Classifier m = model(base, Optimizer.rmsprop(1e-3));
+            Trainer t = Trainer.of(m).epochs(2).progress(Progress.silent()).keepActivationsAt(cut).cacheBudget(budgets[i]);
+            History h = t.fit(train(base), val(base));
+            assertEquals(2, h.size(), "trains either way");
+            assertTrue(h.epochs().get(1).valAccuracy() >= 0, "validated either way");
+            if (i < 2) assertNull(t.keptActivations(), "no room to keep the cut's activations with " + budgets[i] + " bytes");
+            else assertEquals(30, t.keptActivations().train().size());
+        }
+    }
+
+    @Test
     void augmentationRunsTheFullNetworkWithFrozenBaseAndBackpropStopsAtTheCut() {
         BaseModel base = base().unfreezeFrom(100);
         Classifier m = model(base, Optimizer.rmsprop(1e-4));

@@ -1,0 +1,34 @@
+package org.tlworkbook.model;
+
+import java.nio.FloatBuffer;
+import java.util.stream.IntStream;
+
+/** Element-wise and pooling kernels on NHWC direct buffers, shared by the inference and training passes. */
+final class NhwcKernels {
+    private NhwcKernels() { }
+
+    /** {@code y = a + b} over {@code rows} rows of {@code rowLen} floats, rows in parallel. */
+    static void add(FloatBuffer a, FloatBuffer b, FloatBuffer y, int rows, int rowLen) {
+        IntStream.range(0, rows).parallel().forEach(r -> {
+            float[] p = Scratch.get(0, rowLen), q = Scratch.get(1, rowLen);
+            a.get(r * rowLen, p, 0, rowLen);
+            b.get(r * rowLen, q, 0, rowLen);
+            for (int i = 0; i < rowLen; i++) p[i] += q[i];
+            y.put(r * rowLen, p, 0, rowLen);
+        });
+    }
+
+    /** {@code y[n][c]} = mean over the {@code hw} pixels of image n, summed in double. */
+    static void globalAvgPool(FloatBuffer x, FloatBuffer y, int images, int hw, int c) {
+        IntStream.range(0, images).parallel().forEach(n -> {
+            double[] sum = new double[c];
+            float[] row = Scratch.get(0, c);
+            for (int p = 0; p < hw; p++) {
+                x.get((n * hw + p) * c, row, 0, c);
+                for (int ch = 0; ch < c; ch++) sum[ch] += row[ch];
+            }
+            for (int ch = 0; ch < c; ch++) row[ch] = (float) (sum[ch] / hw);
+            y.put(n * c, row, 0, c);
+        });
+    }
+}
