@@ -143,6 +143,17 @@ public final class SplitGraph {
         return prefix.outputs(images);
     }
 
+    /** Frees the prefix's activation buffers, say once everything is featurized (a later call allocates them again). */
+    public void releasePrefix() {
+        prefix.release();
+    }
+
+    /** Frees the activation buffers of the prefix and of the fast training engine. */
+    public void release() {
+        prefix.release();
+        if (fast != null) fast.release();
+    }
+
     /** The layers asked for in {@link #of(Classifier, List)} that the prefix returns. */
     public List<String> keptLayers() {
         return prefix.kept();

@@ -174,6 +174,17 @@ public final class Trainer {
                 : featurize(split, keeping, validation, "validation images");
         FeatureCache valCache = valCaches[0];
         kept = keeping ? new Activations(keepAt, trainCaches[1], valCaches[1]) : null;
+        if (cacheTrain && (valCache != null || validation == null)) split.releasePrefix(); // featurized: frees a few hundred MB
+        try {
+            return trainSplit(split, train, validation, cacheTrain, trainCache, valCache);
+        } finally {
+            split.release();
+        }
+    }
+
+    /** The epochs of {@link #fitSplit}: update steps, weights back into the classifier, validation, checkpoint. */
+    private History trainSplit(SplitGraph split, ImageGenerator train, ImageGenerator validation, boolean cacheTrain,
+                               FeatureCache trainCache, FeatureCache valCache) {
         FastTraining fast = split.fastTraining();
         ComputationGraph suffix = fast == null ? split.suffix() : null;
         ForwardPassAccuracy accuracy = fast == null ? ForwardPassAccuracy.attach(suffix) : null;

@@ -48,6 +48,8 @@ class FastForwardTest {
             // 17 blocks of float rounding in another summation order: relative to the largest activation
             assertClose(expected, fast.output(x), 5e-4);
             assertClose(expected, fast.output(x), 5e-4); // buffers reused on the second call
+            fast.release(); // buffers freed, then allocated again
+            assertClose(expected, fast.output(x), 5e-4);
             // a different batch size reuses and grows buffers correctly
             INDArray one = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)).dup();
             assertClose(base.graph().outputSingle(false, one), fast.output(one), 5e-4);

@@ -124,6 +124,9 @@ class FastTrainingTest {
         Map<String, float[]> ga = first.gradients(), gb = resumed.gradients();
         for (String k : ga.keySet()) assertArrayEquals(ga.get(k), gb.get(k), 1e-6f, k);
         assertArrayEquals(first.predict(s.x()).toFloatVector(), resumed.predict(s.x()).toFloatVector(), 1e-6f);
+        INDArray before = first.predict(s.x());
+        first.release(); // frees the pooled buffers; the next call allocates new ones
+        assertArrayEquals(before.toFloatVector(), first.predict(s.x()).toFloatVector(), 0f);
     }
 
     @Test
