@@ -73,6 +73,23 @@ class FastTrainingTest {
         assertGradientsMatch(setup(100, true, Optimizer.rmsprop(1e-3), 3));
     }
 
+    /** Optional: the ImageNet weights (dead channels, tiny weights) at the tutorial's size, where ../shared/data has them. */
+    @Test
+    void gradientsMatchDl4jWithRealImageNetWeightsAt160Pixels() throws Exception {
+        java.nio.file.Path weights = java.nio.file.Path.of("..", "shared", "data",
+                "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5").toAbsolutePath().normalize();
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isRegularFile(weights), "no ../shared/data here");
+        BaseModel base = MobileNetV2.fromWeights(160, 1.0, weights);
+        base.unfreezeFrom(100);
+        Classifier model = Classifier.of(base, Head.binary(base.outputName()), List.of("cats", "dogs")).compile(Optimizer.rmsprop(2e-5));
+        SplitGraph split = SplitGraph.of(model);
+        assertEquals("block_10_project_BN", split.cut());
+        INDArray labels = Nd4j.zeros(DataType.FLOAT, 4, 1);
+        labels.putScalar(1, 0, 1);
+        labels.putScalar(3, 0, 1);
+        assertGradientsMatch(new Setup(model, split, split.prefixOutput(FastForwardTest.images(4, 160, 21)), labels));
+    }
+
     @Test
     void gradientsMatchDl4jWhenTheCutFreezesAConvolutionButTrainsItsBatchNorm() {
         INDArray images = FastForwardTest.images(2, SIZE, 1);
