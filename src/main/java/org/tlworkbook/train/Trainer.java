@@ -20,8 +20,9 @@ import java.util.Locale;
  * Without augmentation, the frozen part of the network runs once per image and later epochs train only
  * the layers after the {@link SplitGraph#cut() cut} on cached activations; with augmentation every batch
  * runs the frozen part (fast inference) and then trains the rest. The layers after the cut train on
- * {@link FastTraining} when it supports them (MobileNetV2 heads and fine-tuning), else on DL4J. Validation runs after every epoch; a checkpoint (model and history) is
- * written atomically after every epoch when a folder is given.
+ * {@link FastTraining} when it supports them (MobileNetV2 heads and fine-tuning), else on DL4J.
+ * Validation runs after every epoch; a checkpoint (model and history) is written atomically after
+ * every epoch when a folder is given.
  */
 public final class Trainer {
     private final Classifier model;
@@ -93,8 +94,8 @@ public final class Trainer {
     }
 
     /**
-     * While featurizing, also keep the activations of {@code layer} (say {@link SplitGraph#cutFor} the coming
-     * fine-tuning) for {@link #keptActivations()}; null keeps nothing.
+     * While featurizing, also keep the activations of {@code layer} (say the {@link SplitGraph#cutFor cut} of
+     * the fine-tuning to come) for {@link #keptActivations()}; null keeps nothing.
      */
     public Trainer keepActivationsAt(String layer) {
         this.keepAt = layer;
@@ -140,9 +141,10 @@ public final class Trainer {
     }
 
     /**
-     * The frozen prefix runs on the fast inference pass, the trainable suffix on {@link FastTraining} (or DL4J). Validation
-     * activations at the cut are computed once; training ones too when {@code cacheTrain}, else
-     * (augmentation) for every batch of every epoch.
+     * The frozen prefix runs on the fast inference pass, the trainable suffix on {@link FastTraining} (or
+     * DL4J). Validation activations at the cut are computed once (or reused from an earlier phase);
+     * training ones too when {@code cacheTrain} and they fit the memory budget, else for every batch of
+     * every epoch.
      */
     private History fitSplit(ImageGenerator train, ImageGenerator validation, boolean cacheTrain) {
         SplitGraph split = SplitGraph.of(model, keepAt == null ? List.of() : List.of(keepAt));
