@@ -12,10 +12,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A compiled classifier cut in two at a layer that everything trainable lies after: a frozen
- * {@link #prefix()} whose output can be computed once per image and cached (DL4J's
- * TransferLearningHelper idea), and a trainable {@link #suffix()} that starts from that cached
- * activation. The cut is the latest layer that (1) comes before the first trainable layer and (2) is
+ * A compiled classifier cut in two at a layer that everything trainable lies after: a frozen prefix
+ * whose output ({@link #prefixOutput}) can be computed once per image and cached (DL4J's
+ * TransferLearningHelper idea), and a trainable suffix that starts from that cached activation and
+ * trains on {@link #fastTraining()} or, for layers it lacks, as the DL4J graph {@link #suffix()}. The cut is the latest layer that (1) comes before the first trainable layer and (2) is
  * the only way into the rest of the network, so residual connections never cross it. For a fully
  * frozen base with a pooling head the cut is after the pooling, so only 1280 numbers per image are kept.
  */
