@@ -33,8 +33,7 @@ final class FastDepthwiseLayer extends DepthwiseConvolution2DLayer {
             int n = (int) in[0], c = (int) in[1], h = (int) in[2], w = (int) in[3];
             FastForward.Window wy = FastForward.Window.of(h, k, s, same, 0, 0), wx = FastForward.Window.of(w, k, s, same, 0, 0);
             int top = wy.before(), left = wx.before(), oh = wy.out(), ow = wx.out();
-            int ph = Math.max((oh - 1) * s + k, top + h), pw = Math.max((ow - 1) * s + k, left + w);
-            return new Shape(n, c, h, w, k, s, top, left, oh, ow, ph, pw);
+            return new Shape(n, c, h, w, k, s, top, left, oh, ow, wy.padded(), wx.padded());
         }
 
         /** Image {@code i} of NCHW {@code x} as a zero-padded NHWC image {@code [ph][pw][c]}. */
@@ -68,11 +67,7 @@ final class FastDepthwiseLayer extends DepthwiseConvolution2DLayer {
 
         /** Weights {@code [k, k, c]} repeated along an output row: one {@code [ow * c]} row per tap. */
         float[][] tiled(float[] wt) {
-            float[][] t = new float[k * k][ow * c];
-            for (int tap = 0; tap < k * k; tap++) {
-                for (int ox = 0; ox < ow; ox++) System.arraycopy(wt, tap * c, t[tap], ox * c, c);
-            }
-            return t;
+            return NhwcKernels.tiledTaps(wt, k * k, c, ow);
         }
     }
 
@@ -103,7 +98,7 @@ final class FastDepthwiseLayer extends DepthwiseConvolution2DLayer {
                 for (int ky = 0; ky < g.k; ky++) {
                     for (int kx = 0; kx < g.k; kx++) {
                         g.gather(p, oy, ky, kx, tap);
-                        multiplyAdd(acc, tap, wt[ky * g.k + kx], rowLen);
+                        NhwcKernels.multiplyAdd(acc, tap, wt[ky * g.k + kx], rowLen);
                     }
                 }
                 for (int ox = 0; ox < g.ow; ox++) { // back to NCHW
@@ -133,7 +128,7 @@ final class FastDepthwiseLayer extends DepthwiseConvolution2DLayer {
             for (int a = 0; a < g.k; a++) {
                 for (int b = 0; b < g.k; b++) {
                     System.arraycopy(ep, ((y + a) * epw + b) * g.c, row, 0, len);
-                    multiplyAdd(acc, row, flipped[a * g.k + b], len);
+                    NhwcKernels.multiplyAdd(acc, row, flipped[a * g.k + b], len);
                 }
             }
             for (int xx = 0; xx < g.w; xx++) {
@@ -142,10 +137,6 @@ final class FastDepthwiseLayer extends DepthwiseConvolution2DLayer {
         }
     }
 
-    /** {@code acc[i] += a[i] * b[i]}: same index in every array, which HotSpot vectorises. */
-    private static void multiplyAdd(float[] acc, float[] a, float[] b, int len) {
-        for (int i = 0; i < len; i++) acc[i] += a[i] * b[i];
-    }
 
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr mgr) {
@@ -177,10 +168,10 @@ final class FastDepthwiseLayer extends DepthwiseConvolution2DLayer {
                     for (int kx = 0; kx < g.k; kx++) {
                         int t = ky * g.k + kx;
                         g.gather(p, oy, ky, kx, tap);
-                        multiplyAdd(dwt[t], er, tap, rowLen);
+                        NhwcKernels.multiplyAdd(dwt[t], er, tap, rowLen);
                         if (g.s == 1) continue; // the input gradient is computed below, as a correlation
                         java.util.Arrays.fill(tap, 0f);
-                        multiplyAdd(tap, er, wt[t], rowLen);
+                        NhwcKernels.multiplyAdd(tap, er, wt[t], rowLen);
                         int rowStart = ((oy * g.s + ky) * g.pw + kx) * g.c;
                         for (int ox = 0; ox < g.ow; ox++) {
                             int d = rowStart + ox * g.s * g.c, o = ox * g.c;

@@ -345,13 +345,15 @@ public final class FastForward {
 
     /**
      * One spatial dimension of a convolution window: the zeros before the first input (explicit padding
-     * {@code extraBefore}/{@code extraAfter} plus TF 'same' padding) and the output size.
+     * {@code extraBefore}/{@code extraAfter} plus TF 'same' padding), the output size, and the size of a
+     * zero-padded copy of the input that every window fits in.
      */
-    record Window(int before, int out) {
+    record Window(int before, int out, int padded) {
         static Window of(int in, int k, int s, boolean same, int extraBefore, int extraAfter) {
-            int padded = in + extraBefore + extraAfter;
-            int total = same ? Math.max(((padded + s - 1) / s - 1) * s + k - padded, 0) : 0;
-            return new Window(total / 2 + extraBefore, (padded + total - k) / s + 1);
+            int withExtra = in + extraBefore + extraAfter;
+            int total = same ? Math.max(((withExtra + s - 1) / s - 1) * s + k - withExtra, 0) : 0;
+            int before = total / 2 + extraBefore, out = (withExtra + total - k) / s + 1;
+            return new Window(before, out, Math.max((out - 1) * s + k, before + in));
         }
     }
 
@@ -549,21 +551,11 @@ public final class FastForward {
         private float[][] tiles(int inWidth, int outWidth) {
             return tiles.computeIfAbsent(inWidth * 100_003 + outWidth, key -> {
                 float[][] t = new float[2 + k * k][];
-                t[0] = inBias == null ? null : tile(inBias, inWidth);
-                t[1] = tile(bias, outWidth);
-                for (int tap = 0; tap < k * k; tap++) {
-                    float[] row = new float[outWidth * c];
-                    for (int i = 0; i < row.length; i++) row[i] = weights[tap * c + i % c];
-                    t[2 + tap] = row;
-                }
+                t[0] = inBias == null ? null : NhwcKernels.tile(inBias, inWidth);
+                t[1] = NhwcKernels.tile(bias, outWidth);
+                System.arraycopy(NhwcKernels.tiledTaps(weights, k * k, c, outWidth), 0, t, 2, k * k);
                 return t;
             });
-        }
-
-        private static float[] tile(float[] v, int times) {
-            float[] t = new float[v.length * times];
-            for (int i = 0; i < times; i++) System.arraycopy(v, 0, t, i * v.length, v.length);
-            return t;
         }
 
         @Override
@@ -603,7 +595,7 @@ public final class FastForward {
                         if (k == 3) {
                             tap3(acc, g[0], g[1], g[2], t[tap0], t[tap0 + 1], t[tap0 + 2], outLen);
                         } else {
-                            for (int kx = 0; kx < k; kx++) tap(acc, g[kx], t[tap0 + kx], outLen);
+                            for (int kx = 0; kx < k; kx++) NhwcKernels.multiplyAdd(acc, g[kx], t[tap0 + kx], outLen);
                         }
                     }
                     act.applyTiled(acc, outLen, null);
@@ -636,9 +628,6 @@ public final class FastForward {
             }
         }
 
-        private static void tap(float[] acc, float[] a, float[] w, int len) {
-            for (int i = 0; i < len; i++) acc[i] += a[i] * w[i];
-        }
 
         private static void tap3(float[] acc, float[] a, float[] b, float[] d, float[] w0, float[] w1, float[] w2, int len) {
             for (int i = 0; i < len; i++) acc[i] += a[i] * w0[i] + b[i] * w1[i] + d[i] * w2[i];

@@ -421,16 +421,7 @@ public final class FastTraining {
         });
     }
 
-    private static float[] tile(float[] v, int times) {
-        float[] t = new float[v.length * times];
-        for (int i = 0; i < times; i++) System.arraycopy(v, 0, t, i * v.length, v.length);
-        return t;
-    }
 
-    /** {@code acc[i] += a[i] * b[i]}: the same index in every array, which HotSpot vectorises. */
-    private static void multiplyAdd(float[] acc, float[] a, float[] b, int len) {
-        for (int i = 0; i < len; i++) acc[i] += a[i] * b[i];
-    }
 
     // ---------------------------------------------------------------------------------------------
 
@@ -588,7 +579,7 @@ public final class FastTraining {
                     y.d.put(n * cout, r);
                 }
             } else {
-                float[] tiled = tile(shift, blockRows(cout));
+                float[] tiled = NhwcKernels.tile(shift, blockRows(cout));
                 inChunks(rows, cout, (r0, count, ch) -> {
                     float[] buf = Scratch.get(0, count * cout);
                     y.d.get(r0 * cout, buf, 0, count * cout);
@@ -686,9 +677,7 @@ public final class FastTraining {
         private Geo geo(int h, int w) {
             FastForward.Window wy = FastForward.Window.of(h, k, stride, same, pad[0], pad[1]);
             FastForward.Window wx = FastForward.Window.of(w, k, stride, same, pad[2], pad[3]);
-            int oh = wy.out(), ow = wx.out();
-            return new Geo(h, w, wy.before(), wx.before(), oh, ow,
-                    Math.max((oh - 1) * stride + k, wy.before() + h), Math.max((ow - 1) * stride + k, wx.before() + w));
+            return new Geo(h, w, wy.before(), wx.before(), wy.out(), wx.out(), wy.padded(), wx.padded());
         }
 
         /** Image {@code i} of {@code x} zero-padded into scratch slot {@code slot}: {@code [ph][pw][c]}. */
@@ -708,12 +697,6 @@ public final class FastTraining {
             }
         }
 
-        private float[][] tiledTaps(int ow) {
-            float[][] t = new float[k * k][];
-            for (int tap = 0; tap < k * k; tap++) t[tap] = tile(java.util.Arrays.copyOfRange(folded, tap * c, tap * c + c), ow);
-            return t;
-        }
-
         @Override
         Tensor forward(Run run) {
             Tensor x = run.acts.get(ins[0]);
@@ -721,8 +704,8 @@ public final class FastTraining {
             Geo g = geo(x.h, x.w);
             Tensor y = run.take(x.n, g.oh, g.ow, c);
             int len = g.ow * c;
-            float[][] wt = tiledTaps(g.ow);
-            float[] shiftRow = tile(shift, g.ow);
+            float[][] wt = NhwcKernels.tiledTaps(folded, k * k, c, g.ow);
+            float[] shiftRow = NhwcKernels.tile(shift, g.ow);
             IntStream.range(0, x.n).parallel().forEach(i -> {
                 float[] p = padded(x, i, g, 0);
                 float[] acc = Scratch.get(1, len), t = Scratch.get(2, len);
@@ -731,7 +714,7 @@ public final class FastTraining {
                     for (int ky = 0; ky < k; ky++) {
                         for (int kx = 0; kx < k; kx++) {
                             gather(p, g, oy, ky, kx, t);
-                            multiplyAdd(acc, t, wt[ky * k + kx], len);
+                            NhwcKernels.multiplyAdd(acc, t, wt[ky * k + kx], len);
                         }
                     }
                     act.apply(acc, len, null);
@@ -747,7 +730,7 @@ public final class FastTraining {
             Geo geo = geo(x.h, x.w);
             int len = geo.ow * c, taps = k * k, n = x.n;
             boolean needX = gradIn[0];
-            float[][] wt = tiledTaps(geo.ow);
+            float[][] wt = NhwcKernels.tiledTaps(folded, k * k, c, geo.ow);
             float[][] perImageG = new float[n][];
             float[][] perImageS = new float[n][];
             boolean[] acc = new boolean[1];
@@ -771,13 +754,13 @@ public final class FastTraining {
                         for (int kx = 0; kx < k; kx++) {
                             int tap = ky * k + kx;
                             gather(p, geo, oy, ky, kx, t);
-                            multiplyAdd(dwt[tap], er, t, len);
+                            NhwcKernels.multiplyAdd(dwt[tap], er, t, len);
                             if (!needX) continue;
                             float[] wr = wt[tap];
                             int start = ((oy * stride + ky) * geo.pw + kx) * c;
                             if (stride == 1) { // aligned copy, multiply-add, copy back: loops HotSpot vectorises
                                 System.arraycopy(dp, start, t, 0, len);
-                                multiplyAdd(t, er, wr, len);
+                                NhwcKernels.multiplyAdd(t, er, wr, len);
                                 System.arraycopy(t, 0, dp, start, len);
                             } else {
                                 for (int ox = 0; ox < geo.ow; ox++) {

@@ -31,4 +31,23 @@ final class NhwcKernels {
             y.put(n * c, row, 0, c);
         });
     }
+
+    /** {@code v} repeated {@code times} times: a per-channel vector laid along a whole NHWC row. */
+    static float[] tile(float[] v, int times) {
+        float[] t = new float[v.length * times];
+        for (int i = 0; i < times; i++) System.arraycopy(v, 0, t, i * v.length, v.length);
+        return t;
+    }
+
+    /** {@code acc[i] += a[i] * b[i]}: the same index in every array, a loop HotSpot vectorises. */
+    static void multiplyAdd(float[] acc, float[] a, float[] b, int len) {
+        for (int i = 0; i < len; i++) acc[i] += a[i] * b[i];
+    }
+
+    /** Depthwise weights {@code [tap][c]} with each tap's row tiled {@code times} times: {@code [tap][times * c]}. */
+    static float[][] tiledTaps(float[] w, int taps, int c, int times) {
+        float[][] t = new float[taps][];
+        for (int tap = 0; tap < taps; tap++) t[tap] = tile(java.util.Arrays.copyOfRange(w, tap * c, tap * c + c), times);
+        return t;
+    }
 }

@@ -1,6 +1,5 @@
 package org.tlworkbook.model;
 
-import org.bytedeco.openblas.global.openblas_nolapack;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -20,7 +19,6 @@ import java.nio.FloatBuffer;
  * forward pass is {@code Y = W X}, and the backward pass {@code dW = dY X^T}, {@code dX = W^T dY}.
  */
 final class PointwiseConvolutionLayer extends org.deeplearning4j.nn.layers.convolution.ConvolutionLayer {
-    private static final int ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;
 
     PointwiseConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -61,10 +59,6 @@ final class PointwiseConvolutionLayer extends org.deeplearning4j.nn.layers.convo
         return out;
     }
 
-    private static void gemm(int transA, int transB, int m, int n, int k, FloatBuffer a, int lda, FloatBuffer b, int ldb,
-                             FloatBuffer c, int ldc) {
-        openblas_nolapack.cblas_sgemm(ROW_MAJOR, transA, transB, m, n, k, 1f, a, lda, b, ldb, 0f, c, ldc);
-    }
 
     /** Sizes, the weights {@code [cout, cin]} and the regrouped input {@code [cin, n*hw]} in scratch buffers. */
     private record Operands(int n, int cin, int cout, int hw, int cols, FloatBuffer w, FloatBuffer x) { }
@@ -87,7 +81,7 @@ final class PointwiseConvolutionLayer extends org.deeplearning4j.nn.layers.convo
         assertInputSet(false);
         Operands o = operands();
         FloatBuffer y = Arrays32.scratch(2, o.cout * o.cols);
-        gemm(NO_TRANS, NO_TRANS, o.cout, o.cols, o.cin, o.w, o.cin, o.x, o.cols, y, o.cols);
+        Blas.gemm(false, false, o.cout, o.cols, o.cin, o.w, o.cin, o.x, o.cols, 0f, y, o.cols);
         long[] s = input.shape();
         return new Pair<>(ungroup(mgr, ArrayType.ACTIVATIONS, y, new long[]{s[0], o.cout, s[2], s[3]}), null);
     }
@@ -106,10 +100,10 @@ final class PointwiseConvolutionLayer extends org.deeplearning4j.nn.layers.convo
         FloatBuffer e = Arrays32.scratch(2, cout * cols);
         regroup(Arrays32.view(epsilon), e, n, cout, hw, false);
         FloatBuffer dw = Arrays32.scratch(3, cout * cin);
-        gemm(NO_TRANS, TRANS, cout, cin, cols, e, cols, x, cols, dw, cin);
+        Blas.gemm(false, true, cout, cin, cols, e, cols, x, cols, 0f, dw, cin);
         float[] dwValues = new float[cout * cin];
         dw.get(0, dwValues);
-        gemm(TRANS, NO_TRANS, cin, cols, cout, w, cin, e, cols, x, cols); // dX overwrites the regrouped input
+        Blas.gemm(true, false, cin, cols, cout, w, cin, e, cols, 0f, x, cols); // dX overwrites the regrouped input
         Gradient gradient = new DefaultGradient();
         JavaLayers.setGradient(gradientViews, gradient, ConvolutionParamInitializer.WEIGHT_KEY, dwValues);
         return new Pair<>(gradient, ungroup(mgr, ArrayType.ACTIVATION_GRAD, x, input.shape()));

@@ -153,12 +153,15 @@ public final class Trainer {
         long left = budget(), perImage = 4 * split.floatsPerImage(split.cut());
         boolean cacheValidation = validation != null && validation.augmentation().isIdentity()
                 && (reusedVal != null || (left -= validation.samples() * perImage) >= 0);
-        if (cacheTrain && reusedTrain == null && (left -= train.samples() * perImage) < 0) {
+        long trainBytes = train.samples() * perImage;
+        if (cacheTrain && reusedTrain == null && trainBytes > left) {
             cacheTrain = false;
             System.out.printf(Locale.ROOT, "Caching the output of '%s' for %d images would take %.1f MiB, more than the %.1f MiB "
                     + "left for caches; each batch runs the frozen layers instead (slower, same result). More memory for "
                     + "caches: WORKBOOK_MAX_OFFHEAP (-Dorg.bytedeco.javacpp.maxbytes).%n", split.cut(), train.samples(),
-                    train.samples() * perImage / 1048576.0, budget() / 1048576.0);
+                    trainBytes / 1048576.0, Math.max(0, left) / 1048576.0);
+        } else if (cacheTrain && reusedTrain == null) {
+            left -= trainBytes;
         }
         boolean keeping = keepAt != null && cacheTrain && reusedTrain == null && split.keptLayers().contains(keepAt)
                 && (left -= 4 * split.floatsPerImage(keepAt) * (train.samples() + (cacheValidation ? validation.samples() : 0))) >= 0;
