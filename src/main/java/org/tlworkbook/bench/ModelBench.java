@@ -6,12 +6,12 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.tlworkbook.model.BaseModel;
 import org.tlworkbook.model.Classifier;
-import org.tlworkbook.model.FastForward;
-import org.tlworkbook.model.FastTraining;
+import org.tlworkbook.engine.FastForward;
+import org.tlworkbook.engine.FastTraining;
 import org.tlworkbook.model.Head;
 import org.tlworkbook.model.MobileNetV2;
 import org.tlworkbook.model.Optimizer;
-import org.tlworkbook.model.SplitGraph;
+import org.tlworkbook.engine.SplitGraph;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -45,8 +45,8 @@ public final class ModelBench {
         fast.release();
 
         base.unfreezeFrom(100);
-        Classifier model = Classifier.of(base, Head.binary(base.outputName()), List.of("a", "b")).compile(Optimizer.rmsprop(2e-5));
-        SplitGraph split = SplitGraph.of(model);
+        Classifier model = Classifier.of(base, Head.binary(), List.of("a", "b")).compile(Optimizer.rmsprop(2e-5));
+        SplitGraph split = SplitGraph.of(model.network());
         FastTraining engine = split.fastTraining();
         INDArray y = Nd4j.zeros(DataType.FLOAT, batch, 1);
         report(what + " fine-tune step from layer 100 (fast prefix + fast training)", batch, iterations, () -> engine.step(split.prefixOutput(x), y));

@@ -1,23 +1,17 @@
 package org.tlworkbook.cli;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.tlworkbook.data.Augmentation;
 import org.tlworkbook.data.Dataset;
-import org.tlworkbook.data.ImageDecoder;
+import org.tlworkbook.data.ImageGenerator;
 import org.tlworkbook.data.Progress;
-import org.tlworkbook.data.Resampler;
+import org.tlworkbook.model.Architecture;
 import org.tlworkbook.model.BaseModel;
 import org.tlworkbook.model.Classifier;
-import org.tlworkbook.model.FastForward;
+import org.tlworkbook.engine.FastForward;
 import org.tlworkbook.model.Head;
-import org.tlworkbook.model.KerasLayer;
-import org.tlworkbook.model.MobileNetV2;
+import org.tlworkbook.engine.KerasLayer;
 import org.tlworkbook.model.Optimizer;
-import org.tlworkbook.model.Vgg16;
-import org.tlworkbook.train.Recipe;
 
-import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -27,16 +21,12 @@ final class ModelCommands {
     private ModelCommands() { }
 
     static BaseModel base(Args args, boolean needWeights) throws Exception {
-        String name = args.get("base", "mobilenet_v2");
-        int size = args.getInt("size", name.equals("vgg16") ? 150 : 160);
+        Architecture arch = Architecture.named(args.get("base", Architecture.MOBILENET_V2.id()));
+        int size = args.getInt("size", arch.defaultSize());
         double alpha = args.getDouble("alpha", 1.0);
         String weights = args.get("weights");
-        if (name.equals("vgg16")) {
-            return weights != null ? Vgg16.fromWeights(size, Path.of(weights)) : needWeights ? Vgg16.imagenet(size) : Vgg16.create(size, 0);
-        }
-        if (!name.equals("mobilenet_v2")) throw new IllegalArgumentException("unknown --base " + name + " (mobilenet_v2, vgg16)");
-        return weights != null ? MobileNetV2.fromWeights(size, alpha, Path.of(weights))
-                : needWeights ? MobileNetV2.imagenet(size, alpha) : MobileNetV2.create(size, alpha, 0);
+        return weights != null ? arch.fromWeights(size, alpha, Path.of(weights))
+                : needWeights ? arch.imagenet(size, alpha) : arch.create(size, alpha, 0);
     }
 
     /** Prints the layer table of base + binary head and a final {@code total_params=N trainable_params=N} line. */
@@ -46,7 +36,7 @@ final class ModelCommands {
         args.done();
         if (fineTuneAt != null) base.unfreezeFrom(Integer.parseInt(fineTuneAt));
         else base.freeze();
-        Classifier model = Classifier.of(base, Head.binary(base.outputName()), List.of("0", "1")).compile(Optimizer.rmsprop(1e-4));
+        Classifier model = Classifier.of(base, Head.binary(), List.of("0", "1")).compile(Optimizer.rmsprop(1e-4));
         System.out.println(model.summary().printAll());
         System.out.printf(Locale.ROOT, "base layers=%d base_params=%d trainable_arrays=%d%n",
                 base.layers().size(), base.countParams(), model.countTrainableArrays());
@@ -63,10 +53,7 @@ final class ModelCommands {
         pooled.add(KerasLayer.globalAvgPool("pooled", base.outputName()));
         FastForward features = FastForward.compile(pooled, base.paramTable());
         for (String file : args.positional()) {
-            BufferedImage img = ImageDecoder.readRgb(Path.of(file));
-            float[] buf = new float[3 * base.size() * base.size()];
-            Resampler.sample(img, base.size(), base.size(), Augmentation.Transform.IDENTITY, base.preprocessing(), buf, 0);
-            INDArray x = Nd4j.create(buf, new long[]{1, 3, base.size(), base.size()}, 'c');
+            INDArray x = ImageGenerator.load(List.of(Path.of(file)), base);
             StringBuilder sb = new StringBuilder(file);
             for (float v : features.output(x).toFloatVector()) sb.append(',').append(v);
             System.out.println(sb);
@@ -79,8 +66,8 @@ final class ModelCommands {
         String data = args.get("data");
         if ((dataset == null) == (data == null)) throw new IllegalArgumentException("give exactly one of --data DIR or --dataset NAME");
         Path dir = data != null ? Path.of(data) : Dataset.named(dataset).load(Progress.console());
-        String baseName = args.get("base", "mobilenet_v2");
-        Recipe r = new Recipe(dir, baseName, args.getInt("size", baseName.equals("vgg16") ? 150 : 160), args.getDouble("alpha", 1.0),
+        Architecture arch = Architecture.named(args.get("base", Architecture.MOBILENET_V2.id()));
+        Recipe r = new Recipe(dir, arch.id(), args.getInt("size", arch.defaultSize()), args.getDouble("alpha", 1.0),
                 args.get("weights") == null ? null : Path.of(args.get("weights")), args.getInt("batch-size", 32),
                 args.getInt("epochs", 10), args.getInt("fine-tune-at", 100), args.getInt("fine-epochs", 10),
                 args.getDouble("lr", 1e-4), args.getDouble("fine-lr", 2e-5), args.getDouble("validation-split", 0.2),

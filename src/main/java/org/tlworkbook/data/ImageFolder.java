@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  *
  * <pre>{@code
  * ImageFolder data = ImageFolder.from(dir).validationSplit(0.2).seed(37);
- * ImageGenerator train = data.training().targetSize(160).batchSize(32).build();
+ * ImageGenerator train = data.training(base).batchSize(32).build();
  * }</pre>
  */
 public final class ImageFolder {
@@ -173,17 +173,36 @@ public final class ImageFolder {
         return out;
     }
 
-    /** A generator over the training subset. */
+    /** A generator over the training subset (shuffled with the folder's seed). */
     public ImageGenerator.Builder training() {
-        return ImageGenerator.builder(trainingSamples(), classes).seed(seed).shuffle(true);
+        return ImageGenerator.builder(trainingSamples(), classes).seed(seed).shuffle(true).classMode(defaultClassMode());
     }
 
-    /** A generator over the validation subset (never shuffled or augmented by default). */
+    /**
+     * A generator over the training subset sized and scaled for {@code input} (a base model); batch size,
+     * augmentation and class mode stay settable.
+     */
+    public ImageGenerator.Builder training(ImageInput input) {
+        return training().targetSize(input.size()).preprocessing(input.preprocessing());
+    }
+
+    /**
+     * A generator over the validation subset, in order and never augmented. Without a {@link #validationSplit}
+     * the whole folder is the validation set (a separate {@code validation/} folder, as in cats vs dogs).
+     */
     public ImageGenerator.Builder validation() {
-        if (validationSplit == 0) {
-            throw new IllegalStateException("No validation subset: call validationSplit(...) or use a separate validation folder.");
-        }
-        return ImageGenerator.builder(validationSamples(), classes).seed(seed).shuffle(false);
+        List<Sample> samples = validationSplit == 0 ? trainingSamples() : validationSamples();
+        return ImageGenerator.builder(samples, classes).seed(seed).shuffle(false).classMode(defaultClassMode());
+    }
+
+    /** {@link #validation()} sized and scaled for {@code input}. */
+    public ImageGenerator.Builder validation(ImageInput input) {
+        return validation().targetSize(input.size()).preprocessing(input.preprocessing());
+    }
+
+    /** One 0/1 label column for two classes (Keras {@code class_mode='binary'}), one-hot otherwise. */
+    private ClassMode defaultClassMode() {
+        return classes.size() == 2 ? ClassMode.BINARY : ClassMode.CATEGORICAL;
     }
 
     /** Class × subset counts, the table a learner checks before training. */

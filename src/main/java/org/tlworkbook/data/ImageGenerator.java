@@ -59,6 +59,20 @@ public final class ImageGenerator implements DataSetIterator {
         startEpoch();
     }
 
+    /**
+     * Decodes {@code files} into one NCHW batch sized and scaled for {@code input}; an unreadable file is an
+     * error naming it (prediction must not silently skip an image).
+     */
+    public static INDArray load(List<java.nio.file.Path> files, ImageInput input) throws UnreadableImageException {
+        int s = input.size(), plane = 3 * s * s;
+        float[] features = new float[files.size() * plane];
+        for (int i = 0; i < files.size(); i++) {
+            BufferedImage img = ImageDecoder.readRgb(files.get(i));
+            Resampler.sample(img, s, s, Augmentation.Transform.IDENTITY, input.preprocessing(), features, i * plane);
+        }
+        return Nd4j.create(features, new long[]{files.size(), 3, s, s}, 'c');
+    }
+
     public static Builder builder(List<ImageFolder.Sample> samples, List<String> classes) {
         return new Builder(samples, classes);
     }
@@ -137,6 +151,11 @@ public final class ImageGenerator implements DataSetIterator {
     /** Number of images per epoch (Keras {@code generator.samples}). */
     public int samples() {
         return samples.size();
+    }
+
+    /** Class names, in label order. */
+    public List<String> classes() {
+        return classes;
     }
 
     public List<ImageFolder.Sample> sampleList() {

@@ -1,5 +1,7 @@
 package org.tlworkbook.model;
 
+import org.tlworkbook.engine.KerasLayer;
+
 import java.util.ArrayList;
 import java.util.List;
 

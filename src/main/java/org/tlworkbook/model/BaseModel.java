@@ -1,9 +1,13 @@
 package org.tlworkbook.model;
 
+import org.tlworkbook.engine.GraphFactory;
+import org.tlworkbook.engine.KerasLayer;
+
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.tlworkbook.data.ImageInput;
 import org.tlworkbook.data.Preprocessing;
 
 import java.util.ArrayList;
@@ -16,29 +20,32 @@ import java.util.Map;
  * mirror {@code base_model.trainable = False} and {@code for layer in base_model.layers[:fine_tune_at]:
  * layer.trainable = False}; like in Keras, they take effect when the classifier is compiled again.
  */
-public final class BaseModel {
-    private final String name;
+public final class BaseModel implements ImageInput {
+    private final Architecture architecture;
     private final List<KerasLayer> layers;
     private final int size;
-    private final Preprocessing preprocessing;
     private final ComputationGraph graph;
     private final double alpha;
     private int trainableFrom;
 
-    BaseModel(String name, List<KerasLayer> layers, int size, double alpha, Preprocessing preprocessing, long seed) {
-        this.name = name;
+    BaseModel(Architecture architecture, List<KerasLayer> layers, int size, double alpha, long seed) {
+        this.architecture = architecture;
         this.alpha = alpha;
         this.layers = layers;
         this.size = size;
-        this.preprocessing = preprocessing;
         ComputationGraphConfiguration conf = GraphFactory.build(layers, size, size, n -> false, null, null, seed);
         this.graph = new ComputationGraph(conf);
         this.graph.init();
         this.trainableFrom = 0;
     }
 
+    /** The architecture's name, e.g. {@code mobilenet_v2}. */
     public String name() {
-        return name;
+        return architecture.id();
+    }
+
+    public Architecture architecture() {
+        return architecture;
     }
 
     /** Keras' {@code base_model.layers}, index 0 being the input layer. */
@@ -46,6 +53,7 @@ public final class BaseModel {
         return layers;
     }
 
+    @Override
     public int size() {
         return size;
     }
@@ -56,8 +64,9 @@ public final class BaseModel {
     }
 
     /** How images must be scaled for this base (e.g. [-1, 1] for MobileNetV2). */
+    @Override
     public Preprocessing preprocessing() {
-        return preprocessing;
+        return architecture.preprocessing();
     }
 
     /** Name of the last layer, whose output the head consumes. */
@@ -85,7 +94,7 @@ public final class BaseModel {
     /** Keeps layers {@code [0, fineTuneAt)} frozen and makes the rest trainable (Keras {@code fine_tune_at}). */
     public BaseModel unfreezeFrom(int fineTuneAt) {
         if (fineTuneAt < 0 || fineTuneAt > layers.size()) {
-            throw new IllegalArgumentException("fine_tune_at must be between 0 and " + layers.size() + " for " + name + ", got " + fineTuneAt);
+            throw new IllegalArgumentException("fine_tune_at must be between 0 and " + layers.size() + " for " + name() + ", got " + fineTuneAt);
         }
         trainableFrom = fineTuneAt;
         return this;
@@ -166,6 +175,6 @@ public final class BaseModel {
 
     @Override
     public String toString() {
-        return name + "(" + size + "x" + size + ", " + layers.size() + " layers, trainable from " + trainableFrom + ")";
+        return name() + "(" + size + "x" + size + ", " + layers.size() + " layers, trainable from " + trainableFrom + ")";
     }
 }

@@ -4,6 +4,18 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.tlworkbook.data.AtomicFiles;
+import org.tlworkbook.data.ClassMode;
+import org.tlworkbook.data.ImageFolder;
+import org.tlworkbook.data.ImageGenerator;
+import org.tlworkbook.data.Progress;
+import org.tlworkbook.engine.FastForward;
+import org.tlworkbook.engine.Fitting;
+import org.tlworkbook.engine.GraphFactory;
+import org.tlworkbook.engine.KerasLayer;
+import org.tlworkbook.engine.Network;
+import org.tlworkbook.engine.OptimizerState;
+import org.tlworkbook.engine.SplitGraph;
 import tech.tablesaw.api.BooleanColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.LongColumn;
@@ -14,21 +26,33 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
- * A pretrained base with a new head: Keras' {@code Sequential([base_model, head...])}. As in Keras,
- * changing which base layers are trainable takes effect on the next {@link #compile}, which keeps all
- * current weights and starts a fresh optimizer.
+ * A pretrained base with a new head: Keras' {@code Sequential([base_model, head])}, with Keras' verbs.
+ * {@link #fit} trains what is trainable and keeps the {@link #history()}: after {@code base.unfreezeFrom(100)}
+ * and {@link #compile}, the next {@code fit} continues the epoch numbering as the {@link Phase#FINE_TUNE fine-tuning}
+ * phase. How it runs (cached activations, which engine) is chosen inside. As in Keras, changing which base
+ * layers are trainable takes effect on the next {@link #compile}, which keeps all weights and starts a fresh
+ * optimizer.
  */
 public final class Classifier {
     private final BaseModel base;
     private final Head head;
     private final List<String> classes;
+    private final History history = new History();
     private ComputationGraph graph;
     private Optimizer optimizer;
+    private int compiledTrainableFrom;
+    private Progress progress = Progress.console();
+    private Integer plannedFineTuneAt;
+    private Fitting.Activations kept;
 
     private Classifier(BaseModel base, Head head, List<String> classes) {
         this.base = base;
@@ -36,35 +60,58 @@ public final class Classifier {
         this.classes = List.copyOf(classes);
     }
 
-    /** Stacks {@code head} on {@code base}; {@code classes} name the outputs (sorted folder names). */
+    /** Stacks {@code head} on {@code base}; {@code classes} name the outputs (sorted folder names, {@code folder.classes()}). */
     public static Classifier of(BaseModel base, Head head, List<String> classes) {
-        if (head.binary() ? classes.size() != 2 : head.outputs() != classes.size()) {
-            throw new IllegalArgumentException("head " + head.description() + " does not fit " + classes.size() + " classes " + classes);
+        if (classes.size() < 2) throw new IllegalArgumentException("a classifier needs at least 2 classes, got " + classes);
+        if (head.isBinary() && classes.size() != 2) {
+            throw new IllegalArgumentException("Head.binary() is for 2 classes; the " + classes.size() + " classes " + classes
+                    + " need a softmax head such as Head.pooledDense(64)");
         }
         return new Classifier(base, head, classes);
     }
 
+    /** Builds the network with the current trainable flags; weights are kept, the optimizer starts afresh. */
     public Classifier compile(Optimizer optimizer) {
-        List<KerasLayer> all = new ArrayList<>(base.layers());
-        all.addAll(head.layers());
-        int from = base.trainableFrom();
-        ComputationGraphConfiguration conf = GraphFactory.build(all, base.size(), base.size(),
-                name -> base.indexOf(name) >= 0 && base.indexOf(name) < from, optimizer.updater(), head.loss(), 12345);
+        ComputationGraphConfiguration conf = GraphFactory.build(layers(), base.size(), base.size(), frozenNow(),
+                optimizer.updater(), head.loss(), 12345);
         ComputationGraph next = new ComputationGraph(conf);
         next.init();
         Map<String, INDArray> source = graph != null ? graph.paramTable() : base.paramTable();
         for (Map.Entry<String, INDArray> e : next.paramTable().entrySet()) {
-            INDArray from0 = source.get(e.getKey());
-            if (from0 != null) e.getValue().assign(from0);
+            INDArray from = source.get(e.getKey());
+            if (from != null) e.getValue().assign(from);
         }
         this.graph = next;
         this.optimizer = optimizer;
+        this.compiledTrainableFrom = base.trainableFrom();
         return this;
     }
 
+    private java.util.function.Predicate<String> frozenNow() {
+        int from = base.trainableFrom();
+        return name -> base.indexOf(name) >= 0 && base.indexOf(name) < from;
+    }
+
+    /** Base layers, then the head's layers wired to the base's output. */
+    private List<KerasLayer> layers() {
+        List<KerasLayer> all = new ArrayList<>(base.layers());
+        all.addAll(headLayers());
+        return all;
+    }
+
+    private List<KerasLayer> headLayers() {
+        return head.layers(base.outputName(), classes.size());
+    }
+
+    /** The DL4J graph holding the weights (after {@link #compile}). */
     public ComputationGraph graph() {
-        if (graph == null) throw new IllegalStateException("call compile(Optimizer) first");
+        if (graph == null) throw new IllegalStateException("call compile(Optimizer) first, e.g. model.compile(Optimizer.rmsprop(1e-4))");
         return graph;
+    }
+
+    /** The compiled network as the engine sees it (for benchmarks and engine tests). */
+    public Network network() {
+        return new Network(layers(), base.layers().size(), compiledTrainableFrom, graph(), optimizer.updater(), head.loss(), base.size());
     }
 
     public BaseModel base() {
@@ -87,19 +134,135 @@ public final class Classifier {
         return base.alpha();
     }
 
-    /** Class probabilities ({@code [n, 1]} for a binary head, {@code [n, classes]} otherwise). */
+    /** Every epoch trained so far, across phases and across {@link #save}/{@link #load}. */
+    public History history() {
+        return history;
+    }
+
+    /** What the next {@link #fit} trains, as compiled: only the head, or the head and the top of the base. */
+    public Phase phase() {
+        return compiledTrainableFrom >= base.layers().size() ? Phase.FROZEN : Phase.FINE_TUNE;
+    }
+
+    /** Where {@link #fit} reports progress (console by default). */
+    public Classifier progress(Progress progress) {
+        this.progress = progress;
+        return this;
+    }
+
+    /**
+     * Announces that fine-tuning from base layer {@code fineTuneAt} follows on the same images: the frozen phase's
+     * single pass over them then also keeps the input of the layers fine-tuning will train (memory permitting),
+     * so the fine-tuning {@link #fit} decodes and runs no frozen layer again. Results are the same without it.
+     */
+    public Classifier planFineTuning(int fineTuneAt) {
+        if (fineTuneAt < 0 || fineTuneAt > base.layers().size()) {
+            throw new IllegalArgumentException("fine_tune_at must be between 0 and " + base.layers().size() + ", got " + fineTuneAt);
+        }
+        this.plannedFineTuneAt = fineTuneAt;
+        return this;
+    }
+
+    /**
+     * Keras' {@code model.fit(train, validation_data=validation, epochs=epochs, initial_epoch=...)}: trains
+     * {@code epochs} more epochs, numbered after those in {@link #history()}, and returns this call's epochs
+     * (they are also appended to the history). Validation runs after every epoch ({@code validation} may be null).
+     * Interrupting the thread stops after the current batch; the model keeps the last completed epoch.
+     */
+    public History fit(ImageGenerator train, ImageGenerator validation, int epochs, Callback... callbacks) {
+        graph();
+        if (base.trainableFrom() != compiledTrainableFrom) {
+            throw new IllegalStateException("The base's trainable layers changed since compile (now trainable from layer "
+                    + base.trainableFrom() + ", compiled from " + compiledTrainableFrom + "): call model.compile(...) after "
+                    + "freeze()/unfreezeFrom(...), as in Keras.");
+        }
+        checkLabels(train, "training");
+        if (validation != null) {
+            checkLabels(validation, "validation");
+            checkDisjoint(train, validation);
+        }
+        Phase phase = phase();
+        Network network = network();
+        String keepAt = phase == Phase.FROZEN && plannedFineTuneAt != null ? SplitGraph.cutFor(withTrainableFrom(network, plannedFineTuneAt), plannedFineTuneAt) : null;
+        History thisCall = new History();
+        kept = Fitting.of(network).epochs(epochs).initialEpoch(history.lastEpoch()).phase(phase.label()).progress(progress)
+                .keepActivationsAt(keepAt).reuse(kept)
+                .fit(train, validation, (e, loss, accuracy, valLoss, valAccuracy, seconds) -> {
+                    History.Epoch row = new History.Epoch(e, phase, loss, accuracy, valLoss, valAccuracy, optimizer.learningRate(), seconds);
+                    history.add(row);
+                    thisCall.add(row);
+                    for (Callback c : callbacks) {
+                        try {
+                            c.onEpochEnd(this, row);
+                        } catch (IOException ex) {
+                            throw new java.io.UncheckedIOException(ex.getMessage(), ex);
+                        }
+                    }
+                });
+        return thisCall;
+    }
+
+    private static Network withTrainableFrom(Network n, int from) {
+        return new Network(n.layers(), n.baseLayers(), from, n.graph(), n.updater(), n.loss(), n.size());
+    }
+
+    private void checkLabels(ImageGenerator images, String what) {
+        if (!images.classes().equals(classes)) {
+            throw new IllegalArgumentException("The " + what + " images have classes " + images.classes() + " but the model was built for "
+                    + classes + "; build both from folders with the same class sub-folders.");
+        }
+        boolean binaryLabels = images.classMode() == ClassMode.BINARY;
+        if (head.isBinary() != binaryLabels) {
+            throw new IllegalArgumentException("The " + what + " generator gives " + (binaryLabels ? "one 0/1 label column (ClassMode.BINARY)"
+                    : "one-hot labels (ClassMode." + images.classMode() + ")") + " but the head " + head.description(classes.size())
+                    + " needs " + (head.isBinary() ? "ClassMode.BINARY" : "ClassMode.CATEGORICAL") + ": set .classMode(...) on the generator.");
+        }
+    }
+
+    private static void checkDisjoint(ImageGenerator train, ImageGenerator validation) {
+        Set<Path> seen = new HashSet<>();
+        for (ImageFolder.Sample s : train.sampleList()) seen.add(s.path().toAbsolutePath().normalize());
+        int shared = 0;
+        for (ImageFolder.Sample s : validation.sampleList()) if (seen.contains(s.path().toAbsolutePath().normalize())) shared++;
+        if (shared > 0) {
+            throw new IllegalArgumentException(shared + " validation images are also training images: validation would measure memory, "
+                    + "not generalisation. Use ImageFolder.validationSplit(...) or a separate validation folder.");
+        }
+    }
+
+    /** Class probabilities for preprocessed NCHW images: {@code [n, 1]} for a binary head, {@code [n, classes]} otherwise. */
     public INDArray predict(INDArray images) {
         return inference().apply(images);
     }
 
-    /**
-     * A prediction function over a snapshot of the current weights, on {@link FastForward} where
-     * every layer kind allows; reuse it for many batches and take a new one after training.
-     */
-    public java.util.function.UnaryOperator<INDArray> inference() {
-        List<KerasLayer> all = new ArrayList<>(base.layers());
-        all.addAll(head.layers());
-        return FastForward.inference(all, graph());
+    /** Classifies image files, resized and scaled as the base expects. An unreadable file is an error naming it. */
+    public Predictions predict(Path... images) throws IOException {
+        UnaryOperator<INDArray> net = inference();
+        float[][] probabilities = new float[images.length][];
+        for (int start = 0; start < images.length; start += 32) {
+            List<Path> chunk = List.of(images).subList(start, Math.min(images.length, start + 32));
+            INDArray p = net.apply(ImageGenerator.load(chunk, base));
+            for (int i = 0; i < chunk.size(); i++) {
+                if (head.isBinary()) {
+                    float dog = p.getFloat(i, 0);
+                    probabilities[start + i] = new float[]{1 - dog, dog};
+                } else {
+                    probabilities[start + i] = p.getRow(i).toFloatVector();
+                }
+            }
+        }
+        return new Predictions(classes, List.of(images), probabilities);
+    }
+
+    /** Keras' {@code model.evaluate}: one in-order pass over {@code images}; accuracy, loss, confusion matrix, per-class metrics, mistakes. */
+    public Evaluation evaluate(ImageGenerator images) {
+        checkLabels(images, "evaluation");
+        return Evaluation.of(inference(), classes, images);
+    }
+
+    /** A prediction function over a snapshot of the current weights; take a new one after training. */
+    private UnaryOperator<INDArray> inference() {
+        return FastForward.inference(layers(), graph());
     }
 
     public long countParams() {
@@ -108,13 +271,13 @@ public final class Classifier {
 
     public long countTrainableParams() {
         long n = base.countTrainableParams();
-        for (KerasLayer k : head.layers()) n += BaseModel.trainableParams(graph(), k);
+        for (KerasLayer k : headLayers()) n += BaseModel.trainableParams(graph(), k);
         return n;
     }
 
     public int countTrainableArrays() {
         int n = base.countTrainableArrays();
-        for (KerasLayer k : head.layers()) n += BaseModel.trainableArrays(k);
+        for (KerasLayer k : headLayers()) n += BaseModel.trainableArrays(k);
         return n;
     }
 
@@ -128,8 +291,7 @@ public final class Classifier {
         BooleanColumn trainable = BooleanColumn.create("trainable");
         var types = graph().getConfiguration().getLayerActivationTypes(
                 org.deeplearning4j.nn.conf.inputs.InputType.convolutional(base.size(), base.size(), 3));
-        List<KerasLayer> all = new ArrayList<>(base.layers());
-        all.addAll(head.layers());
+        List<KerasLayer> all = layers();
         for (int i = 0; i < all.size(); i++) {
             KerasLayer k = all.get(i);
             boolean inBase = i < base.layers().size();
@@ -143,28 +305,31 @@ public final class Classifier {
         return Table.create(base.name() + " + head", index, name, type, shape, params, trainable);
     }
 
-    /** Writes the graph, optimizer state and what is needed to use it again (classes, size, preprocessing), atomically. */
+    /** Writes the graph, optimizer state, history and what is needed to use it again (classes, size, preprocessing), atomically. */
     public void save(Path file) throws IOException {
-        org.tlworkbook.data.AtomicFiles.write(file, tmp -> {
+        AtomicFiles.write(file, tmp -> {
             ModelSerializer.writeModel(graph(), tmp.toFile(), true);
             Properties p = new Properties();
             p.setProperty("base", base.name());
             p.setProperty("size", Integer.toString(base.size()));
             p.setProperty("alpha", Double.toString(base.alpha()));
-            p.setProperty("head", head.kind());
+            p.setProperty("head", head.kind().label());
+            p.setProperty("head_hidden", Integer.toString(head.hidden()));
+            p.setProperty("head_dropout", Double.toString(head.dropout()));
             p.setProperty("classes", String.join("\n", classes));
             p.setProperty("preprocessing", base.preprocessing().name());
-            p.setProperty("trainable_from", Integer.toString(base.trainableFrom()));
+            p.setProperty("trainable_from", Integer.toString(compiledTrainableFrom));
             p.setProperty("optimizer", optimizer.name());
             p.setProperty("learning_rate", Double.toString(optimizer.learningRate()));
             p.setProperty("optimizer_state", OptimizerState.isInitialized(graph()) ? "trained" : "fresh");
             java.io.StringWriter w = new java.io.StringWriter();
             p.store(w, "transfer-learning-workbook model");
             ModelSerializer.addObjectToFile(tmp.toFile(), "workbook.properties", w.toString());
+            ModelSerializer.addObjectToFile(tmp.toFile(), "history.csv", history.toCsv());
         });
     }
 
-    /** Loads what {@link #save} wrote; the classifier is compiled with the saved optimizer and state. */
+    /** Loads what {@link #save} wrote, history included; the classifier is compiled with the saved optimizer and state. */
     public static Classifier load(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new IOException("No saved model at " + file);
         Properties p = new Properties();
@@ -176,14 +341,36 @@ public final class Classifier {
         }
         int size = Integer.parseInt(p.getProperty("size"));
         double alpha = Double.parseDouble(p.getProperty("alpha"));
-        BaseModel base = p.getProperty("base").equals("vgg16") ? Vgg16.create(size, 0) : MobileNetV2.create(size, alpha, 0);
-        base.unfreezeFrom(Integer.parseInt(p.getProperty("trainable_from")));
+        BaseModel base = Architecture.named(p.getProperty("base")).create(size, alpha, 0);
+        int trainableFrom = Integer.parseInt(p.getProperty("trainable_from"));
+        base.unfreezeFrom(trainableFrom);
         List<String> classes = List.of(p.getProperty("classes").split("\n"));
-        Head head = Head.named(p.getProperty("head"), base.outputName(), classes.size());
+        Head head = Head.named(p.getProperty("head"));
+        if (p.getProperty("head_hidden") != null && !head.isBinary()) {
+            int hidden = Integer.parseInt(p.getProperty("head_hidden"));
+            head = head.kind() == Head.Kind.POOLED_DENSE ? Head.pooledDense(hidden)
+                    : Head.flattenDense(hidden, Double.parseDouble(p.getProperty("head_dropout")));
+        }
         Classifier c = new Classifier(base, head, classes);
         c.graph = ModelSerializer.restoreComputationGraph(file.toFile(), true);
         if ("trained".equals(p.getProperty("optimizer_state"))) OptimizerState.markInitialized(c.graph);
         c.optimizer = Optimizer.named(p.getProperty("optimizer"), Double.parseDouble(p.getProperty("learning_rate")));
+        c.compiledTrainableFrom = trainableFrom;
+        try {
+            c.history.append(History.parseCsv(ModelSerializer.getObjectFromFile(file.toFile(), "history.csv")));
+        } catch (RuntimeException e) {
+            // saved before histories travelled with the model: the epochs start again at 1
+        }
         return c;
+    }
+
+    /** The settings, Tribuo-style: what this model is and how far it has trained. */
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "Classifier(base=%s %dpx%s, head=%s, classes=%s, optimizer=%s, %s, %d epochs trained)",
+                base.name(), base.size(), base.alpha() != 1.0 ? " alpha " + base.alpha() : "", head.description(classes.size()),
+                classes, optimizer == null ? "not compiled" : optimizer,
+                graph == null ? "not compiled" : phase() == Phase.FROZEN ? "base frozen" : "base trainable from layer " + compiledTrainableFrom,
+                history.lastEpoch());
     }
 }

@@ -1,5 +1,7 @@
 package org.tlworkbook.model;
 
+import org.tlworkbook.engine.KerasLayer;
+
 import io.jhdf.HdfFile;
 import io.jhdf.api.Attribute;
 import io.jhdf.api.Dataset;

@@ -1,37 +1,90 @@
 package org.tlworkbook.model;
 
-import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.config.RmsProp;
-import org.nd4j.linalg.learning.config.Sgd;
+
 
 /** An optimizer with Keras' defaults (RMSprop rho 0.9, Adam betas 0.9/0.999, epsilon 1e-7). */
-public record Optimizer(String name, double learningRate) {
+public sealed interface Optimizer {
 
-    public static Optimizer rmsprop(double lr) {
-        return new Optimizer("rmsprop", lr);
+    double learningRate();
+
+    /** The name saved with a model and accepted by {@link #named}. */
+    String name();
+
+    /** DL4J's configuration of the same update rule. */
+    IUpdater updater();
+
+    /** {@code keras.optimizers.RMSprop(learning_rate=lr)}: the TF tutorial's optimizer. */
+    record RmsProp(double learningRate) implements Optimizer {
+        public String name() {
+            return "rmsprop";
+        }
+
+        public IUpdater updater() {
+            return new org.nd4j.linalg.learning.config.RmsProp(learningRate, 0.9, 1e-7);
+        }
+
+        @Override
+        public String toString() {
+            return "RMSprop(learning_rate=" + plain(learningRate) + ")";
+        }
     }
 
-    public static Optimizer adam(double lr) {
-        return new Optimizer("adam", lr);
+    /** {@code keras.optimizers.Adam(learning_rate=lr)}. */
+    record Adam(double learningRate) implements Optimizer {
+        public String name() {
+            return "adam";
+        }
+
+        public IUpdater updater() {
+            return new org.nd4j.linalg.learning.config.Adam(learningRate, 0.9, 0.999, 1e-7);
+        }
+
+        @Override
+        public String toString() {
+            return "Adam(learning_rate=" + plain(learningRate) + ")";
+        }
     }
 
-    public static Optimizer sgd(double lr) {
-        return new Optimizer("sgd", lr);
+    /** {@code keras.optimizers.SGD(learning_rate=lr)}. */
+    record Sgd(double learningRate) implements Optimizer {
+        public String name() {
+            return "sgd";
+        }
+
+        public IUpdater updater() {
+            return new org.nd4j.linalg.learning.config.Sgd(learningRate);
+        }
+
+        @Override
+        public String toString() {
+            return "SGD(learning_rate=" + plain(learningRate) + ")";
+        }
     }
 
-    public static Optimizer named(String name, double lr) {
+    /** Learning rates print as decimals (0.00002), not as 2.0E-5. */
+    private static String plain(double v) {
+        return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+    }
+
+    static Optimizer rmsprop(double lr) {
+        return new RmsProp(lr);
+    }
+
+    static Optimizer adam(double lr) {
+        return new Adam(lr);
+    }
+
+    static Optimizer sgd(double lr) {
+        return new Sgd(lr);
+    }
+
+    static Optimizer named(String name, double lr) {
         return switch (name) {
-            case "rmsprop", "adam", "sgd" -> new Optimizer(name, lr);
+            case "rmsprop" -> rmsprop(lr);
+            case "adam" -> adam(lr);
+            case "sgd" -> sgd(lr);
             default -> throw new IllegalArgumentException("unknown optimizer " + name + " (rmsprop, adam, sgd)");
-        };
-    }
-
-    IUpdater updater() {
-        return switch (name) {
-            case "rmsprop" -> new RmsProp(learningRate, 0.9, 1e-7);
-            case "adam" -> new Adam(learningRate, 0.9, 0.999, 1e-7);
-            default -> new Sgd(learningRate);
         };
     }
 }

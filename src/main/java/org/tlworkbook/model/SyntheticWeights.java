@@ -1,5 +1,7 @@
 package org.tlworkbook.model;
 
+import org.tlworkbook.engine.KerasLayer;
+
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Map;

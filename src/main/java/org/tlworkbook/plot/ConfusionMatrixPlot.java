@@ -1,6 +1,6 @@
 package org.tlworkbook.plot;
 
-import org.tlworkbook.train.Evaluator;
+import org.tlworkbook.model.Evaluation;
 
 import java.awt.Color;
 import java.awt.Font;
@@ -13,7 +13,7 @@ import java.util.List;
 public final class ConfusionMatrixPlot {
     private ConfusionMatrixPlot() { }
 
-    public static BufferedImage plot(Evaluator.Report report) {
+    public static BufferedImage plot(Evaluation report) {
         List<String> classes = report.classes();
         int k = classes.size();
         int cell = 90;

@@ -6,7 +6,7 @@ import org.tlworkbook.data.Resampler;
 import org.tlworkbook.data.Augmentation;
 import org.tlworkbook.data.ImageFolder;
 import org.tlworkbook.data.UnreadableImageException;
-import org.tlworkbook.train.Evaluator;
+import org.tlworkbook.model.Evaluation;
 
 import java.awt.Color;
 import java.awt.Font;
@@ -74,10 +74,10 @@ public final class ImageGrid {
     }
 
     /** Misclassified images, most confident first, labelled "predicted (p) / true". */
-    public static BufferedImage mistakes(Evaluator.Report report, int n, int columns) {
+    public static BufferedImage mistakes(Evaluation report, int n, int columns) {
         List<BufferedImage> imgs = new ArrayList<>();
         List<String> labels = new ArrayList<>();
-        for (Evaluator.Mistake m : report.mistakes()) {
+        for (Evaluation.Mistake m : report.mistakes()) {
             if (imgs.size() == n) break;
             try {
                 imgs.add(ImageDecoder.readRgb(m.sample().path()));

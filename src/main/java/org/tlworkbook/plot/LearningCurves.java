@@ -6,7 +6,8 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
-import org.tlworkbook.train.History;
+import org.tlworkbook.model.History;
+import org.tlworkbook.model.Phase;
 
 import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
@@ -32,7 +33,7 @@ public final class LearningCurves {
         List<History.Epoch> rows = history.epochs();
         if (rows.isEmpty()) throw new IllegalArgumentException("history is empty: train for at least one epoch first");
         double[] x = rows.stream().mapToDouble(History.Epoch::epoch).toArray();
-        int fine = history.firstEpochOf("fine_tune");
+        int fine = history.firstEpochOf(Phase.FINE_TUNE);
         XYChart acc = chart("Training and Validation Accuracy", "Accuracy", width, height / 2);
         add(acc, "Training Accuracy", x, rows.stream().mapToDouble(History.Epoch::accuracy).toArray());
         add(acc, "Validation Accuracy", x, rows.stream().mapToDouble(History.Epoch::valAccuracy).toArray());

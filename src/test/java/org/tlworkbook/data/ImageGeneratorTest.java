@@ -39,7 +39,8 @@ class ImageGeneratorTest {
         assertEquals(10, seen);
         assertEquals(5, dogs);
 
-        ImageGenerator mobile = ImageFolder.from(root).training().targetSize(8).batchSize(10)
+        assertEquals(ClassMode.BINARY, ImageFolder.from(root).training().build().classMode(), "two classes: one 0/1 column by default");
+        ImageGenerator mobile = ImageFolder.from(root).training().targetSize(8).batchSize(10).classMode(ClassMode.CATEGORICAL)
                 .preprocessing(Preprocessing.mobileNetV2()).build();
         DataSet ds = mobile.next();
         assertTrue(ds.getFeatures().minNumber().floatValue() >= -1f && ds.getFeatures().minNumber().floatValue() < -0.3f);

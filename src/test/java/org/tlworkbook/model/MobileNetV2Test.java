@@ -30,7 +30,7 @@ class MobileNetV2Test {
         base.unfreezeFrom(100);
         assertEquals(54, base.countTrainableArrays());
         assertEquals(1_861_440L, base.countTrainableParams());
-        Classifier model = Classifier.of(base, Head.binary(base.outputName()), List.of("cats", "dogs"))
+        Classifier model = Classifier.of(base, Head.binary(), List.of("cats", "dogs"))
                 .compile(Optimizer.rmsprop(2e-5));
         assertEquals(1_862_721L, model.countTrainableParams(), "the TF tutorial's trainable count");
         assertEquals(56, model.countTrainableArrays());
@@ -57,7 +57,7 @@ class MobileNetV2Test {
         BaseModel vgg = Vgg16.create(150, 1);
         assertEquals(19, vgg.layers().size());
         assertEquals(14_714_688L, vgg.countParams());
-        Classifier model = Classifier.of(vgg.freeze(), Head.flattenDense(vgg.outputName(), 256, 0.5, 2), List.of("cats", "dogs"))
+        Classifier model = Classifier.of(vgg.freeze(), Head.flattenDense(256, 0.5), List.of("cats", "dogs"))
                 .compile(Optimizer.adam(1e-3));
         assertEquals("(4, 4, 512)", model.summary().stringColumn("output_shape").get(18));
         assertEquals(4 * 4 * 512 * 256 + 256 + 256 * 2 + 2, model.countTrainableParams());

@@ -5,7 +5,7 @@ import io.jhdf.WritableHdfFile;
 import io.jhdf.api.WritableGroup;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.tlworkbook.model.BaseModel;
-import org.tlworkbook.model.KerasLayer;
+import org.tlworkbook.engine.KerasLayer;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

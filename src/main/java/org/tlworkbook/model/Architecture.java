@@ -1,0 +1,114 @@
+package org.tlworkbook.model;
+
+import org.tlworkbook.data.Downloader;
+import org.tlworkbook.data.Preprocessing;
+import org.tlworkbook.data.Progress;
+import org.tlworkbook.data.RemoteFile;
+import org.tlworkbook.engine.KerasLayer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The bases the workbook knows, one row each (fastai's {@code model_meta}): name, the input size its
+ * recipe uses, how images are scaled for it, its layers and its ImageNet weights file. Every place that
+ * picks a base by name (CLI, saved models, recipes) goes through {@link #named}.
+ */
+public enum Architecture {
+    /** {@code keras.applications.MobileNetV2(include_top=False)}: 160 px in the TF tutorial, inputs in [-1, 1]. */
+    MOBILENET_V2("mobilenet_v2", 160, Preprocessing.mobileNetV2()),
+    /**
+     * {@code keras.applications.VGG16(include_top=False)}: 150 px in its recipe, which feeds {@code rescale=1./255}
+     * images (Keras' own {@code vgg16.preprocess_input} would subtract ImageNet means instead).
+     */
+    VGG16("vgg16", 150, Preprocessing.rescale(1.0 / 255));
+
+    private final String id;
+    private final int defaultSize;
+    private final Preprocessing preprocessing;
+
+    Architecture(String id, int defaultSize, Preprocessing preprocessing) {
+        this.id = id;
+        this.defaultSize = defaultSize;
+        this.preprocessing = preprocessing;
+    }
+
+    /** The name used by the CLI and in saved models, e.g. {@code mobilenet_v2}. */
+    public String id() {
+        return id;
+    }
+
+    /** The input size its recipe uses. */
+    public int defaultSize() {
+        return defaultSize;
+    }
+
+    public Preprocessing preprocessing() {
+        return preprocessing;
+    }
+
+    public static Architecture named(String name) {
+        for (Architecture a : values()) if (a.id.equals(name)) return a;
+        StringBuilder known = new StringBuilder();
+        for (Architecture a : values()) known.append(known.length() == 0 ? "" : ", ").append(a.id);
+        throw new IllegalArgumentException("unknown base '" + name + "' (" + known + ")");
+    }
+
+    /** Keras' layer list for square inputs of {@code size} (alpha is MobileNetV2's width multiplier; 1.0 elsewhere). */
+    List<KerasLayer> layers(int size, double alpha) {
+        if (this == VGG16 && alpha != 1.0) throw new IllegalArgumentException("VGG16 has no width multiplier (alpha), got " + alpha);
+        return this == MOBILENET_V2 ? Architectures.mobileNetV2(size, alpha) : Architectures.vgg16(size);
+    }
+
+    /** The ImageNet weights Keras publishes for this base at this size. */
+    RemoteFile weightsFile(int size, double alpha) {
+        return this == MOBILENET_V2 ? WeightFiles.mobileNetV2(alpha, size) : WeightFiles.vgg16();
+    }
+
+    /** Random weights (for tests and from-scratch experiments). */
+    public BaseModel create(int size, double alpha, long seed) {
+        return new BaseModel(this, layers(size, alpha), size, alpha, seed);
+    }
+
+    /** Weights from a Keras applications .h5 file. */
+    public BaseModel fromWeights(int size, double alpha, Path weights) throws IOException {
+        BaseModel base = create(size, alpha, 0);
+        KerasWeights.load(weights, base.layers(), base.graph());
+        return base;
+    }
+
+    /**
+     * ImageNet weights, downloaded (or taken from the cache or {@code WORKBOOK_MIRROR}) on first use. For
+     * MobileNetV2, the file Keras trained at this size, or the 224 one when that is all there is offline.
+     */
+    public BaseModel imagenet(int size, double alpha) {
+        Downloader downloader = Downloader.standard(Progress.console());
+        RemoteFile wanted = weightsFile(size, alpha);
+        Path file;
+        try {
+            file = downloader.fetch(wanted);
+        } catch (IOException e) {
+            RemoteFile fallback = weightsFile(224, alpha);
+            if (fallback.name().equals(wanted.name())) throw new UncheckedIOException(e.getMessage(), e);
+            try { // offline with only the 224 file at hand: Keras uses it for other input sizes too
+                file = downloader.fetch(fallback);
+                System.out.println("Using " + file.getFileName() + " (the " + wanted.name() + " file is not available: " + e.getMessage() + ")");
+            } catch (IOException again) {
+                throw new UncheckedIOException(e.getMessage(), e);
+            }
+        }
+        try {
+            return fromWeights(size, alpha, file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "%s (default %d px, %s)", id, defaultSize, preprocessing.name());
+    }
+}

@@ -1,0 +1,141 @@
+package org.tlworkbook.model;
+
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Keras' {@code history.history}, one row per epoch, across phases. A {@link Classifier} keeps its own:
+ * the frozen phase's epochs come first and fine-tuning continues the numbering, so the TF tutorial's
+ * {@code acc += history_fine.history['accuracy']} is already done in {@link Classifier#history()}.
+ */
+public final class History {
+    /** One epoch's figures. Accuracy and loss are averages over the epoch's batches. */
+    public record Epoch(int epoch, Phase phase, double loss, double accuracy, double valLoss, double valAccuracy,
+                        double lr, double seconds) { }
+
+    private final List<Epoch> epochs = new ArrayList<>();
+
+    public synchronized void add(Epoch e) {
+        epochs.add(e);
+    }
+
+    public synchronized History append(History other) {
+        epochs.addAll(other.epochs);
+        return this;
+    }
+
+    public synchronized List<Epoch> epochs() {
+        return List.copyOf(epochs);
+    }
+
+    public int size() {
+        return epochs.size();
+    }
+
+    /** The last epoch number recorded, or 0. */
+    public int lastEpoch() {
+        return epochs.isEmpty() ? 0 : epochs.get(epochs.size() - 1).epoch();
+    }
+
+    /** Epochs of a phase. */
+    public List<Epoch> phase(Phase phase) {
+        return epochs().stream().filter(e -> e.phase() == phase).toList();
+    }
+
+    /** The first epoch of {@code phase}, where the learning-curve marker goes; -1 when absent. */
+    public int firstEpochOf(Phase phase) {
+        return epochs().stream().filter(e -> e.phase() == phase).mapToInt(Epoch::epoch).min().orElse(-1);
+    }
+
+    /** The last epoch's figures, or null when nothing was trained. */
+    public Epoch last() {
+        List<Epoch> all = epochs();
+        return all.isEmpty() ? null : all.get(all.size() - 1);
+    }
+
+    public Table toTable() {
+        IntColumn epoch = IntColumn.create("epoch");
+        StringColumn phase = StringColumn.create("phase");
+        DoubleColumn loss = DoubleColumn.create("loss");
+        DoubleColumn acc = DoubleColumn.create("accuracy");
+        DoubleColumn vLoss = DoubleColumn.create("val_loss");
+        DoubleColumn vAcc = DoubleColumn.create("val_accuracy");
+        DoubleColumn lr = DoubleColumn.create("lr");
+        DoubleColumn secs = DoubleColumn.create("seconds");
+        for (Epoch e : epochs()) {
+            epoch.append(e.epoch());
+            phase.append(e.phase().label());
+            loss.append(e.loss());
+            acc.append(e.accuracy());
+            vLoss.append(e.valLoss());
+            vAcc.append(e.valAccuracy());
+            lr.append(e.lr());
+            secs.append(e.seconds());
+        }
+        return Table.create("history", epoch, phase, loss, acc, vLoss, vAcc, lr, secs);
+    }
+
+    public String toCsv() {
+        StringBuilder sb = new StringBuilder("epoch,phase,loss,accuracy,val_loss,val_accuracy,lr,seconds\n");
+        for (Epoch e : epochs()) {
+            sb.append(String.format(Locale.ROOT, "%d,%s,%.6f,%.6f,%.6f,%.6f,%.3g,%.3f%n", e.epoch(), e.phase().label(), e.loss(),
+                    e.accuracy(), e.valLoss(), e.valAccuracy(), e.lr(), e.seconds()));
+        }
+        return sb.toString();
+    }
+
+    public String toJson() {
+        StringBuilder sb = new StringBuilder("[\n");
+        List<Epoch> all = epochs();
+        for (int i = 0; i < all.size(); i++) {
+            Epoch e = all.get(i);
+            sb.append(String.format(Locale.ROOT,
+                    "  {\"epoch\": %d, \"phase\": \"%s\", \"loss\": %s, \"accuracy\": %s, \"val_loss\": %s, \"val_accuracy\": %s, \"lr\": %s, \"seconds\": %.3f}%s%n",
+                    e.epoch(), e.phase().label(), num(e.loss()), num(e.accuracy()), num(e.valLoss()), num(e.valAccuracy()),
+                    num(e.lr()), e.seconds(), i + 1 < all.size() ? "," : ""));
+        }
+        return sb.append("]\n").toString();
+    }
+
+    private static String num(double v) {
+        return Double.isFinite(v) ? Double.toString(v) : "null";
+    }
+
+    /** Writes {@code history.csv} and {@code history.json} into {@code dir}, each atomically. */
+    public void save(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        writeAtomically(dir.resolve("history.csv"), toCsv());
+        writeAtomically(dir.resolve("history.json"), toJson());
+    }
+
+    public static History loadCsv(Path csv) throws IOException {
+        return parseCsv(Files.readString(csv));
+    }
+
+    /** Reads what {@link #toCsv} wrote. */
+    public static History parseCsv(String csv) {
+        History h = new History();
+        List<String> lines = csv.lines().toList();
+        if (lines.isEmpty()) return h;
+        for (String line : lines.subList(1, lines.size())) {
+            if (line.isBlank()) continue;
+            String[] f = line.split(",");
+            h.add(new Epoch(Integer.parseInt(f[0]), Phase.of(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3]),
+                    Double.parseDouble(f[4]), Double.parseDouble(f[5]), Double.parseDouble(f[6]), Double.parseDouble(f[7])));
+        }
+        return h;
+    }
+
+    private static void writeAtomically(Path file, String text) throws IOException {
+        org.tlworkbook.data.AtomicFiles.writeString(file, text);
+    }
+}

@@ -1,8 +1,0 @@
-package org.tlworkbook.train;
-
-/** Training stopped on request (kernel interrupt, Ctrl-C); weights of the last completed epoch are kept. */
-public class TrainingInterruptedException extends RuntimeException {
-    public TrainingInterruptedException(String message) {
-        super(message);
-    }
-}

@@ -1,0 +1,41 @@
+package org.tlworkbook.testing;
+
+import org.tlworkbook.data.ImageFolder;
+import org.tlworkbook.data.ImageGenerator;
+import org.tlworkbook.data.Progress;
+import org.tlworkbook.model.BaseModel;
+import org.tlworkbook.model.Classifier;
+import org.tlworkbook.model.Head;
+import org.tlworkbook.model.MobileNetV2;
+import org.tlworkbook.model.Optimizer;
+import org.tlworkbook.model.SyntheticWeights;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** A 40-image two-class folder (75/25 split) and a calibrated random 32 px MobileNetV2: training tests that run in seconds. */
+public final class TinyTraining {
+    public final ImageFolder folder;
+
+    public TinyTraining(Path dir) throws IOException {
+        folder = ImageFolder.from(TestImages.folder(dir, 40, 20, "cats", "dogs")).validationSplit(0.25).seed(37);
+    }
+
+    /** A random MobileNetV2 with batch norm calibrated on the training images, so its features carry signal. */
+    public BaseModel base() {
+        BaseModel base = MobileNetV2.create(32, 0.35, 5);
+        return SyntheticWeights.calibrate(base, train(base).next().getFeatures());
+    }
+
+    public ImageGenerator train(BaseModel base) {
+        return folder.training(base).batchSize(8).build();
+    }
+
+    public ImageGenerator val(BaseModel base) {
+        return folder.validation(base).batchSize(8).build();
+    }
+
+    public Classifier model(BaseModel base, Optimizer opt) {
+        return Classifier.of(base, Head.binary(), folder.classes()).compile(opt).progress(Progress.silent());
+    }
+}
