@@ -70,50 +70,20 @@ public final class FastForward {
      */
     public static FastForward compile(List<KerasLayer> layers, Map<String, INDArray> params, List<String> keep) {
         if (!supports(layers)) throw new IllegalArgumentException("layers not supported by the fast forward pass");
-        Map<String, Integer> consumers = new HashMap<>();
-        for (KerasLayer k : layers) for (String in : k.inputs()) consumers.merge(in, 1, Integer::sum);
         Map<String, String> alias = new HashMap<>();
         List<Step> steps = new ArrayList<>();
-        Map<String, KerasLayer> pads = new HashMap<>();
-        for (int i = 1; i < layers.size(); i++) {
-            KerasLayer k = layers.get(i);
-            String in = k.inputs().isEmpty() ? null : resolve(alias, k.input());
+        for (Fusion u : Fusion.plan(layers)) {
+            KerasLayer k = u.op();
+            String in = k.inputs().isEmpty() ? null : resolve(alias, u.input());
             switch (k.kind()) {
-                case CONV, DEPTHWISE -> {
-                    int[] extra = {0, 0, 0, 0};
-                    KerasLayer pad = pads.remove(k.input());
-                    if (pad != null) {
-                        extra = pad.padding();
-                        in = resolve(alias, pad.input());
-                    }
-                    String last = k.name();
-                    KerasLayer bn = null;
-                    Act act = k.activation() == null ? Act.NONE : Act.of(k.activation());
-                    if (i + 1 < layers.size() && isOnlyUse(layers.get(i + 1), KerasLayer.Kind.BATCH_NORM, last, consumers)) {
-                        bn = layers.get(++i);
-                        last = bn.name();
-                        if (i + 1 < layers.size() && isOnlyUse(layers.get(i + 1), KerasLayer.Kind.RELU6, last, consumers)) {
-                            last = layers.get(++i).name();
-                            act = Act.RELU6;
-                        }
-                    }
-                    steps.add(k.kind() == KerasLayer.Kind.CONV
-                            ? Conv.of(k, bn, params, act, extra, in, last)
-                            : Depthwise.of(k, bn, params, act, extra, in, last));
-                }
-                case ZERO_PAD -> {
-                    int next = i + 1;
-                    boolean foldable = next < layers.size() && consumers.getOrDefault(k.name(), 0) == 1
-                            && (layers.get(next).kind() == KerasLayer.Kind.CONV || layers.get(next).kind() == KerasLayer.Kind.DEPTHWISE)
-                            && layers.get(next).input().equals(k.name()) && !layers.get(next).samePadding();
-                    if (foldable) pads.put(k.name(), k);
-                    else steps.add(new Pad(k.padding(), in, k.name()));
-                }
+                case CONV -> steps.add(Conv.of(k, u.bn(), params, u.activation(), u.padding(), in, u.output()));
+                case DEPTHWISE -> steps.add(Depthwise.of(k, u.bn(), params, u.activation(), u.padding(), in, u.output()));
+                case ZERO_PAD -> steps.add(new Pad(k.padding(), in, k.name()));
                 case BATCH_NORM -> {
                     float[][] ss = batchNorm(k, params);
-                    steps.add(new Affine(ss[0], ss[1], Act.NONE, in, k.name()));
+                    steps.add(new Affine(ss[0], ss[1], Activation.NONE, in, k.name()));
                 }
-                case RELU6 -> steps.add(new Affine(null, null, Act.RELU6, in, k.name()));
+                case RELU6 -> steps.add(new Affine(null, null, Activation.RELU6, in, k.name()));
                 case ADD -> steps.add(new Add(resolve(alias, k.inputs().get(0)), resolve(alias, k.inputs().get(1)), k.name()));
                 case MAX_POOL -> steps.add(new MaxPool(in, k.name()));
                 case GLOBAL_AVG_POOL -> steps.add(new GlobalAvgPool(in, k.name()));
@@ -150,10 +120,6 @@ public final class FastForward {
                 }
             }
         }
-    }
-
-    private static boolean isOnlyUse(KerasLayer next, KerasLayer.Kind kind, String of, Map<String, Integer> consumers) {
-        return next.kind() == kind && next.input().equals(of) && consumers.getOrDefault(of, 0) == 1;
     }
 
     private static String resolve(Map<String, String> alias, String name) {
@@ -197,14 +163,14 @@ public final class FastForward {
         boolean flat = images.rank() == 2;
         int n = (int) images.size(0), c = (int) images.size(1);
         int h = flat ? 1 : (int) images.size(2), w = flat ? 1 : (int) images.size(3);
-        Tensor input = new Tensor(pool.take(n * h * w * c), n, h, w, c, flat);
+        Nhwc input = new Nhwc(pool.take(n * h * w * c), n, h, w, c, flat);
         Arrays32.toNhwc(images, input.data);
-        Map<String, Tensor> live = new HashMap<>();
+        Map<String, Nhwc> live = new HashMap<>();
         live.put(inputName, input);
         try {
             for (int s = 0; s < steps.size(); s++) {
                 Step step = steps.get(s);
-                Tensor[] ins = new Tensor[step.inputs().length];
+                Nhwc[] ins = new Nhwc[step.inputs().length];
                 for (int i = 0; i < ins.length; i++) {
                     ins[i] = live.get(step.inputs()[i]);
                     if (ins[i] == null) throw new IllegalStateException("no activation for " + step.inputs()[i]);
@@ -216,7 +182,7 @@ public final class FastForward {
                 spent[1]++;
                 for (String in : step.inputs()) {
                     if (lastUse.get(in) == s && !in.equals(outputName) && !kept.contains(in)) {
-                        Tensor t = live.remove(in);
+                        Nhwc t = live.remove(in);
                         if (t != null && !live.containsValue(t)) pool.give(t.data);
                     }
                 }
@@ -227,7 +193,7 @@ public final class FastForward {
             return result;
         } finally {
             IdentityHashMap<FloatBuffer, Boolean> seen = new IdentityHashMap<>();
-            for (Tensor t : live.values()) if (seen.put(t.data, true) == null) pool.give(t.data);
+            for (Nhwc t : live.values()) if (seen.put(t.data, true) == null) pool.give(t.data);
         }
     }
 
@@ -245,88 +211,6 @@ public final class FastForward {
 
     // ---------------------------------------------------------------------------------------------
 
-    /** An NHWC activation; {@code flat} ones ({@code [n, c]}, after pooling, flattening or dense layers) have h = w = 1. */
-    private record Tensor(FloatBuffer data, int n, int h, int w, int c, boolean flat) {
-        Tensor(FloatBuffer data, int n, int h, int w, int c) {
-            this(data, n, h, w, c, false);
-        }
-
-        int pixels() {
-            return n * h * w;
-        }
-
-        int length() {
-            return n * h * w * c;
-        }
-
-        INDArray toNchw() {
-            float[] a = new float[length()];
-            data.get(0, a, 0, a.length);
-            if (flat) return Nd4j.create(a, new long[]{n, c}, 'c');
-            return Nd4j.create(a, new long[]{n, h, w, c}, 'c').permute(0, 3, 1, 2).dup('c');
-        }
-    }
-
-    private enum Act {
-        NONE, RELU, RELU6, SIGMOID, SOFTMAX;
-
-        static Act of(String name) {
-            return switch (name) {
-                case "relu" -> RELU;
-                case "sigmoid" -> SIGMOID;
-                case "softmax" -> SOFTMAX;
-                case "linear" -> NONE;
-                default -> throw new IllegalArgumentException("unsupported activation " + name);
-            };
-        }
-
-        /** Adds {@code bias[i]} (when given) to {@code a[i]} for {@code i < len}, then applies this element-wise activation. */
-        void applyTiled(float[] a, int len, float[] bias) {
-            if (bias != null) for (int i = 0; i < len; i++) a[i] += bias[i];
-            switch (this) {
-                case NONE -> { }
-                case RELU -> { for (int i = 0; i < len; i++) a[i] = Math.max(a[i], 0f); }
-                case RELU6 -> { for (int i = 0; i < len; i++) a[i] = Math.min(Math.max(a[i], 0f), 6f); }
-                default -> throw new IllegalStateException(this + " is not element-wise");
-            }
-        }
-
-        /** Applies bias then this activation to {@code row[off, off+len)} (channels {@code 0..len}). */
-        void apply(float[] row, int off, int len, float[] bias) {
-            switch (this) {
-                case NONE -> { if (bias != null) for (int i = 0; i < len; i++) row[off + i] += bias[i]; }
-                case RELU -> {
-                    for (int i = 0; i < len; i++) {
-                        float v = row[off + i] + (bias == null ? 0 : bias[i]);
-                        row[off + i] = v > 0 ? v : 0;
-                    }
-                }
-                case RELU6 -> {
-                    for (int i = 0; i < len; i++) {
-                        float v = row[off + i] + (bias == null ? 0 : bias[i]);
-                        row[off + i] = v < 0 ? 0 : (v > 6 ? 6 : v);
-                    }
-                }
-                case SIGMOID -> {
-                    for (int i = 0; i < len; i++) {
-                        double v = row[off + i] + (bias == null ? 0 : bias[i]);
-                        row[off + i] = (float) (1 / (1 + Math.exp(-v)));
-                    }
-                }
-                case SOFTMAX -> {
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int i = 0; i < len; i++) {
-                        row[off + i] += bias == null ? 0 : bias[i];
-                        max = Math.max(max, row[off + i]);
-                    }
-                    double sum = 0;
-                    for (int i = 0; i < len; i++) sum += Math.exp(row[off + i] - max);
-                    for (int i = 0; i < len; i++) row[off + i] = (float) (Math.exp(row[off + i] - max) / sum);
-                }
-            }
-        }
-    }
-
     /** One fused operation; records name their input {@code in} and output {@code out}. */
     private interface Step {
         String in();
@@ -341,7 +225,7 @@ public final class FastForward {
             return out();
         }
 
-        Tensor run(Tensor[] in, BufferPool pool);
+        Nhwc run(Nhwc[] in, BufferPool pool);
     }
 
     /**
@@ -407,18 +291,14 @@ public final class FastForward {
     }
 
     /** Applies bias and activation to every row of {@code t} ({@code rows x cols}) in parallel. */
-    private static void epilogue(FloatBuffer t, int rows, int cols, float[] bias, Act act) {
-        if (act == Act.NONE && bias == null) return;
-        int block = Math.max(1, 16384 / Math.max(1, cols));
-        int chunks = (rows + block - 1) / block;
-        float[] tiled = bias == null ? null : new float[block * cols];
-        if (tiled != null) for (int r = 0; r < block; r++) System.arraycopy(bias, 0, tiled, r * cols, cols);
-        IntStream.range(0, chunks).parallel().forEach(ch -> {
-            int r0 = ch * block, r1 = Math.min(rows, r0 + block);
-            float[] buf = Scratch.get(0, (r1 - r0) * cols);
-            t.get(r0 * cols, buf, 0, (r1 - r0) * cols);
-            act.applyTiled(buf, (r1 - r0) * cols, tiled);
-            t.put(r0 * cols, buf, 0, (r1 - r0) * cols);
+    private static void epilogue(FloatBuffer t, int rows, int cols, float[] bias, Activation act) {
+        if (act == Activation.NONE && bias == null) return;
+        float[] tiled = bias == null ? null : NhwcKernels.tile(bias, RowChunks.blockRows(cols));
+        RowChunks.forEach(rows, cols, (r0, count, ch) -> {
+            float[] buf = Scratch.get(0, count * cols);
+            t.get(r0 * cols, buf, 0, count * cols);
+            act.applyTiled(buf, count * cols, tiled);
+            t.put(r0 * cols, buf, 0, count * cols);
         });
     }
 
@@ -426,13 +306,13 @@ public final class FastForward {
 
     /** Convolution (+ folded batch norm, + activation) as sgemm; k > 1 goes through im2col in row chunks. */
     private record Conv(int k, int stride, boolean same, int[] extraPad, int cin, int cout, FloatBuffer weights,
-                        float[] bias, Act act, String in, String out, boolean deferred) implements Step {
+                        float[] bias, Activation act, String in, String out, boolean deferred) implements Step {
 
         Conv withDeferredEpilogue() {
             return new Conv(k, stride, same, extraPad, cin, cout, weights, bias, act, in, out, true);
         }
 
-        static Conv of(KerasLayer k, KerasLayer bn, Map<String, INDArray> params, Act act, int[] extra, String in, String out) {
+        static Conv of(KerasLayer k, KerasLayer bn, Map<String, INDArray> params, Activation act, int[] extra, String in, String out) {
             INDArray w = params.get(k.name() + "_W"); // DL4J [out, in, kh, kw]
             if (w == null) throw new IllegalArgumentException("no parameter " + k.name() + "_W");
             int cout = (int) w.size(0), cin = (int) w.size(1), kk = k.kernel();
@@ -460,13 +340,13 @@ public final class FastForward {
         }
 
         @Override
-        public Tensor run(Tensor[] ins, BufferPool pool) {
-            Tensor x = ins[0];
+        public Nhwc run(Nhwc[] ins, BufferPool pool) {
+            Nhwc x = ins[0];
             if (x.c != cin) throw new IllegalStateException(out + ": expected " + cin + " channels, got " + x.c);
             Window wy = Window.of(x.h, k, stride, same, extraPad[0], extraPad[1]);
             Window wx = Window.of(x.w, k, stride, same, extraPad[2], extraPad[3]);
             int top = wy.before(), left = wx.before(), oh = wy.out(), ow = wx.out();
-            Tensor y = new Tensor(pool.take(x.n * oh * ow * cout), x.n, oh, ow, cout);
+            Nhwc y = new Nhwc(pool.take(x.n * oh * ow * cout), x.n, oh, ow, cout);
             if (k == 1 && stride == 1 && top == 0 && left == 0 && oh == x.h && ow == x.w) {
                 gemm(x.data, weights, y.data, x.pixels(), cout, cin);
             } else {
@@ -489,7 +369,7 @@ public final class FastForward {
             return y;
         }
 
-        private void im2col(Tensor x, FloatBuffer col, int r0, int r1, int oh, int ow, int top, int left, int kdim) {
+        private void im2col(Nhwc x, FloatBuffer col, int r0, int r1, int oh, int ow, int top, int left, int kdim) {
             int parts = Math.min(r1 - r0, 64);
             int per = (r1 - r0 + parts - 1) / parts;
             IntStream.range(0, parts).parallel().forEach(p -> {
@@ -524,10 +404,10 @@ public final class FastForward {
      * Stride-1 taps run as one long loop over a whole row (weights tiled along it), which the JIT vectorises.
      */
     private record Depthwise(int k, int stride, boolean same, int[] extraPad, int c, float[] weights, float[] bias,
-                             Act act, String in, String out, float[] inBias, Act inAct,
+                             Activation act, String in, String out, float[] inBias, Activation inAct,
                              Map<Integer, float[][]> tiles) implements Step {
 
-        static Depthwise of(KerasLayer k, KerasLayer bn, Map<String, INDArray> params, Act act, int[] extra, String in, String out) {
+        static Depthwise of(KerasLayer k, KerasLayer bn, Map<String, INDArray> params, Activation act, int[] extra, String in, String out) {
             INDArray w = params.get(k.name() + "_W"); // DL4J [kh, kw, c, 1], the Keras layout
             if (w == null) throw new IllegalArgumentException("no parameter " + k.name() + "_W");
             if (w.size(3) != 1) throw new IllegalArgumentException(k.name() + ": depth multiplier " + w.size(3) + " is not supported");
@@ -540,11 +420,11 @@ public final class FastForward {
                 bias = ss[1];
             }
             flushDenormals(wf);
-            return new Depthwise(k.kernel(), k.stride(), k.samePadding(), extra, c, wf, bias, act, in, out, null, Act.NONE,
+            return new Depthwise(k.kernel(), k.stride(), k.samePadding(), extra, c, wf, bias, act, in, out, null, Activation.NONE,
                     new java.util.concurrent.ConcurrentHashMap<>());
         }
 
-        Depthwise withInputEpilogue(float[] producerBias, Act producerAct) {
+        Depthwise withInputEpilogue(float[] producerBias, Activation producerAct) {
             return new Depthwise(k, stride, same, extraPad, c, weights, bias, act, in, out, producerBias, producerAct, tiles);
         }
 
@@ -560,12 +440,12 @@ public final class FastForward {
         }
 
         @Override
-        public Tensor run(Tensor[] ins, BufferPool pool) {
-            Tensor x = ins[0];
+        public Nhwc run(Nhwc[] ins, BufferPool pool) {
+            Nhwc x = ins[0];
             Window wy = Window.of(x.h, k, stride, same, extraPad[0], extraPad[1]);
             Window wx = Window.of(x.w, k, stride, same, extraPad[2], extraPad[3]);
             int top = wy.before(), left = wx.before(), oh = wy.out(), ow = wx.out();
-            Tensor y = new Tensor(pool.take(x.n * oh * ow * c), x.n, oh, ow, c);
+            Nhwc y = new Nhwc(pool.take(x.n * oh * ow * c), x.n, oh, ow, c);
             int rowLen = x.w * c, outLen = ow * c;
             float[][] t = tiles(x.w, ow);
             int bands = x.n >= 4 ? 1 : 4;
@@ -636,11 +516,11 @@ public final class FastForward {
     }
 
     /** Unfused batch norm or standalone ReLU6: per-channel {@code x * scale + shift}, then the activation. */
-    private record Affine(float[] scale, float[] shift, Act act, String in, String out) implements Step {
+    private record Affine(float[] scale, float[] shift, Activation act, String in, String out) implements Step {
         @Override
-        public Tensor run(Tensor[] ins, BufferPool pool) {
-            Tensor x = ins[0];
-            Tensor y = new Tensor(pool.take(x.length()), x.n, x.h, x.w, x.c);
+        public Nhwc run(Nhwc[] ins, BufferPool pool) {
+            Nhwc x = ins[0];
+            Nhwc y = new Nhwc(pool.take(x.length()), x.n, x.h, x.w, x.c);
             int c = x.c;
             IntStream.range(0, x.pixels()).parallel().forEach(p -> {
                 float[] row = Scratch.get(0, c);
@@ -660,10 +540,10 @@ public final class FastForward {
         }
 
         @Override
-        public Tensor run(Tensor[] ins, BufferPool pool) {
-            Tensor x = ins[0], z = ins[1];
+        public Nhwc run(Nhwc[] ins, BufferPool pool) {
+            Nhwc x = ins[0], z = ins[1];
             if (x.length() != z.length()) throw new IllegalStateException(out + ": shapes differ");
-            Tensor y = new Tensor(pool.take(x.length()), x.n, x.h, x.w, x.c);
+            Nhwc y = new Nhwc(pool.take(x.length()), x.n, x.h, x.w, x.c);
             NhwcKernels.add(x.data, z.data, y.data, x.n * x.h, x.w * x.c);
             return y;
         }
@@ -671,10 +551,10 @@ public final class FastForward {
 
     private record Pad(int[] padding, String in, String out) implements Step {
         @Override
-        public Tensor run(Tensor[] ins, BufferPool pool) {
-            Tensor x = ins[0];
+        public Nhwc run(Nhwc[] ins, BufferPool pool) {
+            Nhwc x = ins[0];
             int oh = x.h + padding[0] + padding[1], ow = x.w + padding[2] + padding[3];
-            Tensor y = new Tensor(pool.take(x.n * oh * ow * x.c), x.n, oh, ow, x.c);
+            Nhwc y = new Nhwc(pool.take(x.n * oh * ow * x.c), x.n, oh, ow, x.c);
             float[] zeros = new float[ow * x.c];
             for (int n = 0; n < x.n; n++) {
                 for (int oy = 0; oy < oh; oy++) {
@@ -694,10 +574,10 @@ public final class FastForward {
     /** 2x2 max pooling, stride 2, 'valid'. */
     private record MaxPool(String in, String out) implements Step {
         @Override
-        public Tensor run(Tensor[] ins, BufferPool pool) {
-            Tensor x = ins[0];
+        public Nhwc run(Nhwc[] ins, BufferPool pool) {
+            Nhwc x = ins[0];
             int oh = x.h / 2, ow = x.w / 2, c = x.c, rowLen = x.w * c;
-            Tensor y = new Tensor(pool.take(x.n * oh * ow * c), x.n, oh, ow, c);
+            Nhwc y = new Nhwc(pool.take(x.n * oh * ow * c), x.n, oh, ow, c);
             IntStream.range(0, x.n * oh).parallel().forEach(r -> {
                 int n = r / oh, oy = r % oh;
                 float[] a = Scratch.get(0, rowLen), b = Scratch.get(1, rowLen), o = Scratch.get(2, ow * c);
@@ -717,10 +597,10 @@ public final class FastForward {
 
     private record GlobalAvgPool(String in, String out) implements Step {
         @Override
-        public Tensor run(Tensor[] ins, BufferPool pool) {
-            Tensor x = ins[0];
+        public Nhwc run(Nhwc[] ins, BufferPool pool) {
+            Nhwc x = ins[0];
             int c = x.c, hw = x.h * x.w;
-            Tensor y = new Tensor(pool.take(x.n * c), x.n, 1, 1, c, true);
+            Nhwc y = new Nhwc(pool.take(x.n * c), x.n, 1, 1, c, true);
             NhwcKernels.globalAvgPool(x.data, y.data, x.n, hw, c);
             return y;
         }
@@ -729,10 +609,10 @@ public final class FastForward {
     /** DL4J's flattening order (channels, then rows, then columns), which the dense weights were trained with. */
     private record Flatten(String in, String out) implements Step {
         @Override
-        public Tensor run(Tensor[] ins, BufferPool pool) {
-            Tensor x = ins[0];
+        public Nhwc run(Nhwc[] ins, BufferPool pool) {
+            Nhwc x = ins[0];
             int per = x.h * x.w * x.c, hw = x.h * x.w;
-            Tensor y = new Tensor(pool.take(x.n * per), x.n, 1, 1, per, true);
+            Nhwc y = new Nhwc(pool.take(x.n * per), x.n, 1, 1, per, true);
             float[] src = new float[per], dst = new float[per];
             for (int n = 0; n < x.n; n++) {
                 x.data.get(n * per, src, 0, per);
@@ -743,22 +623,22 @@ public final class FastForward {
         }
     }
 
-    private record Dense(int units, FloatBuffer weights, float[] bias, Act act, String in, String out) implements Step {
+    private record Dense(int units, FloatBuffer weights, float[] bias, Activation act, String in, String out) implements Step {
         static Dense of(KerasLayer k, Map<String, INDArray> params, String in) {
             INDArray w = params.get(k.name() + "_W"); // [in, out]
             if (w == null) throw new IllegalArgumentException("no parameter " + k.name() + "_W");
             return new Dense((int) w.size(1), direct(Arrays32.floats(w)),
-                    param(params, k.name(), "b"), Act.of(k.activation() == null ? "linear" : k.activation()), in, k.name());
+                    param(params, k.name(), "b"), Activation.of(k.activation()), in, k.name());
         }
 
         @Override
-        public Tensor run(Tensor[] ins, BufferPool pool) {
-            Tensor x = ins[0];
+        public Nhwc run(Nhwc[] ins, BufferPool pool) {
+            Nhwc x = ins[0];
             int features = x.h * x.w * x.c;
             if ((long) features * units != weights.capacity()) {
                 throw new IllegalStateException(out + ": expected " + weights.capacity() / units + " inputs, got " + features);
             }
-            Tensor y = new Tensor(pool.take(x.n * units), x.n, 1, 1, units, true);
+            Nhwc y = new Nhwc(pool.take(x.n * units), x.n, 1, 1, units, true);
             gemm(x.data, weights, y.data, x.n, units, features);
             float[] row = new float[units];
             for (int n = 0; n < x.n; n++) {

@@ -76,23 +76,15 @@ public final class FastTraining {
      * their weights.
      */
     public static FastTraining compile(List<KerasLayer> layers, ComputationGraph graph, Predicate<String> frozen, IUpdater optimizer) {
-        List<List<KerasLayer>> plan = plan(layers);
+        List<Fusion> plan = plan(layers);
         if (plan == null) throw new IllegalArgumentException("layers not supported by fast training");
         Map<String, INDArray> table = graph.paramTable();
         Map<String, float[][]> states = OptimizerState.read(graph);
         List<Param> params = new ArrayList<>();
         List<Unit> units = new ArrayList<>();
-        for (List<KerasLayer> group : plan) {
-            KerasLayer k = group.get(0);
-            KerasLayer bn = group.size() > 1 && group.get(1).kind() == KerasLayer.Kind.BATCH_NORM ? group.get(1) : null;
-            KerasLayer pad = k.kind() == KerasLayer.Kind.ZERO_PAD ? k : null;
-            if (pad != null) {
-                k = group.get(1);
-                bn = group.size() > 2 ? group.get(2) : null;
-            }
-            String out = group.get(group.size() - 1).name();
-            boolean relu6 = group.get(group.size() - 1).kind() == KerasLayer.Kind.RELU6;
-            String in = pad != null ? pad.input() : k.input();
+        for (Fusion f : plan) {
+            KerasLayer k = f.op(), bn = f.bn();
+            String in = f.input(), out = f.output();
             Param[] norm = bn == null ? null : new Param[]{
                     Param.of(table, states, bn.name(), "gamma", !frozen.test(bn.name()), optimizer),
                     Param.of(table, states, bn.name(), "beta", !frozen.test(bn.name()), optimizer),
@@ -103,13 +95,11 @@ public final class FastTraining {
                 case CONV, DENSE -> {
                     Param w = Param.of(table, states, k.name(), "W", trains, optimizer);
                     Param b = k.bias() ? Param.of(table, states, k.name(), "b", trains, optimizer) : null;
-                    Act act = relu6 ? Act.RELU6 : Act.of(k.activation());
-                    yield new Conv(in, out, w, b, norm, act, k.kind() == KerasLayer.Kind.DENSE);
+                    yield new Conv(in, out, w, b, norm, f.activation(), k.kind() == KerasLayer.Kind.DENSE);
                 }
                 case DEPTHWISE -> {
                     Param w = Param.of(table, states, k.name(), "W", trains, optimizer);
-                    yield new Depthwise(in, out, k.kernel(), k.stride(), k.samePadding(),
-                            pad == null ? new int[4] : pad.padding(), w, norm, relu6 ? Act.RELU6 : Act.NONE);
+                    yield new Depthwise(in, out, k.kernel(), k.stride(), k.samePadding(), f.padding(), w, norm, f.activation());
                 }
                 case ADD -> new Add(k.inputs().get(0), k.inputs().get(1), out);
                 case GLOBAL_AVG_POOL -> new GlobalAvgPool(in, out);
@@ -122,48 +112,35 @@ public final class FastTraining {
                 graph.getConfiguration().getIterationCount());
     }
 
-    /** Groups layers into fused units, or null when some layer has no training implementation here. */
-    private static List<List<KerasLayer>> plan(List<KerasLayer> layers) {
+    /**
+     * The {@link Fusion} units of {@code layers}, or null when one has no training implementation here: each
+     * convolution (1x1 stride 1 without activation, or depthwise, padded or not) needs its batch norm; adds,
+     * pooling and dense layers train; the last layer is a sigmoid or softmax dense layer.
+     */
+    private static List<Fusion> plan(List<KerasLayer> layers) {
         if (layers.size() < 2 || layers.get(0).kind() != KerasLayer.Kind.INPUT) return null;
-        Map<String, Integer> consumers = new HashMap<>();
-        for (KerasLayer k : layers) for (String in : k.inputs()) consumers.merge(in, 1, Integer::sum);
-        List<List<KerasLayer>> plan = new ArrayList<>();
-        for (int i = 1; i < layers.size(); i++) {
-            KerasLayer k = layers.get(i);
-            List<KerasLayer> group = new ArrayList<>(List.of(k));
+        List<Fusion> plan = Fusion.plan(layers);
+        for (Fusion f : plan) {
+            KerasLayer k = f.op();
             switch (k.kind()) {
-                case ZERO_PAD, CONV, DEPTHWISE -> {
-                    KerasLayer conv = k;
-                    if (k.kind() == KerasLayer.Kind.ZERO_PAD) {
-                        if (i + 1 >= layers.size() || !only(layers.get(i + 1), KerasLayer.Kind.DEPTHWISE, k.name(), consumers)
-                                || layers.get(i + 1).samePadding()) return null;
-                        conv = layers.get(++i);
-                        group.add(conv);
-                    }
-                    if (conv.kind() == KerasLayer.Kind.CONV && (conv.kernel() != 1 || conv.stride() != 1 || conv.activation() != null)) return null;
-                    if (i + 1 >= layers.size() || !only(layers.get(i + 1), KerasLayer.Kind.BATCH_NORM, conv.name(), consumers)) return null;
-                    KerasLayer bn = layers.get(++i);
-                    group.add(bn);
-                    if (i + 1 < layers.size() && only(layers.get(i + 1), KerasLayer.Kind.RELU6, bn.name(), consumers)) group.add(layers.get(++i));
+                case CONV -> {
+                    if (f.pad() != null || k.kernel() != 1 || k.stride() != 1 || k.activation() != null || f.bn() == null) return null;
+                }
+                case DEPTHWISE -> {
+                    if (f.bn() == null) return null;
                 }
                 case ADD, GLOBAL_AVG_POOL -> { }
                 case DENSE -> {
                     String act = k.activation() == null ? "linear" : k.activation();
-                    boolean last = i == layers.size() - 1;
+                    boolean last = k == layers.get(layers.size() - 1);
                     if (last ? !List.of("sigmoid", "softmax").contains(act) : !List.of("relu", "linear").contains(act)) return null;
                 }
                 default -> {
                     return null;
                 }
             }
-            plan.add(group);
         }
-        KerasLayer last = layers.get(layers.size() - 1);
-        return last.kind() == KerasLayer.Kind.DENSE ? plan : null;
-    }
-
-    private static boolean only(KerasLayer next, KerasLayer.Kind kind, String of, Map<String, Integer> consumers) {
-        return next.kind() == kind && next.input().equals(of) && consumers.getOrDefault(of, 0) == 1;
+        return layers.get(layers.size() - 1).kind() == KerasLayer.Kind.DENSE ? plan : null;
     }
 
     /**
@@ -174,10 +151,10 @@ public final class FastTraining {
     public INDArray step(INDArray x, INDArray labels) {
         Run run = forward(x);
         try {
-            Tensor out = run.acts.get(outputName);
+            Nhwc out = run.acts.get(outputName);
             int n = out.n, classes = out.c;
             float[] p = new float[n * classes];
-            out.d.get(0, p);
+            out.data.get(0, p);
             float[] y = Arrays32.floats(labels);
             if (y.length != p.length) throw new IllegalArgumentException("labels " + labels.shapeInfoToString() + " do not match " + n + " x " + classes + " outputs");
             float[] d = new float[p.length];
@@ -201,9 +178,9 @@ public final class FastTraining {
     public INDArray predict(INDArray x) {
         Run run = forward(x);
         try {
-            Tensor out = run.acts.get(outputName);
+            Nhwc out = run.acts.get(outputName);
             float[] p = new float[out.n * out.c];
-            out.d.get(0, p);
+            out.data.get(0, p);
             return Nd4j.create(p, new long[]{out.n, out.c}, 'c');
         } finally {
             run.release();
@@ -215,8 +192,8 @@ public final class FastTraining {
         boolean flat = x.rank() == 2;
         int n = (int) x.size(0), c = (int) x.size(1), h = flat ? 1 : (int) x.size(2), w = flat ? 1 : (int) x.size(3);
         Run run = new Run(pool);
-        Tensor input = new Tensor(pool.take(n * h * w * c), n, h, w, c);
-        Arrays32.toNhwc(x, input.d);
+        Nhwc input = new Nhwc(pool.take(n * h * w * c), n, h, w, c);
+        Arrays32.toNhwc(x, input.data);
         run.acts.put(inputName, input);
         for (Unit u : units) u.fold();
         for (Unit u : units) run.acts.put(u.out, u.forward(run));
@@ -281,25 +258,18 @@ public final class FastTraining {
 
     // ---------------------------------------------------------------------------------------------
 
-    /** NHWC activation; dense and pooled ones have h = w = 1. */
-    private record Tensor(FloatBuffer d, int n, int h, int w, int c) {
-        int pixels() {
-            return n * h * w;
-        }
-    }
-
     /** Activations and gradients of one step, by layer name; buffers go back to the pool at the end. */
     private static final class Run {
         final BufferPool pool;
-        final Map<String, Tensor> acts = new HashMap<>();
+        final Map<String, Nhwc> acts = new HashMap<>();
         final Map<String, FloatBuffer> grads = new HashMap<>();
 
         Run(BufferPool pool) {
             this.pool = pool;
         }
 
-        Tensor take(int n, int h, int w, int c) {
-            return new Tensor(pool.take(n * h * w * c), n, h, w, c);
+        Nhwc take(int n, int h, int w, int c) {
+            return new Nhwc(pool.take(n * h * w * c), n, h, w, c);
         }
 
         /** The buffer that receives the gradient for {@code name}, and whether it already holds a part to add to. */
@@ -315,7 +285,7 @@ public final class FastTraining {
 
         void release() {
             java.util.IdentityHashMap<FloatBuffer, Boolean> seen = new java.util.IdentityHashMap<>();
-            for (Tensor t : acts.values()) if (seen.put(t.d, true) == null) pool.give(t.d);
+            for (Nhwc t : acts.values()) if (seen.put(t.data, true) == null) pool.give(t.data);
             for (FloatBuffer g : grads.values()) if (seen.put(g, true) == null) pool.give(g);
         }
     }
@@ -365,62 +335,6 @@ public final class FastTraining {
         }
     }
 
-    private enum Act {
-        NONE, RELU, RELU6, SIGMOID, SOFTMAX;
-
-        static Act of(String name) {
-            if (name == null) return NONE;
-            return switch (name) {
-                case "relu" -> RELU;
-                case "relu6" -> RELU6;
-                case "sigmoid" -> SIGMOID;
-                case "softmax" -> SOFTMAX;
-                default -> NONE;
-            };
-        }
-
-        boolean masks() {
-            return this == RELU || this == RELU6;
-        }
-
-        /** {@code a[0, len) += shift (tiled)}, then this activation, in place. */
-        void apply(float[] a, int len, float[] shift) {
-            if (shift != null) for (int i = 0; i < len; i++) a[i] += shift[i];
-            if (this == RELU) for (int i = 0; i < len; i++) a[i] = Math.max(a[i], 0f);
-            if (this == RELU6) for (int i = 0; i < len; i++) a[i] = Math.min(Math.max(a[i], 0f), 6f);
-        }
-
-        /** Zeroes {@code g[i]} where the output {@code a[i]} lies where this activation is flat. */
-        void mask(float[] g, float[] a, int len) {
-            if (this == RELU) for (int i = 0; i < len; i++) g[i] = a[i] > 0f ? g[i] : 0f;
-            if (this == RELU6) for (int i = 0; i < len; i++) g[i] = a[i] > 0f && a[i] < 6f ? g[i] : 0f;
-        }
-    }
-
-    /** Rows {@code [0, rows)} of {@code cols} floats in chunks of whole rows, in parallel. */
-    private interface RowChunk {
-        void run(int firstRow, int rowCount, int chunk);
-    }
-
-    /** Rows per parallel chunk: about 64 KiB of floats. */
-    private static int blockRows(int cols) {
-        return Math.max(1, 16384 / Math.max(1, cols));
-    }
-
-    private static int chunks(int rows, int cols) {
-        return (rows + blockRows(cols) - 1) / blockRows(cols);
-    }
-
-    private static void inChunks(int rows, int cols, RowChunk body) {
-        int block = blockRows(cols);
-        IntStream.range(0, chunks(rows, cols)).parallel().forEach(ch -> {
-            int r0 = ch * block;
-            body.run(r0, Math.min(rows, r0 + block) - r0, ch);
-        });
-    }
-
-
-
     // ---------------------------------------------------------------------------------------------
 
     private abstract static class Unit {
@@ -442,7 +356,7 @@ public final class FastTraining {
         /** Refreshes what is derived from the parameters (folded weights) before a forward pass. */
         void fold() { }
 
-        abstract Tensor forward(Run run);
+        abstract Nhwc forward(Run run);
 
         /** Given the gradient {@code g} at the output, sets parameter gradients and adds input gradients to {@code run}. */
         abstract void backward(Run run, FloatBuffer g);
@@ -456,11 +370,11 @@ public final class FastTraining {
         final Param w;
         final Param bias;
         final Param[] bn; // gamma, beta, mean, var, or null
-        final Act act;
+        final Activation act;
         float[] scale;
         float[] shift;
 
-        Normalized(String in, String out, Param w, Param bias, Param[] bn, Act act) {
+        Normalized(String in, String out, Param w, Param bias, Param[] bn, Activation act) {
             super(out, in);
             this.w = w;
             this.bias = bias;
@@ -541,7 +455,7 @@ public final class FastTraining {
         final boolean dense;
         FloatBuffer folded; // [out][in], scale folded in
 
-        Conv(String in, String out, Param w, Param bias, Param[] bn, Act act, boolean dense) {
+        Conv(String in, String out, Param w, Param bias, Param[] bn, Activation act, boolean dense) {
             super(in, out, w, bias, bn, act);
             this.dense = dense;
             this.cout = bias != null ? bias.value.length : bn != null ? bn[0].value.length : -1;
@@ -562,59 +476,45 @@ public final class FastTraining {
         }
 
         @Override
-        Tensor forward(Run run) {
-            Tensor x = run.acts.get(ins[0]);
+        Nhwc forward(Run run) {
+            Nhwc x = run.acts.get(ins[0]);
             int features = x.h * x.w * x.c;
             if (dense ? features != cin : x.c != cin) throw new IllegalStateException(out + ": expected " + cin + " inputs, got " + (dense ? features : x.c));
-            Tensor y = dense ? run.take(x.n, 1, 1, cout) : run.take(x.n, x.h, x.w, cout);
+            Nhwc y = dense ? run.take(x.n, 1, 1, cout) : run.take(x.n, x.h, x.w, cout);
             int rows = y.pixels();
-            Blas.gemm(false, true, rows, cout, cin, x.d, cin, folded, cin, 0f, y.d, cout);
-            if (act == Act.SIGMOID || act == Act.SOFTMAX) {
+            Blas.gemm(false, true, rows, cout, cin, x.data, cin, folded, cin, 0f, y.data, cout);
+            if (act == Activation.SIGMOID || act == Activation.SOFTMAX) {
                 float[] r = new float[cout];
                 for (int n = 0; n < rows; n++) {
-                    y.d.get(n * cout, r);
-                    outputActivation(r);
-                    y.d.put(n * cout, r);
+                    y.data.get(n * cout, r);
+                    act.apply(r, 0, cout, shift);
+                    y.data.put(n * cout, r);
                 }
             } else {
-                float[] tiled = NhwcKernels.tile(shift, blockRows(cout));
-                inChunks(rows, cout, (r0, count, ch) -> {
+                float[] tiled = NhwcKernels.tile(shift, RowChunks.blockRows(cout));
+                RowChunks.forEach(rows, cout, (r0, count, ch) -> {
                     float[] buf = Scratch.get(0, count * cout);
-                    y.d.get(r0 * cout, buf, 0, count * cout);
-                    act.apply(buf, count * cout, tiled);
-                    y.d.put(r0 * cout, buf, 0, count * cout);
+                    y.data.get(r0 * cout, buf, 0, count * cout);
+                    act.applyTiled(buf, count * cout, tiled);
+                    y.data.put(r0 * cout, buf, 0, count * cout);
                 });
             }
             return y;
         }
 
-        private void outputActivation(float[] r) {
-            if (act == Act.SIGMOID) {
-                for (int i = 0; i < r.length; i++) r[i] = (float) (1 / (1 + Math.exp(-(r[i] + shift[i]))));
-                return;
-            }
-            double max = Double.NEGATIVE_INFINITY, sum = 0;
-            for (int i = 0; i < r.length; i++) {
-                r[i] += shift[i];
-                max = Math.max(max, r[i]);
-            }
-            for (int i = 0; i < r.length; i++) sum += Math.exp(r[i] - max);
-            for (int i = 0; i < r.length; i++) r[i] = (float) (Math.exp(r[i] - max) / sum);
-        }
-
         @Override
         void backward(Run run, FloatBuffer g) {
-            Tensor x = run.acts.get(ins[0]), a = run.acts.get(out);
+            Nhwc x = run.acts.get(ins[0]), a = run.acts.get(out);
             int rows = a.pixels();
-            int parts = chunks(rows, cout);
+            int parts = RowChunks.count(rows, cout);
             float[][] sums = new float[parts][cout];
-            inChunks(rows, cout, (r0, count, ch) -> {
+            RowChunks.forEach(rows, cout, (r0, count, ch) -> {
                 int len = count * cout;
                 float[] gr = Scratch.get(0, len);
                 g.get(r0 * cout, gr, 0, len);
                 if (act.masks()) {
                     float[] ar = Scratch.get(1, len);
-                    a.d.get(r0 * cout, ar, 0, len);
+                    a.data.get(r0 * cout, ar, 0, len);
                     act.mask(gr, ar, len);
                     g.put(r0 * cout, gr, 0, len);
                 }
@@ -628,7 +528,7 @@ public final class FastTraining {
             for (float[] s : sums) for (int o = 0; o < cout; o++) colSum[o] += s[o];
             if (needsWeightProducts()) {
                 FloatBuffer prod = run.pool.take(cout * cin);
-                Blas.gemm(true, false, cout, cin, rows, g, cout, x.d, cin, 0f, prod, cin);
+                Blas.gemm(true, false, cout, cin, rows, g, cout, x.data, cin, 0f, prod, cin);
                 float[] gsum = new float[cout * cin];
                 prod.get(0, gsum);
                 run.pool.give(prod);
@@ -652,7 +552,7 @@ public final class FastTraining {
         final int c;
         float[] folded; // [tap][c]
 
-        Depthwise(String in, String out, int k, int stride, boolean same, int[] pad, Param w, Param[] bn, Act act) {
+        Depthwise(String in, String out, int k, int stride, boolean same, int[] pad, Param w, Param[] bn, Activation act) {
             super(in, out, w, null, bn, act);
             this.k = k;
             this.stride = stride;
@@ -679,9 +579,9 @@ public final class FastTraining {
         }
 
         /** Image {@code i} of {@code x} zero-padded into scratch slot {@code slot}: {@code [ph][pw][c]}. */
-        private float[] padded(Tensor x, int i, Geo g, int slot) {
+        private float[] padded(Nhwc x, int i, Geo g, int slot) {
             float[] p = Scratch.zeroed(slot, g.ph * g.pw * c);
-            for (int y = 0; y < g.h; y++) x.d.get((i * g.h + y) * g.w * c, p, ((y + g.top) * g.pw + g.left) * c, g.w * c);
+            for (int y = 0; y < g.h; y++) x.data.get((i * g.h + y) * g.w * c, p, ((y + g.top) * g.pw + g.left) * c, g.w * c);
             return p;
         }
 
@@ -696,11 +596,11 @@ public final class FastTraining {
         }
 
         @Override
-        Tensor forward(Run run) {
-            Tensor x = run.acts.get(ins[0]);
+        Nhwc forward(Run run) {
+            Nhwc x = run.acts.get(ins[0]);
             if (x.c != c) throw new IllegalStateException(out + ": expected " + c + " channels, got " + x.c);
             Geo g = geo(x.h, x.w);
-            Tensor y = run.take(x.n, g.oh, g.ow, c);
+            Nhwc y = run.take(x.n, g.oh, g.ow, c);
             int len = g.ow * c;
             float[][] wt = NhwcKernels.tiledTaps(folded, k * k, c, g.ow);
             float[] shiftRow = NhwcKernels.tile(shift, g.ow);
@@ -715,8 +615,8 @@ public final class FastTraining {
                             NhwcKernels.multiplyAdd(acc, t, wt[ky * k + kx], len);
                         }
                     }
-                    act.apply(acc, len, null);
-                    y.d.put((i * g.oh + oy) * len, acc, 0, len);
+                    act.applyTiled(acc, len, null);
+                    y.data.put((i * g.oh + oy) * len, acc, 0, len);
                 }
             });
             return y;
@@ -724,7 +624,7 @@ public final class FastTraining {
 
         @Override
         void backward(Run run, FloatBuffer g) {
-            Tensor x = run.acts.get(ins[0]), a = run.acts.get(out);
+            Nhwc x = run.acts.get(ins[0]), a = run.acts.get(out);
             Geo geo = geo(x.h, x.w);
             int len = geo.ow * c, taps = k * k, n = x.n;
             boolean needX = gradIn[0];
@@ -744,7 +644,7 @@ public final class FastTraining {
                     int base = (i * geo.oh + oy) * len;
                     g.get(base, er, 0, len);
                     if (act.masks()) {
-                        a.d.get(base, ar, 0, len);
+                        a.data.get(base, ar, 0, len);
                         act.mask(er, ar, len);
                     }
                     for (int j = 0; j < len; j++) cs[j] += er[j];
@@ -811,17 +711,17 @@ public final class FastTraining {
         }
 
         @Override
-        Tensor forward(Run run) {
-            Tensor x = run.acts.get(ins[0]), z = run.acts.get(ins[1]);
+        Nhwc forward(Run run) {
+            Nhwc x = run.acts.get(ins[0]), z = run.acts.get(ins[1]);
             if (x.pixels() * x.c != z.pixels() * z.c) throw new IllegalStateException(out + ": shapes differ");
-            Tensor y = run.take(x.n, x.h, x.w, x.c);
-            NhwcKernels.add(x.d, z.d, y.d, x.n * x.h, x.w * x.c);
+            Nhwc y = run.take(x.n, x.h, x.w, x.c);
+            NhwcKernels.add(x.data, z.data, y.data, x.n * x.h, x.w * x.c);
             return y;
         }
 
         @Override
         void backward(Run run, FloatBuffer g) {
-            Tensor y = run.acts.get(out);
+            Nhwc y = run.acts.get(out);
             int len = y.pixels() * y.c;
             for (int i = 0; i < ins.length; i++) {
                 if (!gradIn[i]) continue;
@@ -838,7 +738,7 @@ public final class FastTraining {
             d.put(0, g, 0, len);
             return;
         }
-        inChunks(len / 1024 + 1, 1024, (r0, count, ch) -> {
+        RowChunks.forEach(len / 1024 + 1, 1024, (r0, count, ch) -> {
             int from = r0 * 1024, n = Math.min(len, (r0 + count) * 1024) - from;
             if (n <= 0) return;
             float[] p = Scratch.get(0, n), q = Scratch.get(1, n);
@@ -855,17 +755,17 @@ public final class FastTraining {
         }
 
         @Override
-        Tensor forward(Run run) {
-            Tensor x = run.acts.get(ins[0]);
+        Nhwc forward(Run run) {
+            Nhwc x = run.acts.get(ins[0]);
             int c = x.c, hw = x.h * x.w;
-            Tensor y = run.take(x.n, 1, 1, c);
-            NhwcKernels.globalAvgPool(x.d, y.d, x.n, hw, c);
+            Nhwc y = run.take(x.n, 1, 1, c);
+            NhwcKernels.globalAvgPool(x.data, y.data, x.n, hw, c);
             return y;
         }
 
         @Override
         void backward(Run run, FloatBuffer g) {
-            Tensor x = run.acts.get(ins[0]);
+            Nhwc x = run.acts.get(ins[0]);
             int c = x.c, hw = x.h * x.w;
             boolean[] acc = new boolean[1];
             FloatBuffer dx = run.gradFor(ins[0], x.n * hw * c, acc);

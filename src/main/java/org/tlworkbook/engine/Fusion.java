@@ -1,0 +1,71 @@
+package org.tlworkbook.engine;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One unit of work of the fast passes, planned the same way for inference and training: a convolution
+ * (1x1, 3x3 or depthwise) with the zero padding only it reads, the batch norm only it feeds and the ReLU6
+ * only that batch norm feeds, so the three run as one pass over memory; or a single other layer ({@code op}
+ * alone). Each pass then decides which units it can run.
+ */
+record Fusion(KerasLayer pad, KerasLayer op, KerasLayer bn, KerasLayer relu6) {
+
+    /** Units for {@code layers} after the input layer at index 0, in order. */
+    static List<Fusion> plan(List<KerasLayer> layers) {
+        Map<String, Integer> consumers = new HashMap<>();
+        for (KerasLayer k : layers) for (String in : k.inputs()) consumers.merge(in, 1, Integer::sum);
+        List<Fusion> plan = new ArrayList<>();
+        for (int i = 1; i < layers.size(); i++) {
+            KerasLayer k = layers.get(i), pad = null;
+            if (k.kind() == KerasLayer.Kind.ZERO_PAD && i + 1 < layers.size() && isConv(layers.get(i + 1))
+                    && onlyReader(layers.get(i + 1), k, consumers) && !layers.get(i + 1).samePadding()) {
+                pad = k;
+                k = layers.get(++i);
+            }
+            if (!isConv(k)) {
+                plan.add(new Fusion(null, k, null, null));
+                continue;
+            }
+            KerasLayer bn = null, relu6 = null;
+            if (i + 1 < layers.size() && layers.get(i + 1).kind() == KerasLayer.Kind.BATCH_NORM && onlyReader(layers.get(i + 1), k, consumers)) {
+                bn = layers.get(++i);
+                if (i + 1 < layers.size() && layers.get(i + 1).kind() == KerasLayer.Kind.RELU6 && onlyReader(layers.get(i + 1), bn, consumers)) {
+                    relu6 = layers.get(++i);
+                }
+            }
+            plan.add(new Fusion(pad, k, bn, relu6));
+        }
+        return plan;
+    }
+
+    private static boolean isConv(KerasLayer k) {
+        return k.kind() == KerasLayer.Kind.CONV || k.kind() == KerasLayer.Kind.DEPTHWISE;
+    }
+
+    private static boolean onlyReader(KerasLayer next, KerasLayer of, Map<String, Integer> consumers) {
+        return next.input().equals(of.name()) && consumers.getOrDefault(of.name(), 0) == 1;
+    }
+
+    /** The layer the unit reads (before the padding, if any). */
+    String input() {
+        return pad != null ? pad.input() : op.input();
+    }
+
+    /** The last layer the unit computes, whose output later units read. */
+    String output() {
+        return relu6 != null ? relu6.name() : bn != null ? bn.name() : op.name();
+    }
+
+    /** Explicit zero padding {top, bottom, left, right} folded into the convolution. */
+    int[] padding() {
+        return pad == null ? new int[4] : pad.padding();
+    }
+
+    /** The convolution's own activation, or ReLU6 when that is fused in. */
+    Activation activation() {
+        return relu6 != null ? Activation.RELU6 : Activation.of(op.activation());
+    }
+}
