@@ -58,7 +58,7 @@ class NotebooksSmokeTest {
 
     @Test
     void plotNotebooksShowImages() throws Exception {
-        for (String name : new String[]{"01_dataset_download.ipynb", "02_image_generators.ipynb",
+        for (String name : new String[]{"01_dataset_download.ipynb", "02_image_generators.ipynb", "03_frozen_base_training.ipynb",
                 "05_learning_curves_and_evaluation.ipynb", "06_your_own_dataset.ipynb", "07_vgg16_with_augmentation.ipynb"}) {
             NotebookRunner.Result r = results.stream().filter(x -> x.output().getFileName().toString().equals(name)).findFirst().orElseThrow();
             assertTrue(r.images() > 0, name + " displayed no image");
