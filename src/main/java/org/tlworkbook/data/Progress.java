@@ -28,10 +28,37 @@ public interface Progress {
         };
     }
 
-    /** Prints to {@code System.out}, redrawing in place only when attached to a terminal. */
+    /**
+     * The default reporter: the one a front end installed with {@link #useForConsole} (a notebook shows one bar
+     * that updates in place), else {@code System.out}, redrawn in place only on a terminal and as sparse whole
+     * lines when piped.
+     */
     static Progress console() {
+        java.util.function.Supplier<Progress> installed = Installed.factory;
+        if (installed != null) return installed.get();
         return new Console(System.out, System.console() != null && System.getenv("JPY_PARENT_PID") == null
                 && !Boolean.getBoolean("workbook.notebook"));
+    }
+
+    /** Makes {@link #console()} report through {@code factory} (null restores the console). */
+    static void useForConsole(java.util.function.Supplier<Progress> factory) {
+        Installed.factory = factory;
+    }
+
+    /** One status line, e.g. {@code "featurize training images:  45% 90/200 images (1.2s, 75 images/s)"}. */
+    static String describe(String task, long done, long total, String unit, double seconds) {
+        String amount = Console.format(done) + (total > 0 ? "/" + Console.format(total) : "") + " " + unit;
+        String percent = total > 0 ? String.format(Locale.ROOT, "%3d%% ", Math.min(100, 100 * done / Math.max(1, total))) : "";
+        String rate = seconds > 0.5 && done > 0
+                ? String.format(Locale.ROOT, ", %s %s/s", Console.format((long) (done / seconds)), unit) : "";
+        return String.format(Locale.ROOT, "%s: %s%s (%.1fs%s)", task, percent, amount, seconds, rate);
+    }
+
+    /** Holder of the installed reporter factory (interfaces cannot have mutable fields). */
+    final class Installed {
+        private static volatile java.util.function.Supplier<Progress> factory;
+
+        private Installed() { }
     }
 
     /** Line-based or in-place reporter on any stream. */
@@ -85,17 +112,8 @@ public interface Progress {
 
         private void print(boolean last) {
             printedAt = done;
-            double seconds = (System.nanoTime() - started) / 1e9;
-            String amount = format(done) + (total > 0 ? "/" + format(total) : "") + " " + unit;
-            String percent = total > 0 ? String.format(Locale.ROOT, "%3d%% ", Math.min(100, 100 * done / Math.max(1, total))) : "";
-            String rate = seconds > 0.5 && done > 0
-                    ? String.format(Locale.ROOT, ", %s %s/s", format((long) (done / seconds)), unit) : "";
-            String line = String.format(Locale.ROOT, "%s: %s%s (%.1fs%s)", task, percent, amount, seconds, rate);
-            if (inPlace) {
-                out.print("\r" + line + (last ? System.lineSeparator() : ""));
-            } else {
-                out.println(line);
-            }
+            String line = describe(task, done, total, unit, (System.nanoTime() - started) / 1e9);
+            out.print((inPlace ? "\r" : "") + line + (last || !inPlace ? System.lineSeparator() : "")); // one write: kernels send each as a message
             out.flush();
         }
 

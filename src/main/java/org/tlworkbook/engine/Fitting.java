@@ -48,7 +48,7 @@ public final class Fitting {
     private int epochs = 10;
     private int initialEpoch;
     private String phase = "";
-    private Progress progress = Progress.console();
+    private Progress progress;
     private boolean cache = true;
     private long cacheBudget = -1;
     private String keepAt;
@@ -126,6 +126,7 @@ public final class Fitting {
      * none were asked for or they did not fit).
      */
     public Activations fit(ImageGenerator train, ImageGenerator validation, EpochEnd onEpoch) {
+        if (progress == null) progress = Progress.console();
         if (!SplitGraph.canSplit(network)) {
             Suffix whole = Suffix.dl4j(network.graph(), network.layers(), () -> { });
             try {
@@ -152,10 +153,10 @@ public final class Fitting {
         long trainBytes = train.samples() * perImage;
         if (cacheTrain && reusedTrain == null && trainBytes > left) {
             cacheTrain = false;
-            System.out.printf(Locale.ROOT, "Caching the output of '%s' for %d images would take %.1f MiB, more than the %.1f MiB "
+            System.out.println(String.format(Locale.ROOT, "Caching the output of '%s' for %d images would take %.1f MiB, more than the %.1f MiB "
                     + "left for caches; each batch runs the frozen layers instead (slower, same result). More memory for "
-                    + "caches: WORKBOOK_MAX_OFFHEAP (-Dorg.bytedeco.javacpp.maxbytes).%n", split.cut(), train.samples(),
-                    trainBytes / 1048576.0, Math.max(0, left) / 1048576.0);
+                    + "caches: WORKBOOK_MAX_OFFHEAP (-Dorg.bytedeco.javacpp.maxbytes).", split.cut(), train.samples(),
+                    trainBytes / 1048576.0, Math.max(0, left) / 1048576.0));
         } else if (cacheTrain && reusedTrain == null) {
             left -= trainBytes;
         }
@@ -216,8 +217,8 @@ public final class Fitting {
                     : evaluate(FastForward.inference(network.layers(), network.graph()), validation);
             double seconds = (System.nanoTime() - start) / 1e9;
             double epochLoss = loss / seen, accuracy = (double) correct / seen;
-            System.out.printf(Locale.ROOT, "Epoch %d/%d - %.1fs - loss: %.4f - accuracy: %.4f - val_loss: %.4f - val_accuracy: %.4f%n",
-                    e, initialEpoch + epochs, seconds, epochLoss, accuracy, val[0], val[1]);
+            System.out.println(String.format(Locale.ROOT, "Epoch %d/%d - %.1fs - loss: %.4f - accuracy: %.4f - val_loss: %.4f - val_accuracy: %.4f",
+                    e, initialEpoch + epochs, seconds, epochLoss, accuracy, val[0], val[1]));
             onEpoch.accept(e, epochLoss, accuracy, val[0], val[1], seconds);
         }
     }

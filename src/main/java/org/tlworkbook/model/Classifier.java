@@ -50,7 +50,7 @@ public final class Classifier {
     private ComputationGraph graph;
     private Optimizer optimizer;
     private int compiledTrainableFrom;
-    private Progress progress = Progress.console();
+    private Progress progress;
     private Integer plannedFineTuneAt;
     private Fitting.Activations kept;
 
@@ -144,7 +144,7 @@ public final class Classifier {
         return compiledTrainableFrom >= base.layers().size() ? Phase.FROZEN : Phase.FINE_TUNE;
     }
 
-    /** Where {@link #fit} reports progress (console by default). */
+    /** Where {@link #fit} reports progress ({@link Progress#console()} when not set: a live bar in a notebook). */
     public Classifier progress(Progress progress) {
         this.progress = progress;
         return this;
@@ -185,7 +185,7 @@ public final class Classifier {
         Network network = network();
         String keepAt = phase == Phase.FROZEN && plannedFineTuneAt != null ? SplitGraph.cutFor(withTrainableFrom(network, plannedFineTuneAt), plannedFineTuneAt) : null;
         History thisCall = new History();
-        kept = Fitting.of(network).epochs(epochs).initialEpoch(history.lastEpoch()).phase(phase.label()).progress(progress)
+        kept = Fitting.of(network).epochs(epochs).initialEpoch(history.lastEpoch()).phase(phase.label()).progress(progress != null ? progress : Progress.console())
                 .keepActivationsAt(keepAt).reuse(kept)
                 .fit(train, validation, (e, loss, accuracy, valLoss, valAccuracy, seconds) -> {
                     History.Epoch row = new History.Epoch(e, phase, loss, accuracy, valLoss, valAccuracy, optimizer.learningRate(), seconds);

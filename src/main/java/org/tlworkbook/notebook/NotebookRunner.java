@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -59,7 +60,8 @@ public final class NotebookRunner {
             for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
                 if (!entry.isBlank()) shell.addToClasspath(entry);
             }
-            evalAll(shell, "void display(Object o) { org.tlworkbook.notebook.Capture.display(o); }");
+            System.setProperty("workbook.notebook", "true");
+            Jupyter.install();
             int count = 0;
             for (JsonNode c : cells) {
                 ObjectNode cell = (ObjectNode) c;
@@ -76,33 +78,31 @@ public final class NotebookRunner {
                 realOut.println("[" + notebook.getFileName() + " cell " + count + "]");
                 ByteArrayOutputStream captured = new ByteArrayOutputStream();
                 PrintStream tee = new PrintStream(new TeeStream(realOut, captured), true, StandardCharsets.UTF_8);
+                Capture.startCell(captured::size);
                 System.setOut(tee);
-                String failure;
-                String value;
+                String[] r;
                 try {
-                    String[] r = evalAll(shell, source);
-                    failure = r[0];
-                    value = r[1];
+                    r = evalAll(shell, source);
+                    if (r[0] == null && r[2] != null) evalAll(shell, "org.tlworkbook.notebook.Capture.value(" + r[2] + ");");
                 } finally {
                     tee.flush();
                     System.setOut(realOut);
                 }
-                String printed = captured.toString(StandardCharsets.UTF_8);
-                if (!printed.isEmpty()) outputs.add(stream(printed));
-                for (Object shown : Capture.drain()) {
-                    outputs.add(displayData(shown));
-                    if (shown instanceof RenderedImage) images++;
+                byte[] printed = captured.toByteArray();
+                int from = 0;
+                for (Capture.Shown shown : Capture.shown()) {
+                    int upTo = (int) Math.min(printed.length, shown.printedBefore());
+                    if (upTo > from) outputs.add(stream(new String(printed, from, upTo - from, StandardCharsets.UTF_8)));
+                    from = Math.max(from, upTo);
+                    outputs.add(output("display_data", MimeBundle.of(shown.object()), 0));
+                    if (shown.object() instanceof RenderedImage) images++;
                 }
-                if (failure != null) {
-                    error = "cell " + count + ": " + failure;
-                    outputs.add(errorOutput(failure));
-                } else if (value != null) {
-                    ObjectNode result = JSON.createObjectNode();
-                    result.put("output_type", "execute_result");
-                    result.put("execution_count", count);
-                    result.set("data", JSON.createObjectNode().put("text/plain", value));
-                    result.set("metadata", JSON.createObjectNode());
-                    outputs.add(result);
+                if (printed.length > from) outputs.add(stream(new String(printed, from, printed.length - from, StandardCharsets.UTF_8)));
+                if (r[0] != null) {
+                    error = "cell " + count + ": " + r[0];
+                    outputs.add(errorOutput(r[0]));
+                } else if (r[1] != null) {
+                    outputs.add(output("execute_result", Capture.hasValue() ? MimeBundle.of(Capture.value()) : Map.of("text/plain", r[1]), count));
                 }
                 run++;
             }
@@ -113,38 +113,45 @@ public final class NotebookRunner {
         return new Result(target, run, images, error);
     }
 
-    /** Evaluates every snippet of {@code source}; returns {error or null, value of a trailing expression or null}. */
+    /**
+     * Evaluates every snippet of {@code source}; returns {error or null, text of a trailing expression's value or
+     * null, the name JShell gave that value (a variable or {@code $N}) or null}.
+     */
     private static String[] evalAll(JShell shell, String source) {
         SourceCodeAnalysis analysis = shell.sourceCodeAnalysis();
         String remaining = source;
         String value = null;
+        String name = null;
         while (!remaining.isBlank()) {
             SourceCodeAnalysis.CompletionInfo info = analysis.analyzeCompletion(remaining);
             String snippet = info.source();
             if (snippet == null || snippet.isBlank() || info.completeness() == SourceCodeAnalysis.Completeness.DEFINITELY_INCOMPLETE) {
-                return new String[]{"incomplete code: " + remaining.strip(), null};
+                return new String[]{"incomplete code: " + remaining.strip(), null, null};
             }
             remaining = info.remaining();
             value = null;
+            name = null;
             for (SnippetEvent e : shell.eval(snippet)) {
                 if (e.exception() != null) {
-                    return new String[]{describe(e.exception()), null};
+                    return new String[]{describe(e.exception()), null, null};
                 }
                 if (e.status() == Snippet.Status.REJECTED) {
                     String diags = shell.diagnostics(e.snippet())
                             .map(d -> d.getMessage(null))
                             .collect(Collectors.joining("; "));
-                    return new String[]{"does not compile: " + snippet.strip() + " -- " + diags, null};
+                    return new String[]{"does not compile: " + snippet.strip() + " -- " + diags, null, null};
                 }
                 // a trailing expression: a bare name (EXPRESSION) or a call JShell stores in a temporary $N variable
                 boolean expression = e.snippet().kind() == Snippet.Kind.EXPRESSION
                         || e.snippet().subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND;
                 if (e.causeSnippet() == null && expression && e.value() != null) {
                     value = e.value();
+                    name = e.snippet() instanceof jdk.jshell.VarSnippet v ? v.name()
+                            : e.snippet() instanceof jdk.jshell.ExpressionSnippet x ? x.name() : null;
                 }
             }
         }
-        return new String[]{null, value};
+        return new String[]{null, value, name};
     }
 
     private static String describe(Throwable t) {
@@ -190,18 +197,16 @@ public final class NotebookRunner {
         return o;
     }
 
-    private static ObjectNode displayData(Object shown) throws IOException {
+    /** A display_data or execute_result output holding {@code bundle}. */
+    private static ObjectNode output(String type, Map<String, String> bundle, int count) {
         ObjectNode o = JSON.createObjectNode();
-        o.put("output_type", "display_data");
+        o.put("output_type", type);
+        if (type.equals("execute_result")) o.put("execution_count", count);
         ObjectNode data = JSON.createObjectNode();
-        if (shown instanceof RenderedImage img) {
-            ByteArrayOutputStream png = new ByteArrayOutputStream();
-            ImageIO.write(img, "png", png);
-            data.put("image/png", Base64.getEncoder().encodeToString(png.toByteArray()));
-            data.put("text/plain", "<image " + img.getWidth() + "x" + img.getHeight() + ">");
-        } else {
-            data.set("text/plain", lines(String.valueOf(shown)));
-        }
+        bundle.forEach((mime, text) -> {
+            if (mime.startsWith("image/")) data.put(mime, text);
+            else data.set(mime, lines(text));
+        });
         o.set("data", data);
         o.set("metadata", JSON.createObjectNode());
         return o;

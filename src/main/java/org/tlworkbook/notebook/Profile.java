@@ -30,7 +30,9 @@ public record Profile(String name, int imageSize, double alpha, int batchSize, i
                 Map.of("train/cats", 10, "train/dogs", 10, "validation/cats", 5, "validation/dogs", 5));
     }
 
+    /** The profile of this run ({@code WORKBOOK_PROFILE}); also sets up the notebook's display and progress ({@link Jupyter#install}). */
     public static Profile current() {
+        Jupyter.install();
         String p = System.getProperty("workbook.profile", System.getenv().getOrDefault("WORKBOOK_PROFILE", "full"));
         return named(p);
     }

@@ -53,9 +53,9 @@ public record FineTuning(int frozenEpochs, int fineTuneAt, int fineEpochs, Optim
         if (model.phase() == Phase.FROZEN) {
             model.base().unfreezeFrom(fineTuneAt);
             model.compile(fineOptimizer);
-            System.out.printf(Locale.ROOT, "Fine-tuning from layer %d (%s): %,d trainable parameters in %d arrays.%n", fineTuneAt,
+            System.out.println(String.format(Locale.ROOT, "Fine-tuning from layer %d (%s): %,d trainable parameters in %d arrays.", fineTuneAt,
                     model.base().layer(Math.min(fineTuneAt, model.base().layers().size() - 1)).name(),
-                    model.countTrainableParams(), model.countTrainableArrays());
+                    model.countTrainableParams(), model.countTrainableArrays()));
         }
         model.fit(train, validation, fineEpochs - done, callbacks);
     }

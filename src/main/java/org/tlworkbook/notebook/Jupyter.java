@@ -1,0 +1,108 @@
+package org.tlworkbook.notebook;
+
+import org.tlworkbook.data.Progress;
+import tech.tablesaw.api.Table;
+
+import java.util.Map;
+
+/**
+ * The workbook's side of a notebook, the same under IJava, JJava and the headless runner: {@link #display}
+ * shows images and tables (HTML) without leaving a display id as the cell's value, tables that end a cell
+ * render as HTML, and long work shows one progress bar per loop, updated in place (the saved notebook keeps
+ * its last state). {@link Profile#current()} installs it, so the first cell of every notebook does.
+ */
+public final class Jupyter {
+    private static KernelBridge kernel;
+    private static boolean installed;
+
+    private Jupyter() { }
+
+    /** Sets up display and progress for the kernel (or the headless runner) this code runs in; elsewhere does nothing. */
+    public static synchronized void install() {
+        if (installed) return;
+        kernel = KernelBridge.find();
+        if (kernel != null) {
+            kernel.renderAs(Table.class, MimeBundle::of);
+            Progress.useForConsole(LiveProgress::new);
+            installed = true;
+        } else if (Boolean.getBoolean("workbook.notebook")) {
+            Progress.useForConsole(LiveProgress::new);
+            installed = true;
+        }
+    }
+
+    /** Shows {@code o} in the cell's output: an image, an HTML table, or its text. */
+    public static void display(Object o) {
+        show(MimeBundle.of(o), o);
+    }
+
+    /** Shows a bundle; returns the id later updates use. */
+    static synchronized String show(Map<String, String> bundle, Object o) {
+        if (kernel != null) {
+            String id = java.util.UUID.randomUUID().toString();
+            kernel.display(bundle, id);
+            return id;
+        }
+        if (Boolean.getBoolean("workbook.notebook")) return Capture.show(o);
+        System.out.println(bundle.getOrDefault("text/plain", String.valueOf(o)));
+        return null;
+    }
+
+    static synchronized void update(String id, Map<String, String> bundle, Object o) {
+        if (id == null) return;
+        if (kernel != null) kernel.update(id, bundle);
+        else Capture.update(id, o);
+    }
+
+    /** Which front end is in use: "IJava", "JJava", "headless" or "none". */
+    public static synchronized String frontEnd() {
+        return kernel != null ? kernel.name() : Boolean.getBoolean("workbook.notebook") ? "headless" : "none";
+    }
+
+    /** One display per task, replaced at most four times a second and once at the end. */
+    static final class LiveProgress implements Progress {
+        private String task = "";
+        private String unit = "";
+        private long total;
+        private long done;
+        private long started;
+        private long shownAt;
+        private String id;
+
+        @Override
+        public synchronized void start(String task, long total, String unit) {
+            this.task = task;
+            this.total = total;
+            this.unit = unit;
+            this.done = 0;
+            this.started = System.nanoTime();
+            this.shownAt = started;
+            MimeBundle.ProgressView v = view();
+            this.id = show(MimeBundle.of(v), v);
+        }
+
+        @Override
+        public synchronized void advance(long units) {
+            done += units;
+            long now = System.nanoTime();
+            if (now - shownAt > 250_000_000L) {
+                shownAt = now;
+                refresh();
+            }
+        }
+
+        @Override
+        public synchronized void done() {
+            refresh();
+        }
+
+        private void refresh() {
+            MimeBundle.ProgressView v = view();
+            update(id, MimeBundle.of(v), v);
+        }
+
+        private MimeBundle.ProgressView view() {
+            return new MimeBundle.ProgressView(Progress.describe(task, done, total, unit, (System.nanoTime() - started) / 1e9), done, total);
+        }
+    }
+}

