@@ -9,12 +9,12 @@
 # The kernel jar: IJAVA_JAR or JJAVA_JAR (a path), else the IJava/JJava kernel already installed in one of
 # Jupyter's data folders. Where: --user (~/.local/share/jupyter), --sys-prefix (the active venv or conda
 # environment), --prefix DIR (DIR/share/jupyter); by default --sys-prefix inside a venv or conda environment,
-# else --user. --classpath skips building the helper (tests pass their own classpath).
+# else --user. --classpath (or WORKBOOK_CLASSPATH) skips building the helper (tests pass their own classpath).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 die() { echo "install-kernel.sh: $*" >&2; exit 1; }
 
-kernel="" where="" prefix="" name="workbook-java" data="$repo/data" cp=""
+kernel="" where="" prefix="" name="workbook-java" data="$repo/data" cp="${WORKBOOK_CLASSPATH:-}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --kernel) [ $# -ge 2 ] || die "--kernel needs ijava or jjava"; kernel="$2"; shift 2 ;;

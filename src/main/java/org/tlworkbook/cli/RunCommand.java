@@ -1,12 +1,16 @@
 package org.tlworkbook.cli;
 
+import org.tlworkbook.notebook.Gallery;
 import org.tlworkbook.notebook.NotebookRunner;
 import org.tlworkbook.notebook.Profile;
 
 import java.nio.file.Path;
 import java.util.List;
 
-/** {@code ./workbook run [--profile quick]}: executes every notebook headlessly into build/notebooks/. */
+/**
+ * {@code ./workbook run [--profile quick] [--html]}: executes every notebook headlessly into build/notebooks/;
+ * with {@code --html} also writes them as a readable site into build/site/.
+ */
 final class RunCommand {
     private RunCommand() { }
 
@@ -14,6 +18,8 @@ final class RunCommand {
         String profile = args.get("profile", System.getenv().getOrDefault("WORKBOOK_PROFILE", "full"));
         Path notebooks = Path.of(args.get("notebooks", "notebooks"));
         Path out = Path.of(args.get("out", "build/notebooks"));
+        boolean html = args.flag("html");
+        Path site = Path.of(args.get("site", "build/site"));
         args.done();
         Profile.named(profile);
         System.setProperty("workbook.profile", profile);
@@ -21,6 +27,10 @@ final class RunCommand {
         System.out.println("Running " + notebooks + " with " + Profile.named(profile) + "; executed notebooks go to " + out);
         List<NotebookRunner.Result> results = NotebookRunner.runAll(notebooks, out);
         boolean ok = results.stream().allMatch(NotebookRunner.Result::ok);
+        if (html) {
+            Gallery.write(results.stream().map(NotebookRunner.Result::output).toList(), site);
+            System.out.println("Wrote " + results.size() + " pages and index.html to " + site);
+        }
         System.out.println(ok ? "All " + results.size() + " notebooks ran." : "A notebook failed; see its error above and in " + out);
         return ok ? 0 : 1;
     }

@@ -92,6 +92,36 @@ class NotebooksSmokeTest {
         assertTrue(out.contains("valid 14"), "the 7 executed and the 7 source notebooks: " + out);
     }
 
+    @Test
+    void theGalleryHasAPagePerNotebookWithItsOutputs() throws Exception {
+        List<Path> pages = Gallery.write(results.stream().map(NotebookRunner.Result::output).toList(), OUT.resolve("site"));
+        assertEquals(7, pages.size());
+        String index = Files.readString(OUT.resolve("site/index.html"));
+        for (Path p : pages) assertTrue(index.contains("href=\"" + p.getFileName() + "\""), p + " is linked from the index");
+        assertTrue(index.contains("5. Learning curves and evaluation"), "pages are titled by their first heading");
+        String curves = Files.readString(OUT.resolve("site/05_learning_curves_and_evaluation.html"));
+        assertTrue(curves.contains("<img alt=\"plot\" src=\"data:image/png;base64,"), "plots are inline images");
+        assertTrue(curves.contains("<table class=\"dataframe\">"), "tables are HTML");
+        assertTrue(curves.contains("<h2>How good is it, and where does it fail?</h2>"), "markdown is rendered");
+        assertFalse(curves.contains("<script"), "no script: the page reads offline as it is");
+    }
+
+    /** The gallery page of notebook 05 shows its learning curves in a real browser. */
+    @Test
+    void galleryPageShowsTheCurvesInHeadlessChromium() throws Exception {
+        String chromium = BrowserCheck.chromium();
+        org.junit.jupiter.api.Assumptions.assumeTrue(chromium != null, "needs chromium (.ci/run installs it)");
+        Path site = OUT.resolve("site-browser");
+        Gallery.write(results.stream().map(NotebookRunner.Result::output).toList(), site);
+        Path shot = OUT.resolve("gallery_05.png");
+        Files.deleteIfExists(shot);
+        BrowserCheck.screenshot(chromium, site.resolve("05_learning_curves_and_evaluation.html"), shot, 1400, 2600);
+        java.awt.image.BufferedImage page = javax.imageio.ImageIO.read(shot.toFile());
+        assertNotNull(page, "chromium wrote a PNG screenshot");
+        assertTrue(BrowserCheck.contains(page, BrowserCheck.firstPng(OUT.resolve("05_learning_curves_and_evaluation.ipynb"))),
+                "the learning-curves plot is visible on the gallery page " + shot);
+    }
+
     /**
      * Renders the executed learning-curves notebook to HTML with nbconvert, screenshots it in headless
      * Chromium, and finds the plot's own pixels on the screenshot: the chart really shows in a browser.

