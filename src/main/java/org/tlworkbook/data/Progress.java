@@ -61,23 +61,18 @@ public interface Progress {
         private Installed() { }
     }
 
-    /** Line-based or in-place reporter on any stream. */
-    final class Console implements Progress {
-        private final PrintStream out;
-        private final boolean inPlace;
+    /**
+     * The bookkeeping every reporter shares: which task, how far, since when. It shows the status line when a
+     * task starts, whenever {@link #due} says so, and once at the end; subclasses decide where it goes and how often.
+     */
+    abstract class Status implements Progress {
         private String task = "";
         private String unit = "";
         private long total;
         private long done;
         private long started;
-        private long lastPrint;
-        private int lastPercent;
-        private long printedAt = -1;
-
-        public Console(PrintStream out, boolean inPlace) {
-            this.out = out;
-            this.inPlace = inPlace;
-        }
+        private long shownAt;
+        private int shownPercent;
 
         @Override
         public synchronized void start(String task, long total, String unit) {
@@ -86,9 +81,9 @@ public interface Progress {
             this.unit = unit;
             this.done = 0;
             this.started = System.nanoTime();
-            this.lastPrint = started;
-            this.lastPercent = -100;
-            print(false);
+            this.shownAt = started;
+            this.shownPercent = -100;
+            show(true, false);
         }
 
         @Override
@@ -96,24 +91,58 @@ public interface Progress {
             done += units;
             long now = System.nanoTime();
             int percent = total > 0 ? (int) (100 * done / total) : -1;
-            boolean due = inPlace ? now - lastPrint > 200_000_000L
-                    : (total > 0 ? percent >= lastPercent + 10 : false) || now - lastPrint > 10_000_000_000L;
-            if (due) {
-                lastPrint = now;
-                lastPercent = percent;
-                print(false);
+            if (due(now - shownAt, total > 0 ? percent - shownPercent : -1)) {
+                shownAt = now;
+                shownPercent = percent;
+                show(false, false);
             }
         }
 
         @Override
         public synchronized void done() {
-            if (inPlace || printedAt != done) print(true);
+            show(false, true);
         }
 
-        private void print(boolean last) {
-            printedAt = done;
-            String line = describe(task, done, total, unit, (System.nanoTime() - started) / 1e9);
-            out.print((inPlace ? "\r" : "") + line + (last || !inPlace ? System.lineSeparator() : "")); // one write: kernels send each as a message
+        /** Whether to show the line again, {@code nanos} after it was last shown and {@code percent} points further (-1: total unknown). */
+        protected abstract boolean due(long nanos, int percent);
+
+        /** Shows the status line: a task's {@code first} one, a progress update, or its {@code last} one. */
+        protected abstract void show(boolean first, boolean last);
+
+        protected synchronized String line() {
+            return describe(task, done, total, unit, (System.nanoTime() - started) / 1e9);
+        }
+
+        protected synchronized long amountDone() {
+            return done;
+        }
+
+        protected synchronized long total() {
+            return total;
+        }
+    }
+
+    /** Line-based or in-place reporter on any stream. */
+    final class Console extends Status {
+        private final PrintStream out;
+        private final boolean inPlace;
+        private long printedAt = -1;
+
+        public Console(PrintStream out, boolean inPlace) {
+            this.out = out;
+            this.inPlace = inPlace;
+        }
+
+        @Override
+        protected boolean due(long nanos, int percent) {
+            return inPlace ? nanos > 200_000_000L : percent >= 10 || nanos > 10_000_000_000L;
+        }
+
+        @Override
+        protected void show(boolean first, boolean last) {
+            if (last && !inPlace && printedAt == amountDone()) return; // the last update already said it
+            printedAt = amountDone();
+            out.print((inPlace ? "\r" : "") + line() + (last || !inPlace ? System.lineSeparator() : "")); // one write: kernels send each as a message
             out.flush();
         }
 

@@ -60,49 +60,19 @@ public final class Jupyter {
     }
 
     /** One display per task, replaced at most four times a second and once at the end. */
-    static final class LiveProgress implements Progress {
-        private String task = "";
-        private String unit = "";
-        private long total;
-        private long done;
-        private long started;
-        private long shownAt;
+    static final class LiveProgress extends Progress.Status {
         private String id;
 
         @Override
-        public synchronized void start(String task, long total, String unit) {
-            this.task = task;
-            this.total = total;
-            this.unit = unit;
-            this.done = 0;
-            this.started = System.nanoTime();
-            this.shownAt = started;
-            MimeBundle.ProgressView v = view();
-            this.id = show(MimeBundle.of(v), v);
+        protected boolean due(long nanos, int percent) {
+            return nanos > 250_000_000L;
         }
 
         @Override
-        public synchronized void advance(long units) {
-            done += units;
-            long now = System.nanoTime();
-            if (now - shownAt > 250_000_000L) {
-                shownAt = now;
-                refresh();
-            }
-        }
-
-        @Override
-        public synchronized void done() {
-            refresh();
-        }
-
-        private void refresh() {
-            MimeBundle.ProgressView v = view();
-            update(id, MimeBundle.of(v), v);
-        }
-
-        private MimeBundle.ProgressView view() {
-            return new MimeBundle.ProgressView(Progress.describe(task, done, total, unit, (System.nanoTime() - started) / 1e9), done, total);
+        protected void show(boolean first, boolean last) {
+            MimeBundle.ProgressView v = new MimeBundle.ProgressView(line(), amountDone(), total());
+            if (first) id = Jupyter.show(MimeBundle.of(v), v);
+            else update(id, MimeBundle.of(v), v);
         }
     }
 }
