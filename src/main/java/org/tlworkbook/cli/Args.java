@@ -5,8 +5,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code --name value} options and positional arguments; unknown options are rejected by {@link #done()}. */
+/**
+ * {@code --name value} options and positional arguments. An option that needs a value refuses to run without
+ * one, a flag takes only {@code true}/{@code false} or nothing, and unknown options are rejected by {@link #done()}.
+ */
 final class Args {
+    /** What a bare {@code --name} (no value) is stored as. */
+    private static final String BARE = new String("<no value>");
     private final Map<String, String> options = new HashMap<>();
     private final List<String> positional = new ArrayList<>();
     private final java.util.Set<String> used = new java.util.HashSet<>();
@@ -22,7 +27,7 @@ final class Args {
                 } else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) {
                     options.put(name, argv[++i]);
                 } else {
-                    options.put(name, "true");
+                    options.put(name, BARE);
                 }
             } else {
                 positional.add(a);
@@ -31,13 +36,21 @@ final class Args {
     }
 
     String get(String name, String fallback) {
-        used.add(name);
-        return options.getOrDefault(name, fallback);
+        String v = get(name);
+        return v == null ? fallback : v;
     }
 
     String get(String name) {
         used.add(name);
-        return options.get(name);
+        String v = options.get(name);
+        if (v == BARE || (v != null && v.isEmpty())) throw new IllegalArgumentException("--" + name + " needs a value");
+        return v;
+    }
+
+    /** A path option, relative to the caller's working directory. */
+    java.nio.file.Path path(String name, String fallback) {
+        String v = get(name, fallback);
+        return v == null ? null : java.nio.file.Path.of(v).toAbsolutePath().normalize();
     }
 
     int getInt(String name, int fallback) {
@@ -59,7 +72,12 @@ final class Args {
     }
 
     boolean flag(String name) {
-        return Boolean.parseBoolean(get(name, "false"));
+        used.add(name);
+        String v = options.get(name);
+        if (v == null) return false;
+        if (v == BARE || v.equals("true")) return true;
+        if (v.equals("false")) return false;
+        throw new IllegalArgumentException("--" + name + " takes true or false (or no value), got '" + v + "'");
     }
 
     List<String> positional() {

@@ -13,7 +13,7 @@ final class KernelCommand {
     static int run(Args args) throws Exception {
         KernelRelease release = KernelRelease.named(args.get("kernel", "ijava"));
         args.done();
-        Path shared = Path.of("..", "shared", "kernels").toAbsolutePath().normalize();
+        Path shared = Home.resolve("../shared/kernels");
         Path jar = release.jar(Files.isDirectory(shared) ? shared : null, Progress.console());
         System.out.println(jar);
         return 0;

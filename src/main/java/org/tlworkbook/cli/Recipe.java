@@ -33,7 +33,12 @@ record Recipe(Path data, String base, int size, double alpha, Path weights, int 
               double validationSplit, boolean augment, int limitPerClass, long seed, Path out) {
 
     void run() throws IOException {
-        Files.createDirectories(out);
+        try { // before any long work: the first checkpoint would otherwise fail after all the featurizing
+            Files.createDirectories(out);
+            Files.deleteIfExists(Files.createTempFile(out, ".write-check", ".tmp"));
+        } catch (IOException e) {
+            throw new IOException("Cannot write to --out " + out + " (" + e + "): choose a folder you can write to.", e);
+        }
         ImageFolder trainFolder;
         ImageFolder valFolder;
         if (Files.isDirectory(data.resolve("train")) && Files.isDirectory(data.resolve("validation"))) {
@@ -56,12 +61,13 @@ record Recipe(Path data, String base, int size, double alpha, Path weights, int 
             Head head = classes.size() == 2 ? Head.binary() : b.architecture() == Architecture.VGG16 ? Head.flattenDense(256, 0.5) : Head.pooledDense(64);
             model = Classifier.of(b.freeze(), head, classes).compile(Optimizer.rmsprop(learningRate));
         }
+        FineTuning recipe = new FineTuning(epochs, fineTuneAt, fineEpochs, Optimizer.rmsprop(fineLearningRate));
+        recipe.check(model);
         ClassMode mode = model.head().isBinary() ? ClassMode.BINARY : ClassMode.CATEGORICAL;
         ImageGenerator train = trainFolder.training(model.base()).batchSize(batchSize).classMode(mode)
                 .augment(augment ? Augmentation.standard() : Augmentation.none()).build();
         ImageGenerator validation = valFolder.validation(model.base()).batchSize(batchSize).classMode(mode).build();
 
-        FineTuning recipe = new FineTuning(epochs, fineTuneAt, fineEpochs, Optimizer.rmsprop(fineLearningRate));
         Callback checkpoints = Callback.checkpoint(out);
         long t0 = System.nanoTime();
         recipe.fitFrozen(model, train, validation, checkpoints);

@@ -16,10 +16,10 @@ final class RunCommand {
 
     static int run(Args args) throws Exception {
         String profile = args.get("profile", System.getenv().getOrDefault("WORKBOOK_PROFILE", "full"));
-        Path notebooks = Path.of(args.get("notebooks", "notebooks"));
-        Path out = Path.of(args.get("out", "build/notebooks"));
+        Path notebooks = args.path("notebooks", Home.resolve("notebooks").toString());
+        Path out = args.path("out", "build/notebooks");
         boolean html = args.flag("html");
-        Path site = Path.of(args.get("site", "build/site"));
+        Path site = args.path("site", "build/site");
         args.done();
         Profile.named(profile);
         System.setProperty("workbook.profile", profile);

@@ -20,12 +20,19 @@ public final class DataHome {
         return dir.toAbsolutePath().normalize();
     }
 
-    /** A folder of already-downloaded files, looked up by file name before the network. */
+    /**
+     * A folder of already-downloaded files, looked up by file name before the network. Set but unusable (missing,
+     * a file) is an error: a mistyped mirror would otherwise send an offline learner to the network.
+     */
     public static Optional<Path> mirror() {
         String prop = System.getProperty("workbook.mirror");
         String env = prop != null ? prop : System.getenv("WORKBOOK_MIRROR");
         if (env == null || env.isBlank()) return Optional.empty();
         Path dir = Paths.get(env).toAbsolutePath().normalize();
-        return Files.isDirectory(dir) ? Optional.of(dir) : Optional.empty();
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("WORKBOOK_MIRROR is set to " + dir + ", which " + (Files.exists(dir) ? "is not a folder" : "does not exist")
+                    + ": point it at the folder that holds the downloaded files, or unset it.");
+        }
+        return Optional.of(dir);
     }
 }

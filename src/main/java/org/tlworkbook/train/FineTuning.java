@@ -33,13 +33,24 @@ public record FineTuning(int frozenEpochs, int fineTuneAt, int fineEpochs, Optim
 
     /** Both phases; returns the model's whole history. */
     public History fit(Classifier model, ImageGenerator train, ImageGenerator validation, Callback... callbacks) {
+        check(model);
         fitFrozen(model, train, validation, callbacks);
         fitFineTuned(model, train, validation, callbacks);
         return model.history();
     }
 
+    /** Fails at once, before any training, when {@code fineTuneAt} does not fit the model's base. */
+    public void check(Classifier model) {
+        int layers = model.base().layers().size();
+        if (fineEpochs > 0 && (fineTuneAt < 0 || fineTuneAt >= layers)) {
+            throw new IllegalArgumentException("fine_tune_at must be between 0 and " + (layers - 1) + " for " + model.base().name()
+                    + " (" + layers + " layers), got " + fineTuneAt);
+        }
+    }
+
     /** The frozen phase's epochs not yet in the model's history. */
     public void fitFrozen(Classifier model, ImageGenerator train, ImageGenerator validation, Callback... callbacks) {
+        check(model);
         int done = model.history().phase(Phase.FROZEN).size();
         if (model.phase() != Phase.FROZEN || done >= frozenEpochs) return;
         if (fineEpochs > 0) model.planFineTuning(fineTuneAt); // one pass over the images serves both phases

@@ -1,0 +1,120 @@
+package org.tlworkbook.cli;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tlworkbook.data.DataHome;
+import org.tlworkbook.model.WeightFiles;
+import org.tlworkbook.testing.SmokeFixtures;
+import org.tlworkbook.testing.TestImages;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The CLI refuses what it cannot do, at once and saying why, and takes the caller's paths as the caller meant them. */
+class CliTest {
+    @TempDir
+    static Path tmp;
+    static Path weights;
+    static Path images;
+
+    @BeforeAll
+    static void fixtures() throws Exception {
+        weights = SmokeFixtures.mirror(tmp.resolve("fixtures")).resolve(WeightFiles.mobileNetV2(0.35, 32).name());
+        images = TestImages.folder(tmp.resolve("images"), 40, 6, "cats", "dogs");
+    }
+
+    @AfterEach
+    void clear() {
+        System.clearProperty("workbook.mirror");
+    }
+
+    /** Runs the CLI in this JVM; returns {exit code, stderr}. */
+    static String[] cli(String... argv) {
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            return new String[]{Integer.toString(Main.run(argv)), captured.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void optionsThatNeedAValueRefuseToRunWithoutOne() {
+        String[] r = cli("train", "--data", images.toString(), "--out");
+        assertEquals("2", r[0]);
+        assertTrue(r[1].contains("--out needs a value"), r[1]);
+        assertFalse(Files.exists(Path.of("true")), "nothing trains into a folder named 'true'");
+        r = cli("summary", "--size");
+        assertTrue(r[1].contains("--size needs a value"), r[1]);
+        assertFalse(r[1].contains("'true'"), r[1]);
+    }
+
+    @Test
+    void flagsTakeOnlyTrueFalseOrNothing() {
+        assertTrue(new Args(new String[]{"--augment"}).flag("augment"));
+        assertTrue(new Args(new String[]{"--augment", "true"}).flag("augment"));
+        assertFalse(new Args(new String[]{"--augment=false"}).flag("augment"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Args(new String[]{"--augment", "yes"}).flag("augment"));
+        assertTrue(e.getMessage().contains("takes true or false"), e.getMessage());
+    }
+
+    @Test
+    void anUnusableMirrorIsAnError() throws Exception {
+        System.setProperty("workbook.mirror", tmp.resolve("no-such-folder").toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, DataHome::mirror);
+        assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        System.setProperty("workbook.mirror", file.toString());
+        e = assertThrows(IllegalArgumentException.class, DataHome::mirror);
+        assertTrue(e.getMessage().contains("is not a folder"), e.getMessage());
+    }
+
+    @Test
+    void anUnwritableOutAndAFineTuneAtBeyondTheBaseFailBeforeAnyTraining() throws Exception {
+        Path blocked = Files.writeString(tmp.resolve("blocker"), "a file where a folder should go").resolve("run");
+        long t0 = System.nanoTime();
+        String[] r = cli("train", "--data", images.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35",
+                "--epochs", "1", "--fine-epochs", "1", "--out", blocked.toString());
+        assertEquals("1", r[0]);
+        assertTrue(r[1].contains("Cannot write to --out"), r[1]);
+
+        Path out = tmp.resolve("fine-tune-at");
+        r = cli("train", "--data", images.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35",
+                "--epochs", "1", "--fine-epochs", "1", "--fine-tune-at", "500", "--out", out.toString());
+        assertEquals("2", r[0]);
+        assertTrue(r[1].contains("fine_tune_at must be between 0 and 153"), r[1]);
+        assertFalse(Files.exists(out.resolve("history.csv")), "no epoch was trained");
+        assertFalse(Files.exists(out.resolve("checkpoint.zip")), "no epoch was trained");
+    }
+
+    @Test
+    void relativePathsAreTheCallersNotTheRepositorys() throws Exception {
+        Path caller = Files.createDirectories(tmp.resolve("caller"));
+        Files.copy(weights, caller.resolve("w.h5"));
+        Files.copy(images.resolve("cats/cats.0.jpg"), caller.resolve("cat.jpg"));
+        List<String> keep = new ArrayList<>();
+        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) if (!e.contains("test-classes")) keep.add(e);
+        ProcessBuilder pb = new ProcessBuilder("bash", Path.of("workbook").toAbsolutePath().toString(), "embed", "--base", "mobilenet_v2",
+                "--size", "32", "--alpha", "0.35", "--weights", "w.h5", "cat.jpg").directory(caller.toFile());
+        pb.environment().put("WORKBOOK_CLASSPATH", String.join(File.pathSeparator, keep));
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("cat.jpg,")), out);
+    }
+}
