@@ -36,6 +36,17 @@ class LabTest {
     }
 
     @Test
+    void aPortInUseOrAnUnknownKernelIsSaidBeforeAnythingStarts() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            AssertionError e = assertThrows(AssertionError.class, () -> RealKernelTest.run(Map.of(), 60, "bash", "workbook", "lab",
+                    "--no-browser", "--port", Integer.toString(taken.getLocalPort())));
+            assertTrue(e.getMessage().contains("is in use: pass a free one"), e.getMessage());
+        }
+        AssertionError e = assertThrows(AssertionError.class, () -> RealKernelTest.run(Map.of(), 60, "bash", "workbook", "lab", "--kernel", "python"));
+        assertTrue(e.getMessage().contains("--kernel must be ijava or jjava"), e.getMessage());
+    }
+
+    @Test
     void labServesTheKernelRunsNotebook01AndShowsItInTheBrowser() throws Exception {
         Assumptions.assumeTrue(Files.isDirectory(RealKernelTest.KERNELS), "no ../shared/kernels here: the lab test takes its kernel from it");
         Assumptions.assumeTrue(BrowserCheck.python("import jupyterlab, jupyter_client, nbformat"),
