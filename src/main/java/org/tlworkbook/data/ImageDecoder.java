@@ -17,11 +17,36 @@ import java.util.Iterator;
  * {@link UnreadableImageException} with the reason.
  */
 public final class ImageDecoder {
+    /**
+     * PIL's {@code MAX_IMAGE_PIXELS} (about 0.25 GiB as RGB): a larger image is refused from its header, before
+     * decoding, so one oversized file (a few hundred KB of PNG can hold 16000x16000 pixels) cannot exhaust the heap.
+     * {@code -Dworkbook.max_pixels} or {@code WORKBOOK_MAX_PIXELS} raise it.
+     */
+    public static final long DEFAULT_MAX_PIXELS = 89_478_485L;
+
     private ImageDecoder() { }
+
+    static long maxPixels() {
+        String v = System.getProperty("workbook.max_pixels", System.getenv("WORKBOOK_MAX_PIXELS"));
+        try {
+            return v == null || v.isBlank() ? DEFAULT_MAX_PIXELS : Long.parseLong(v.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("WORKBOOK_MAX_PIXELS must be a whole number of pixels, got '" + v + "'");
+        }
+    }
+
+    private static void checkSize(Path file, ImageReader reader) throws IOException {
+        long w = reader.getWidth(0), h = reader.getHeight(0), max = maxPixels();
+        if (w * h > max) {
+            throw new UnreadableImageException(file, String.format(java.util.Locale.ROOT,
+                    "%d x %d = %,d pixels, more than the %,d-pixel limit (raise WORKBOOK_MAX_PIXELS to read it anyway)", w, h, w * h, max));
+        }
+    }
 
     /** Decodes the file to a TYPE_INT_RGB image. */
     public static BufferedImage readRgb(Path file) throws UnreadableImageException {
         return withReader(file, "cannot decode: ", (reader, in) -> {
+            checkSize(file, reader);
             try {
                 return toRgb(reader.read(0));
             } catch (javax.imageio.IIOException e) {
@@ -37,7 +62,10 @@ public final class ImageDecoder {
 
     /** Reads only the header: width and height, or an exception for files that are not images. */
     public static int[] probe(Path file) throws UnreadableImageException {
-        return withReader(file, "cannot read header: ", (reader, in) -> new int[]{reader.getWidth(0), reader.getHeight(0)});
+        return withReader(file, "cannot read header: ", (reader, in) -> {
+            checkSize(file, reader);
+            return new int[]{reader.getWidth(0), reader.getHeight(0)};
+        });
     }
 
     private interface ReaderAction<T> {

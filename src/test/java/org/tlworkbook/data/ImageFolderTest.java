@@ -59,6 +59,28 @@ class ImageFolderTest {
     }
 
     @Test
+    void anOversizedImageIsRefusedFromItsHeaderAndNamed() throws Exception {
+        Path root = TestImages.folder(tmp.resolve("huge"), 24, 3, "cats", "dogs");
+        Path huge = TestImages.pngHeader(root.resolve("cats/huge.png"), 16000, 16000);
+        assertTrue(Files.size(huge) < 200, "a tiny file that claims 256 million pixels");
+        ImageFolder folder = ImageFolder.from(root);
+        assertEquals(6, folder.all().size(), "the oversized image is skipped");
+        assertTrue(folder.report().contains("huge.png: 16000 x 16000 = 256,000,000 pixels, more than the 89,478,485-pixel limit"), folder.report());
+        UnreadableImageException e = assertThrows(UnreadableImageException.class, () -> ImageDecoder.readRgb(huge));
+        assertEquals(huge, e.file());
+        assertThrows(UnreadableImageException.class, () -> ImageGenerator.load(java.util.List.of(huge), new ImageInput() {
+            public int size() { return 32; }
+            public Preprocessing preprocessing() { return Preprocessing.none(); }
+        }), "prediction and embed refuse it too, naming the file");
+        System.setProperty("workbook.max_pixels", Long.toString(300_000_000L));
+        try {
+            assertEquals(16000, ImageDecoder.probe(huge)[0], "the limit can be raised");
+        } finally {
+            System.clearProperty("workbook.max_pixels");
+        }
+    }
+
+    @Test
     void emptyClassFolderIsAnActionableError() throws Exception {
         Path root = tmp.resolve("data");
         TestImages.folder(root, 8, 2, "cats");
