@@ -1,6 +1,5 @@
 package org.tlworkbook.engine;
 
-
 import java.util.List;
 
 /**

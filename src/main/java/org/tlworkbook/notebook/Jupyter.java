@@ -22,7 +22,11 @@ public final class Jupyter {
         if (installed) return;
         kernel = KernelBridge.find();
         if (kernel != null) {
-            kernel.renderAs(Table.class, MimeBundle::of);
+            try {
+                kernel.renderAs(Table.class, MimeBundle::of);
+            } catch (RuntimeException e) { // another kernel version: tables that end a cell stay plain text
+                System.err.println("Tables will show as text: " + e.getMessage());
+            }
             Progress.useForConsole(LiveProgress::new);
             installed = true;
         } else if (Boolean.getBoolean("workbook.notebook")) {
@@ -40,8 +44,13 @@ public final class Jupyter {
     static synchronized String show(Map<String, String> bundle, Object o) {
         if (kernel != null) {
             String id = java.util.UUID.randomUUID().toString();
-            kernel.display(bundle, id);
-            return id;
+            try {
+                kernel.display(bundle, id);
+                return id;
+            } catch (RuntimeException e) { // a kernel whose display API differs: print rather than lose the output
+                System.out.println(bundle.getOrDefault("text/plain", String.valueOf(o)));
+                return null;
+            }
         }
         if (Boolean.getBoolean("workbook.notebook")) return Capture.show(o);
         System.out.println(bundle.getOrDefault("text/plain", String.valueOf(o)));
@@ -50,8 +59,15 @@ public final class Jupyter {
 
     static synchronized void update(String id, Map<String, String> bundle, Object o) {
         if (id == null) return;
-        if (kernel != null) kernel.update(id, bundle);
-        else Capture.update(id, o);
+        if (kernel == null) {
+            Capture.update(id, o);
+            return;
+        }
+        try {
+            kernel.update(id, bundle);
+        } catch (RuntimeException e) {
+            // the bar stays at its previous state; the work itself goes on
+        }
     }
 
     /** Which front end is in use: "IJava", "JJava", "headless" or "none". */
