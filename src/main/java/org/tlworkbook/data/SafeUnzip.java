@@ -15,10 +15,16 @@ import java.util.zip.ZipFile;
 /**
  * Extracts a zip into a fresh temporary folder beside the destination and renames it into place only
  * when every entry was written. Entries that would land outside the folder (zip-slip) and archives
- * beyond the entry-count or byte limits (zip bombs) are refused; the bytes actually inflated are
- * counted, not the sizes the archive claims.
+ * beyond the entry-count or byte limits, or whose entries inflate more than {@link #MAX_RATIO} times (zip bombs),
+ * are refused before the excess is written; the bytes actually inflated are counted, not only the sizes the
+ * archive claims.
  */
 public final class SafeUnzip {
+    /** Inflated bytes per compressed byte above which an entry is a bomb (images and weights inflate about 1:1). */
+    public static final int MAX_RATIO = 100;
+    /** Entries smaller than this may compress as well as they like (text, blank images). */
+    private static final long RATIO_FLOOR = 1 << 20;
+
     private final long maxEntries;
     private final long maxBytes;
 
@@ -50,6 +56,11 @@ public final class SafeUnzip {
                 throw new DownloadException(zip + " has " + archive.size() + " entries, more than " + maxEntries
                         + "; refusing to extract it.");
             }
+            long declared = 0;
+            for (ZipEntry entry : java.util.Collections.list(archive.entries())) declared += Math.max(0, entry.getSize());
+            if (declared > maxBytes) { // said before anything is written; the bytes read are counted as well, below
+                throw new DownloadException(zip + " says it inflates to " + declared + " bytes, more than " + maxBytes + "; refusing to extract it.");
+            }
             progress.start("extract " + zip.getFileName(), archive.size(), "files");
             byte[] buffer = new byte[1 << 16];
             for (ZipEntry entry : java.util.Collections.list(archive.entries())) {
@@ -62,12 +73,18 @@ public final class SafeUnzip {
                     Files.createDirectories(out);
                 } else {
                     Files.createDirectories(out.getParent());
+                    long compressed = Math.max(1, entry.getCompressedSize()), inflated = 0;
                     try (InputStream in = archive.getInputStream(entry); OutputStream o = Files.newOutputStream(out)) {
                         int n;
                         while ((n = in.read(buffer)) > 0) {
                             bytes += n;
+                            inflated += n;
                             if (bytes > maxBytes) {
                                 throw new DownloadException(zip + " inflates to more than " + maxBytes + " bytes; refusing to extract it.");
+                            }
+                            if (inflated > RATIO_FLOOR && inflated > MAX_RATIO * compressed) {
+                                throw new DownloadException(zip + ": entry '" + entry.getName() + "' inflates more than " + MAX_RATIO
+                                        + " times its compressed size (" + compressed + " bytes), as zip bombs do; refusing to extract it.");
                             }
                             o.write(buffer, 0, n);
                         }

@@ -58,8 +58,27 @@ class SafeUnzipTest {
         Path big = Files.write(tmp.resolve("a.zip"), TestImages.zipOf("zeros", "0".repeat(100_000)));
         DownloadException bomb = assertThrows(DownloadException.class,
                 () -> new SafeUnzip(10, 50_000).extract(big, tmp.resolve("out"), Progress.silent()));
-        assertTrue(bomb.getMessage().contains("inflates to more than"), bomb.getMessage());
+        assertTrue(bomb.getMessage().contains("inflates to"), bomb.getMessage());
         assertNothingLeft();
+    }
+
+    @Test
+    void anEntryThatInflatesLikeABombIsRefusedWithinTheByteLimit() throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(bytes)) {
+            z.putNextEntry(new java.util.zip.ZipEntry("cats/cat.0.jpg"));
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 64; i++) z.write(zeros); // 64 MiB that deflate to about 64 KB
+            z.closeEntry();
+        }
+        assertTrue(bytes.size() < 200_000, "a small download: " + bytes.size());
+        Path zip = write(bytes.toByteArray());
+        DownloadException e = assertThrows(DownloadException.class, () -> SafeUnzip.defaults().extract(zip, tmp.resolve("out"), Progress.silent()));
+        assertTrue(e.getMessage().contains("inflates more than 100 times its compressed size"), e.getMessage());
+        assertNothingLeft();
+        // an ordinary small file may compress well: text under 1 MiB is not a bomb
+        Path text = write(TestImages.zipOf("notes.txt", "a".repeat(500_000)));
+        assertTrue(Files.isRegularFile(SafeUnzip.defaults().extract(text, tmp.resolve("ok"), Progress.silent()).resolve("notes.txt")));
     }
 
     @Test
