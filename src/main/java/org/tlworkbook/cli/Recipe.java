@@ -3,7 +3,6 @@ package org.tlworkbook.cli;
 import org.tlworkbook.bench.Measure;
 import org.tlworkbook.data.AtomicFiles;
 import org.tlworkbook.data.Augmentation;
-import org.tlworkbook.data.ClassMode;
 import org.tlworkbook.data.ImageFolder;
 import org.tlworkbook.data.ImageGenerator;
 import org.tlworkbook.model.Architecture;
@@ -63,10 +62,9 @@ record Recipe(Path data, String base, int size, double alpha, Path weights, int 
         }
         FineTuning recipe = new FineTuning(epochs, fineTuneAt, fineEpochs, Optimizer.rmsprop(fineLearningRate));
         recipe.check(model);
-        ClassMode mode = model.head().isBinary() ? ClassMode.BINARY : ClassMode.CATEGORICAL;
-        ImageGenerator train = trainFolder.training(model.base()).batchSize(batchSize).classMode(mode)
+        ImageGenerator train = trainFolder.training(model.base()).batchSize(batchSize).classMode(model.classMode())
                 .augment(augment ? Augmentation.standard() : Augmentation.none()).build();
-        ImageGenerator validation = valFolder.validation(model.base()).batchSize(batchSize).classMode(mode).build();
+        ImageGenerator validation = valFolder.validation(model.base()).batchSize(batchSize).classMode(model.classMode()).build();
 
         Callback checkpoints = Callback.checkpoint(out);
         long t0 = System.nanoTime();

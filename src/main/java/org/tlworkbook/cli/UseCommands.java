@@ -51,7 +51,7 @@ final class UseCommands {
         ImageFolder images = ImageFolder.from(folder);
         System.out.println(images.report());
         Evaluation e = model.evaluate(images.validation(model.base()).batchSize(batch)
-                .classMode(model.head().isBinary() ? org.tlworkbook.data.ClassMode.BINARY : org.tlworkbook.data.ClassMode.CATEGORICAL).build());
+                .classMode(model.classMode()).build());
         System.out.println(e);
         System.out.println(e.confusionTable().printAll());
         System.out.println(e.perClass().printAll());

@@ -134,6 +134,11 @@ public final class Classifier {
         return base.alpha();
     }
 
+    /** The labels this model's head needs: one 0/1 column for {@link Head#binary()}, one-hot for softmax heads. */
+    public ClassMode classMode() {
+        return head.isBinary() ? ClassMode.BINARY : ClassMode.CATEGORICAL;
+    }
+
     /** Every epoch trained so far, across phases and across {@link #save}/{@link #load}. */
     public History history() {
         return history;
@@ -212,10 +217,10 @@ public final class Classifier {
                     + classes + "; build both from folders with the same class sub-folders.");
         }
         boolean binaryLabels = images.classMode() == ClassMode.BINARY;
-        if (head.isBinary() != binaryLabels) {
+        if (images.classMode() != classMode()) {
             throw new IllegalArgumentException("The " + what + " generator gives " + (binaryLabels ? "one 0/1 label column (ClassMode.BINARY)"
                     : "one-hot labels (ClassMode." + images.classMode() + ")") + " but the head " + head.description(classes.size())
-                    + " needs " + (head.isBinary() ? "ClassMode.BINARY" : "ClassMode.CATEGORICAL") + ": set .classMode(...) on the generator.");
+                    + " needs ClassMode." + classMode() + ": set .classMode(...) on the generator.");
         }
     }
 

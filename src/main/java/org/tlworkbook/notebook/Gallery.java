@@ -58,7 +58,7 @@ public final class Gallery {
     private static String title(JsonNode root, Path nb) {
         for (JsonNode cell : root.path("cells")) {
             if (!"markdown".equals(cell.path("cell_type").asText())) continue;
-            for (String line : text(cell.get("source")).split("\n")) if (line.startsWith("# ")) return line.substring(2).strip();
+            for (String line : NotebookRunner.text(cell.get("source")).split("\n")) if (line.startsWith("# ")) return line.substring(2).strip();
         }
         return nb.getFileName().toString();
     }
@@ -66,7 +66,7 @@ public final class Gallery {
     private static String cells(JsonNode root) {
         StringBuilder sb = new StringBuilder();
         for (JsonNode cell : root.path("cells")) {
-            String source = text(cell.get("source"));
+            String source = NotebookRunner.text(cell.get("source"));
             if ("markdown".equals(cell.path("cell_type").asText())) {
                 sb.append(HTML.render(MARKDOWN.parse(source)));
                 continue;
@@ -79,22 +79,12 @@ public final class Gallery {
 
     private static String output(JsonNode out) {
         String type = out.path("output_type").asText();
-        if (type.equals("stream")) return "<pre class=\"out\">" + MimeBundle.escape(text(out.get("text"))) + "</pre>";
-        if (type.equals("error")) return "<pre class=\"out error\">" + MimeBundle.escape(text(out.get("evalue"))) + "</pre>";
+        if (type.equals("stream")) return "<pre class=\"out\">" + MimeBundle.escape(NotebookRunner.text(out.get("text"))) + "</pre>";
+        if (type.equals("error")) return "<pre class=\"out error\">" + MimeBundle.escape(NotebookRunner.text(out.get("evalue"))) + "</pre>";
         JsonNode data = out.path("data");
-        if (data.has("image/png")) return "<p><img alt=\"plot\" src=\"data:image/png;base64," + text(data.get("image/png")).strip() + "\"></p>";
-        if (data.has("text/html")) return "<div class=\"out\">" + text(data.get("text/html")) + "</div>";
-        if (data.has("text/plain")) return "<pre class=\"out\">" + MimeBundle.escape(text(data.get("text/plain"))) + "</pre>";
+        if (data.has("image/png")) return "<p><img alt=\"plot\" src=\"data:image/png;base64," + NotebookRunner.text(data.get("image/png")).strip() + "\"></p>";
+        if (data.has("text/html")) return "<div class=\"out\">" + NotebookRunner.text(data.get("text/html")) + "</div>";
+        if (data.has("text/plain")) return "<pre class=\"out\">" + MimeBundle.escape(NotebookRunner.text(data.get("text/plain"))) + "</pre>";
         return "";
-    }
-
-    private static String text(JsonNode n) {
-        if (n == null || n.isNull() || n.isMissingNode()) return "";
-        if (n.isArray()) {
-            StringBuilder sb = new StringBuilder();
-            n.forEach(x -> sb.append(x.asText()));
-            return sb.toString();
-        }
-        return n.asText();
     }
 }

@@ -164,8 +164,9 @@ public final class NotebookRunner {
         return sb.toString();
     }
 
-    private static String text(JsonNode source) {
-        if (source == null) return "";
+    /** A notebook field that nbformat allows as one string or a list of lines, as one string ("" when absent). */
+    static String text(JsonNode source) {
+        if (source == null || source.isNull() || source.isMissingNode()) return "";
         if (source.isArray()) {
             StringBuilder sb = new StringBuilder();
             source.forEach(s -> sb.append(s.asText()));

@@ -20,16 +20,6 @@ final class NotebookChecks {
 
     private NotebookChecks() { }
 
-    static String text(JsonNode n) {
-        if (n == null || n.isMissingNode() || n.isNull()) return "";
-        if (n.isArray()) {
-            StringBuilder sb = new StringBuilder();
-            n.forEach(x -> sb.append(x.asText()));
-            return sb.toString();
-        }
-        return n.asText();
-    }
-
     /** Problems found in the executed notebook {@code file}; {@code images} counts its PNG outputs into {@code imageCount[0]}. */
     static List<String> problems(Path file, int[] imageCount) throws IOException {
         JsonNode nb = new ObjectMapper().readTree(file.toFile());
@@ -39,21 +29,21 @@ final class NotebookChecks {
         for (JsonNode cell : nb.get("cells")) {
             index++;
             if (!"code".equals(cell.path("cell_type").asText())) continue;
-            String source = text(cell.get("source"));
+            String source = NotebookRunner.text(cell.get("source"));
             String where = name + " cell " + index;
             int streamLines = 0;
             boolean html = false;
             for (JsonNode out : cell.path("outputs")) {
                 String type = out.path("output_type").asText();
-                if (type.equals("error")) problems.add(where + ": error " + text(out.get("evalue")));
+                if (type.equals("error")) problems.add(where + ": error " + NotebookRunner.text(out.get("evalue")));
                 if (type.equals("stream")) {
-                    String t = text(out.get("text"));
+                    String t = NotebookRunner.text(out.get("text"));
                     streamLines += (int) t.chars().filter(c -> c == '\n').count();
                     if (!t.endsWith("\n")) problems.add(where + ": a stream message is not a whole line: '" + t + "'");
                 }
                 if (out.path("data").has("image/png")) imageCount[0]++;
                 if (type.equals("execute_result")) {
-                    String plain = text(out.path("data").get("text/plain"));
+                    String plain = NotebookRunner.text(out.path("data").get("text/plain"));
                     if (DISPLAY_ID.matcher(plain).matches()) problems.add(where + ": a display id is the cell's value: " + plain);
                     if (plain.contains("java.io.PrintStream@")) problems.add(where + ": a PrintStream is the cell's value");
                     html |= out.path("data").has("text/html");
