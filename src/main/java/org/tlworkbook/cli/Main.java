@@ -20,7 +20,8 @@ public final class Main {
                 ModelCommands::summary);
         add("embed", "embed --base mobilenet_v2 --size 160 [--weights FILE] IMG...   CSV of pooled base features", ModelCommands::embed);
         add("train", "train --data DIR|--dataset NAME [--base mobilenet_v2] [--size 160] [--epochs 10] [--fine-tune-at 100]\n"
-                + "        [--fine-epochs 10] [--validation-split 0.2] [--weights FILE] [--augment] [--limit-per-class N] --out DIR",
+                + "        [--fine-epochs 10] [--validation-split 0.2] [--weights FILE] [--augment] [--limit-per-class N] --out DIR\n"
+                + "        [--restart]   resumes DIR's run when its settings match; --restart moves an earlier run aside",
                 ModelCommands::train);
         add("predict", "predict --model model.zip [--out FILE] IMG...   CSV: path, predicted class, probabilities", UseCommands::predict);
         add("evaluate", "evaluate --model model.zip --data DIR [--out build/evaluate]   accuracy, confusion matrix, precision/recall, metrics.json",

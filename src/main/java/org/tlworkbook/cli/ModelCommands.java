@@ -72,7 +72,7 @@ final class ModelCommands {
                 args.getInt("epochs", 10), args.getInt("fine-tune-at", 100), args.getInt("fine-epochs", 10),
                 args.getDouble("lr", 1e-4), args.getDouble("fine-lr", 2e-5), args.getDouble("validation-split", 0.2),
                 args.flag("augment"), args.getInt("limit-per-class", 0), args.getInt("seed", 37),
-                args.path("out", "build/train"));
+                args.path("out", "build/train"), args.flag("restart"));
         args.done();
         r.run();
         return 0;

@@ -15,6 +15,8 @@ import org.tlworkbook.model.Optimizer;
 import org.tlworkbook.model.Phase;
 import org.tlworkbook.plot.LearningCurves;
 import org.tlworkbook.train.FineTuning;
+import org.tlworkbook.train.RunFolder;
+import org.tlworkbook.train.RunManifest;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,19 +27,13 @@ import java.util.Locale;
 /**
  * {@code ./workbook train}: the whole transfer-learning recipe of the TensorFlow tutorial ({@link FineTuning})
  * on a folder, writing history.csv, curves.png, model.zip and metrics.json. A run killed part-way resumes
- * from its last checkpoint when started again with the same output folder.
+ * from its last checkpoint when started again with the same output folder and settings ({@link RunFolder}).
  */
 record Recipe(Path data, String base, int size, double alpha, Path weights, int batchSize, int epochs,
               int fineTuneAt, int fineEpochs, double learningRate, double fineLearningRate,
-              double validationSplit, boolean augment, int limitPerClass, long seed, Path out) {
+              double validationSplit, boolean augment, int limitPerClass, long seed, Path out, boolean restart) {
 
     void run() throws IOException {
-        try { // before any long work: the first checkpoint would otherwise fail after all the featurizing
-            Files.createDirectories(out);
-            Files.deleteIfExists(Files.createTempFile(out, ".write-check", ".tmp"));
-        } catch (IOException e) {
-            throw new IOException("Cannot write to --out " + out + " (" + e + "): choose a folder you can write to.", e);
-        }
         ImageFolder trainFolder;
         ImageFolder valFolder;
         if (Files.isDirectory(data.resolve("train")) && Files.isDirectory(data.resolve("validation"))) {
@@ -48,17 +44,36 @@ record Recipe(Path data, String base, int size, double alpha, Path weights, int 
             valFolder = trainFolder;
         }
         System.out.println("train: " + trainFolder.report());
-        List<String> classes = trainFolder.classes();
+        try (RunFolder run = RunFolder.open(out, manifest(trainFolder, valFolder), restart)) {
+            train(run, trainFolder, valFolder);
+        }
+    }
 
-        Path checkpoint = out.resolve("checkpoint.zip");
-        Classifier model;
-        if (Files.isRegularFile(checkpoint)) {
-            model = Classifier.load(checkpoint);
-            System.out.println("Resuming from " + checkpoint + " after epoch " + model.history().lastEpoch() + ".");
-        } else {
-            BaseModel b = createBase();
-            Head head = classes.size() == 2 ? Head.binary() : b.architecture() == Architecture.VGG16 ? Head.flattenDense(256, 0.5) : Head.pooledDense(64);
-            model = Classifier.of(b.freeze(), head, classes).compile(Optimizer.rmsprop(learningRate));
+    /** Everything that shapes the weights; a resumed run must match it (epoch counts may grow). */
+    private RunManifest manifest(ImageFolder trainFolder, ImageFolder valFolder) {
+        return RunManifest.builder()
+                .set("data.classes", String.join(",", trainFolder.classes()))
+                .set("data.training", trainFolder.fingerprint())
+                .set("data.validation", valFolder == trainFolder ? "split of training" : valFolder.fingerprint())
+                .set("validation_split", valFolder == trainFolder ? validationSplit : 0)
+                .set("limit_per_class", limitPerClass)
+                .set("base", base).set("size", size).set("alpha", alpha)
+                .set("weights", weights == null ? "imagenet" : weights.getFileName())
+                .set("head", head(trainFolder.classes().size()).description(trainFolder.classes().size()))
+                .set("batch_size", batchSize).set("augment", augment).set("seed", seed)
+                .set("learning_rate", learningRate).set("fine_tune_at", fineTuneAt).set("fine_learning_rate", fineLearningRate)
+                .epochs(epochs, fineEpochs);
+    }
+
+    private Head head(int classes) {
+        return classes == 2 ? Head.binary() : Architecture.named(base) == Architecture.VGG16 ? Head.flattenDense(256, 0.5) : Head.pooledDense(64);
+    }
+
+    private void train(RunFolder run, ImageFolder trainFolder, ImageFolder valFolder) throws IOException {
+        List<String> classes = trainFolder.classes();
+        Classifier model = run.resume();
+        if (model == null) {
+            model = Classifier.of(createBase().freeze(), head(classes.size()), classes).compile(Optimizer.rmsprop(learningRate));
         }
         FineTuning recipe = new FineTuning(epochs, fineTuneAt, fineEpochs, Optimizer.rmsprop(fineLearningRate));
         recipe.check(model);
@@ -66,7 +81,7 @@ record Recipe(Path data, String base, int size, double alpha, Path weights, int 
                 .augment(augment ? Augmentation.standard() : Augmentation.none()).build();
         ImageGenerator validation = valFolder.validation(model.base()).batchSize(batchSize).classMode(model.classMode()).build();
 
-        Callback checkpoints = Callback.checkpoint(out);
+        Callback checkpoints = run.checkpoint();
         long t0 = System.nanoTime();
         recipe.fitFrozen(model, train, validation, checkpoints);
         double frozenSeconds = (System.nanoTime() - t0) / 1e9;

@@ -22,11 +22,15 @@ public final class AtomicFiles {
         Path tmp = Files.createTempFile(parent, "." + target.getFileName(), ".tmp");
         try {
             writer.write(tmp);
+            CrashPoint.reach(target.getFileName() + ":written");
+            Path done;
             try {
-                return Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                done = Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
-                return Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                done = Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
+            CrashPoint.reach(target.getFileName() + ":renamed");
+            return done;
         } finally {
             Files.deleteIfExists(tmp);
         }

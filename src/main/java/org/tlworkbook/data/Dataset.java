@@ -61,15 +61,25 @@ public final class Dataset {
         return load(Downloader.standard(progress), progress);
     }
 
-    /** Returns the verified root folder ({@code <cache>/<name>}), extracting the archive when needed. */
+    /**
+     * Returns the verified root folder ({@code <cache>/<name>}), extracting the archive when needed. One process
+     * at a time prepares the cache (others wait, told for whom); leftovers of killed runs are removed first.
+     */
     public Path load(Downloader downloader, Progress progress) throws IOException {
+        try (FolderLock lock = FolderLock.await(downloader.cacheDir(), "preparing " + name)) {
+            lock.removeLeftovers();
+            return extract(downloader, progress);
+        }
+    }
+
+    private Path extract(Downloader downloader, Progress progress) throws IOException {
         Path root = downloader.cacheDir().resolve(name);
         if (Files.isDirectory(root)) {
             String problem = verify(root);
             if (problem == null) return root;
             Path aside = root.resolveSibling(name + ".rejected-" + System.currentTimeMillis());
             Files.move(root, aside);
-            System.out.println("Extracted " + root + " is incomplete (" + problem + "); moved to " + aside + ".");
+            System.out.println("Extracted " + root + " is incomplete (" + problem + "); moved to " + aside + " (removed on the next run).");
         }
         Path zip = downloader.fetch(archive);
         Path staging = downloader.cacheDir().resolve("." + name + ".unzipped");

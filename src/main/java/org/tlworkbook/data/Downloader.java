@@ -52,9 +52,18 @@ public final class Downloader {
         return cacheDir;
     }
 
-    /** Returns the cached, verified file, downloading or copying it first when needed. */
+    /**
+     * Returns the cached, verified file, downloading or copying it first when needed. Concurrent processes take
+     * turns (the cache folder is locked), so they never share a {@code .part} file.
+     */
     public Path fetch(RemoteFile file) throws IOException {
-        Files.createDirectories(cacheDir);
+        try (FolderLock lock = FolderLock.await(cacheDir, "downloading " + file.name())) {
+            lock.removeLeftovers();
+            return fetchLocked(file);
+        }
+    }
+
+    private Path fetchLocked(RemoteFile file) throws IOException {
         Path target = cacheDir.resolve(file.name());
         if (Files.isRegularFile(target)) {
             String problem = check(file, target);
@@ -62,7 +71,7 @@ public final class Downloader {
             Path aside = cacheDir.resolve(file.name() + ".rejected");
             Files.move(target, aside, StandardCopyOption.REPLACE_EXISTING);
             System.out.println("Cached " + target + " failed its check (" + problem + "); moved to " + aside
-                    + " and fetching again.");
+                    + " (removed on the next run) and fetching again.");
         }
         Optional<Path> mirrored = mirror.map(m -> m.resolve(file.name())).filter(Files::isRegularFile);
         if (mirrored.isPresent()) {

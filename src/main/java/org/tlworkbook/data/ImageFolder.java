@@ -5,6 +5,10 @@ import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -146,6 +150,28 @@ public final class ImageFolder {
         out.addAll(subset(true));
         out.sort((a, b) -> a.path().compareTo(b.path()));
         return out;
+    }
+
+    /**
+     * A digest of the images in use ({@link #all()}): classes and, per image, class, file name and size. Equal
+     * fingerprints mean the same files (a resumed run checks it); a moved data folder keeps its fingerprint.
+     */
+    public String fingerprint() {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(String.join("/", classes).getBytes(StandardCharsets.UTF_8));
+            List<String> rows = new ArrayList<>();
+            for (Sample s : all()) {
+                rows.add(s.label() + "/" + s.path().getFileName() + "/" + Files.size(s.path()));
+            }
+            Collections.sort(rows);
+            for (String r : rows) sha.update(("\n" + r).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha.digest(), 0, 12);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read an image's size: " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Images of the training subset (all images when there is no split). */

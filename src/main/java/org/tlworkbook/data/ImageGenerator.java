@@ -298,6 +298,15 @@ public final class ImageGenerator implements DataSetIterator {
         startEpoch();
     }
 
+    /**
+     * Starts epoch {@code epoch} (1-based, as in the training history): its order and augmentation depend only on
+     * the seed and this number, so a run resumed at epoch 7 sees what an uninterrupted run saw at epoch 7.
+     */
+    public void resetTo(int epoch) {
+        this.epoch = epoch;
+        startEpoch();
+    }
+
     @Override
     public int batch() {
         return batchSize;

@@ -198,7 +198,7 @@ public final class Fitting {
             int correct = 0, seen = 0;
             String label = String.format(Locale.ROOT, "Epoch %d/%d%s", e, initialEpoch + epochs, phase.isEmpty() ? "" : " (" + phase + ")");
             List<DataSet> cached = trainCache == null ? null : trainCache.batches(train.batch(), train.seed() * 1_000_003L + e);
-            if (cached == null) train.reset();
+            if (cached == null) train.resetTo(e);
             progress.start(label, cached != null ? cached.size() : train.steps(), "batches");
             for (int b = 0; cached != null ? b < cached.size() : train.hasNext(); b++) {
                 checkInterrupted();

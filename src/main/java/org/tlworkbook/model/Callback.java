@@ -3,6 +3,7 @@ package org.tlworkbook.model;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Map;
 
 /** Runs after every epoch of {@link Classifier#fit}, once the epoch's weights are in the model (Keras callbacks). */
 @FunctionalInterface
@@ -15,9 +16,17 @@ public interface Callback {
      * epoch it was in and {@link Classifier#load} continues from there.
      */
     static Callback checkpoint(Path dir) {
+        return checkpoint(dir, Map.of());
+    }
+
+    /**
+     * {@link #checkpoint(Path)} with text entries of the caller's inside {@code checkpoint.zip}. The zip is the
+     * epoch's one atomic unit: {@code history.csv} beside it is a copy for reading, never read back.
+     */
+    static Callback checkpoint(Path dir, Map<String, String> entries) {
         return (model, epoch) -> {
             try {
-                model.save(dir.resolve("checkpoint.zip"));
+                model.save(dir.resolve("checkpoint.zip"), entries);
                 model.history().save(dir);
             } catch (IOException e) {
                 throw new UncheckedIOException("Could not write checkpoint to " + dir + ": " + e.getMessage(), e);

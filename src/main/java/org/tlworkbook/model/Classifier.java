@@ -312,6 +312,11 @@ public final class Classifier {
 
     /** Writes the graph, optimizer state, history and what is needed to use it again (classes, size, preprocessing), atomically. */
     public void save(Path file) throws IOException {
+        save(file, Map.of());
+    }
+
+    /** {@link #save(Path)} plus text entries of the caller's (a training run's manifest), in the same atomic write. */
+    public void save(Path file, Map<String, String> extraEntries) throws IOException {
         AtomicFiles.write(file, tmp -> {
             ModelSerializer.writeModel(graph(), tmp.toFile(), true);
             Properties p = new Properties();
@@ -331,7 +336,15 @@ public final class Classifier {
             p.store(w, "transfer-learning-workbook model");
             ModelSerializer.addObjectToFile(tmp.toFile(), "workbook.properties", w.toString());
             ModelSerializer.addObjectToFile(tmp.toFile(), "history.csv", history.toCsv());
+            for (Map.Entry<String, String> e : extraEntries.entrySet()) ModelSerializer.addObjectToFile(tmp.toFile(), e.getKey(), e.getValue());
         });
+    }
+
+    /** A text entry that {@link #save(Path, Map)} added to {@code file}, or null when it has none. */
+    public static String savedEntry(Path file, String name) throws IOException {
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
+            return zip.getEntry("objects/" + name) == null ? null : ModelSerializer.getObjectFromFile(file.toFile(), name);
+        }
     }
 
     /** Loads what {@link #save} wrote, history included; the classifier is compiled with the saved optimizer and state. */

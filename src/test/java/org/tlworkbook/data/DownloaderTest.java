@@ -34,6 +34,33 @@ class DownloaderTest {
     }
 
     @Test
+    void concurrentProcessesTakeTurnsAndTheNextOneClearsKilledRunsLeftovers() throws Exception {
+        Path cache = Files.createDirectories(tmp.resolve("cache")), mirror = Files.createDirectories(tmp.resolve("mirror"));
+        byte[] body = payload(50_000);
+        Files.write(mirror.resolve("f.zip"), body);
+        Path staleTmp = Files.writeString(cache.resolve(".f.zip123.tmp"), "killed while writing");
+        Path staleDir = Files.createDirectories(cache.resolve(".cats.extracting-42/cats"));
+        Path rejected = Files.writeString(cache.resolve("f.zip.rejected"), "failed its check once");
+        Process child;
+        try (FolderLock held = FolderLock.await(cache, "a test holding it")) {
+            child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
+                    org.tlworkbook.testing.FetchInChild.class.getName(), cache.toString(), mirror.toString(), "f.zip").redirectErrorStream(true).start();
+            var lines = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            String first = lines.readLine();
+            assertEquals("Waiting for PID " + ProcessHandle.current().pid() + " (a test holding it), which is using " + cache.toAbsolutePath() + "...", first);
+            assertFalse(Files.exists(cache.resolve("f.zip")) || Files.exists(cache.resolve("f.zip.part")), "the child waits before touching anything");
+            assertTrue(Files.exists(staleTmp) && Files.exists(rejected));
+        }
+        String rest = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, child.exitValue(), rest);
+        assertArrayEquals(body, Files.readAllBytes(cache.resolve("f.zip")));
+        assertFalse(Files.exists(staleTmp), "temp file of a killed write removed");
+        assertFalse(Files.exists(staleDir.getParent()), "extraction folder of a killed run removed");
+        assertFalse(Files.exists(rejected), "a copy rejected by an earlier run is removed");
+    }
+
+    @Test
     void downloadsVerifiesAndCaches() throws Exception {
         byte[] body = payload(300_000);
         try (LoopbackServer server = new LoopbackServer().serve("/f.zip", body)) {
@@ -55,7 +82,7 @@ class DownloaderTest {
             assertTrue(e.getMessage().contains("1000 bytes, expected 2000"), e.getMessage());
             assertEquals(2, server.requests.size(), "one clean retry");
             try (var files = Files.list(tmp.resolve("cache"))) {
-                assertEquals(0, files.count(), "no partial or final file may remain");
+                assertEquals(0, files.filter(f -> !f.getFileName().toString().equals(".lock")).count(), "no partial or final file may remain");
             }
         }
     }

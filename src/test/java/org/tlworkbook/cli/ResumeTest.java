@@ -1,0 +1,108 @@
+package org.tlworkbook.cli;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tlworkbook.data.FolderLock;
+import org.tlworkbook.model.Classifier;
+import org.tlworkbook.model.WeightFiles;
+import org.tlworkbook.testing.SmokeFixtures;
+import org.tlworkbook.testing.TestImages;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.tlworkbook.cli.CliTest.cli;
+
+/** {@code train --out DIR} continues only its own run, extends a finished run, and belongs to one process at a time. */
+class ResumeTest {
+    @TempDir
+    static Path tmp;
+    static Path weights;
+    static Path images;
+    static Path otherImages;
+
+    @BeforeAll
+    static void fixtures() throws Exception {
+        weights = SmokeFixtures.mirror(tmp.resolve("fixtures")).resolve(WeightFiles.mobileNetV2(0.35, 32).name());
+        images = TestImages.folder(tmp.resolve("images"), 40, 10, "cats", "dogs");
+        otherImages = TestImages.folder(tmp.resolve("other"), 40, 12, "cats", "dogs");
+    }
+
+    static String[] train(Path data, Path out, String... more) {
+        List<String> argv = new ArrayList<>(List.of("train", "--data", data.toString(), "--weights", weights.toString(), "--size", "32",
+                "--alpha", "0.35", "--batch-size", "8", "--fine-tune-at", "100", "--out", out.toString()));
+        argv.addAll(Arrays.asList(more));
+        return cli(argv.toArray(String[]::new));
+    }
+
+    @Test
+    void anotherRunsCheckpointIsRefusedSayingWhatDiffersAndRestartMovesItAside() throws Exception {
+        Path out = tmp.resolve("run");
+        assertEquals("0", train(images, out, "--epochs", "1", "--fine-epochs", "0")[0]);
+        byte[] before = Files.readAllBytes(out.resolve("checkpoint.zip"));
+
+        String[] r = train(otherImages, out, "--epochs", "1", "--fine-epochs", "0", "--lr", "0.001");
+        assertEquals("2", r[0], r[1]);
+        assertTrue(r[1].contains("holds a different training run"), r[1]);
+        assertTrue(r[1].contains("data.training: "), "the data differs: " + r[1]);
+        assertTrue(r[1].contains("learning_rate: 1.0E-4 in the checkpoint, 0.001 now"), r[1]);
+        assertTrue(r[1].contains("--restart") && r[1].contains("another --out"), r[1]);
+        assertArrayEquals(before, Files.readAllBytes(out.resolve("checkpoint.zip")), "the refused run changed nothing");
+
+        r = train(otherImages, out, "--epochs", "1", "--fine-epochs", "0", "--lr", "0.001", "--restart");
+        assertEquals("0", r[0], r[1]);
+        List<Path> aside;
+        try (var s = Files.list(tmp)) {
+            aside = s.filter(p -> p.getFileName().toString().startsWith("run.before-restart-")).toList();
+        }
+        assertEquals(1, aside.size(), "the earlier run was moved aside");
+        assertArrayEquals(before, Files.readAllBytes(aside.get(0).resolve("checkpoint.zip")), "nothing of it was lost");
+        assertEquals(1, Classifier.load(out.resolve("checkpoint.zip")).history().lastEpoch(), "the new run started at epoch 1");
+    }
+
+    @Test
+    void moreEpochsExtendAFinishedRunAsIfItHadAskedForThemAtOnce() throws Exception {
+        Path extended = tmp.resolve("extended"), atOnce = tmp.resolve("at-once");
+        assertEquals("0", train(images, extended, "--epochs", "1", "--fine-epochs", "1")[0]);
+        String[] r = train(images, extended, "--epochs", "1", "--fine-epochs", "2");
+        assertEquals("0", r[0], r[1]);
+        assertEquals("0", train(images, atOnce, "--epochs", "1", "--fine-epochs", "2")[0]);
+
+        List<String> h = KillAnywhereTest.withoutSeconds(extended.resolve("history.csv"));
+        assertEquals(4, h.size(), "header and epochs 1, 2, 3: " + h);
+        assertTrue(h.get(1).startsWith("1,frozen,") && h.get(2).startsWith("2,fine_tune,") && h.get(3).startsWith("3,fine_tune,"), h.toString());
+        assertEquals(KillAnywhereTest.withoutSeconds(atOnce.resolve("history.csv")), h);
+        assertArrayEquals(Classifier.load(atOnce.resolve("model.zip")).graph().params().toFloatVector(),
+                Classifier.load(extended.resolve("model.zip")).graph().params().toFloatVector(), 1e-6f);
+
+        r = train(images, extended, "--epochs", "2", "--fine-epochs", "2");
+        assertEquals("2", r[0]);
+        assertTrue(r[1].contains("started fine-tuning after 1 frozen epochs") && r[1].contains("Keep --epochs 1"), r[1]);
+        r = train(images, extended, "--epochs", "1", "--fine-epochs", "1");
+        assertEquals("2", r[0]);
+        assertTrue(r[1].contains("already has 1 frozen and 2 fine-tuning epochs, more than the 1 and 1 asked for"), r[1]);
+    }
+
+    @Test
+    void aSecondProcessTrainingIntoTheSameOutIsToldWhoHoldsIt() throws Exception {
+        Path out = tmp.resolve("busy");
+        try (FolderLock held = FolderLock.claim(out, "a test holding it", "")) {
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
+                    Main.class.getName(), "train", "--data", images.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35",
+                    "--epochs", "1", "--fine-epochs", "0", "--out", out.toString()).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+            assertNotEquals(0, p.exitValue(), output);
+            assertTrue(output.contains("is in use by PID " + ProcessHandle.current().pid() + " (a test holding it)"), output);
+            assertTrue(output.contains("Wait for that run to finish, or give another --out."), output);
+            assertFalse(Files.exists(out.resolve("checkpoint.zip")), "it trained nothing");
+        }
+    }
+}
