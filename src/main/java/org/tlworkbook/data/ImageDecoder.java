@@ -13,7 +13,7 @@ import java.util.Iterator;
 /**
  * Turns any image file a learner is likely to have into 8-bit RGB: grayscale is expanded, alpha is
  * dropped (as PIL's {@code convert('RGB')} does in Keras), and CMYK/YCCK JPEGs, which the JDK cannot
- * decode directly, are converted from their raw raster. Files that are empty or not images raise
+ * decode directly, are converted from their raw raster with PIL's colours. Files that are empty or not images raise
  * {@link UnreadableImageException} with the reason.
  */
 public final class ImageDecoder {
@@ -47,17 +47,39 @@ public final class ImageDecoder {
     public static BufferedImage readRgb(Path file) throws UnreadableImageException {
         return withReader(file, "cannot decode: ", (reader, in) -> {
             checkSize(file, reader);
-            try {
-                return toRgb(reader.read(0));
-            } catch (javax.imageio.IIOException e) {
-                if (!reader.canReadRaster()) throw e;
-                in.seek(0);
-                reader.setInput(in, true, true);
-                Raster raster = reader.readRaster(0, null);
-                if (raster.getNumBands() != 4) throw e;
-                return fromCmyk(raster);
-            }
+            int transform = fourChannelJpeg(file);
+            if (transform == NOT_FOUR_CHANNEL) return toRgb(reader.read(0));
+            return fromCmyk(reader.readRaster(0, null), transform == 2);
         });
+    }
+
+    private static final int NOT_FOUR_CHANNEL = -2;
+
+    /**
+     * For a 4-channel (CMYK or YCCK) JPEG, its Adobe APP14 transform (2 = YCCK, -1 = no marker); else
+     * {@link #NOT_FOUR_CHANNEL}. Read from the markers before the first scan.
+     */
+    private static int fourChannelJpeg(Path file) throws IOException {
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(file)))) {
+            if (in.readUnsignedShort() != 0xFFD8) return NOT_FOUR_CHANNEL;
+            int transform = -1;
+            while (true) {
+                int marker = in.readUnsignedShort();
+                while (marker == 0xFFFF) marker = 0xFF00 | in.readUnsignedByte();
+                if (marker == 0xFFDA || marker == 0xFFD9 || (marker & 0xFF00) != 0xFF00) return NOT_FOUR_CHANNEL;
+                int length = in.readUnsignedShort() - 2;
+                if (length < 0) return NOT_FOUR_CHANNEL;
+                byte[] segment = in.readNBytes(length);
+                if (segment.length < length) return NOT_FOUR_CHANNEL;
+                if (marker == 0xFFEE && length >= 12 && new String(segment, 0, 5, java.nio.charset.StandardCharsets.ISO_8859_1).equals("Adobe")) {
+                    transform = segment[11] & 0xFF;
+                }
+                boolean startOfFrame = marker >= 0xFFC0 && marker <= 0xFFCF && marker != 0xFFC4 && marker != 0xFFC8 && marker != 0xFFCC;
+                if (startOfFrame) return length >= 6 && (segment[5] & 0xFF) == 4 ? transform : NOT_FOUR_CHANNEL;
+            }
+        } catch (java.io.EOFException e) {
+            return NOT_FOUR_CHANNEL;
+        }
     }
 
     /** Reads only the header: width and height, or an exception for files that are not images. */
@@ -127,21 +149,36 @@ public final class ImageDecoder {
         return rgb;
     }
 
-    private static BufferedImage fromCmyk(Raster raster) {
+    /**
+     * The raw channels of a 4-channel JPEG to RGB as PIL reads them (the reference of Keras' loaders): the stored
+     * values are inverted inks (Adobe's convention, assumed with or without the marker), YCCK's first three
+     * are YCbCr of the inverted stored C, M, Y, and each colour is stored colour times stored black over 255.
+     */
+    private static BufferedImage fromCmyk(Raster raster, boolean ycck) {
+        if (raster.getNumBands() != 4) throw new IllegalArgumentException("expected 4 channels, found " + raster.getNumBands());
         int w = raster.getWidth();
         int h = raster.getHeight();
         BufferedImage rgb = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         int[] px = new int[4];
+        int[] row = new int[w];
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 raster.getPixel(x, y, px);
-                int k = 255 - px[3];
-                int r = (255 - px[0]) * k / 255;
-                int g = (255 - px[1]) * k / 255;
-                int b = (255 - px[2]) * k / 255;
-                rgb.setRGB(x, y, (r << 16) | (g << 8) | b);
+                if (ycck) {
+                    double luma = px[0], cb = px[1] - 128, cr = px[2] - 128;
+                    px[0] = 255 - clamp(luma + 1.402 * cr);
+                    px[1] = 255 - clamp(luma - 0.344136 * cb - 0.714136 * cr);
+                    px[2] = 255 - clamp(luma + 1.772 * cb);
+                }
+                int k = px[3];
+                row[x] = (px[0] * k / 255) << 16 | (px[1] * k / 255) << 8 | px[2] * k / 255;
             }
+            rgb.setRGB(0, y, w, 1, row, 0, w);
         }
         return rgb;
+    }
+
+    private static int clamp(double v) {
+        return (int) Math.max(0, Math.min(255, Math.round(v)));
     }
 }

@@ -59,23 +59,65 @@ public final class TestImages {
         return writePng(file, a);
     }
 
-    /** A 4-channel JPEG, which the JDK reports as an unsupported (CMYK/YCCK) image type. */
-    public static Path cmykJpeg(Path file, int w, int h) throws IOException {
-        Files.createDirectories(file.getParent());
+    /** How a 4-channel JPEG stores its inks, as files in the wild do. */
+    public enum CmykKind {
+        /** No Adobe marker, inverted inks: PIL reads every CMYK JPEG with Adobe's convention. */
+        NO_MARKER,
+        /** Adobe APP14, transform 0: inverted inks (255 - ink), as Photoshop writes CMYK. */
+        ADOBE_CMYK,
+        /** Adobe APP14, transform 2: inverted C, M, Y coded as YCbCr of (255 - stored), K as stored (YCCK). */
+        ADOBE_YCCK
+    }
+
+    /**
+     * {@code rgb} separated into CMYK inks (with black generation) and written as a 4-channel JPEG of
+     * {@code kind}; decoding it correctly gives back {@code rgb} up to JPEG loss.
+     */
+    public static Path cmykJpeg(Path file, BufferedImage rgb, CmykKind kind) throws IOException {
+        int w = rgb.getWidth(), h = rgb.getHeight();
         WritableRaster raster = Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE, w, h, 4, null);
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
-                raster.setPixel(x, y, new int[]{x * 255 / w, 40, y * 255 / h, 20});
+                int p = rgb.getRGB(x, y), r = p >> 16 & 255, g = p >> 8 & 255, b = p & 255;
+                int k = 255 - Math.max(r, Math.max(g, b)), room = 255 - k;
+                int[] ink = room == 0 ? new int[]{0, 0, 0, 255}
+                        : new int[]{(room - r) * 255 / room, (room - g) * 255 / room, (room - b) * 255 / room, k};
+                int[] px = ink.clone();
+                for (int i = 0; i < 4; i++) px[i] = 255 - ink[i];
+                if (kind == CmykKind.ADOBE_YCCK) {
+                    double rr = 255 - px[0], gg = 255 - px[1], bb = 255 - px[2];
+                    px[0] = clamp(0.299 * rr + 0.587 * gg + 0.114 * bb);
+                    px[1] = clamp(128 - 0.168736 * rr - 0.331264 * gg + 0.5 * bb);
+                    px[2] = clamp(128 + 0.5 * rr - 0.418688 * gg - 0.081312 * bb);
+                }
+                raster.setPixel(x, y, px);
             }
         }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-        try (ImageOutputStream out = ImageIO.createImageOutputStream(file.toFile())) {
+        javax.imageio.ImageWriteParam quality = writer.getDefaultWriteParam();
+        quality.setCompressionMode(javax.imageio.ImageWriteParam.MODE_EXPLICIT);
+        quality.setCompressionQuality(0.98f);
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
             writer.setOutput(out);
-            writer.write(null, new IIOImage(raster, null, null), null);
+            writer.write(null, new IIOImage(raster, null, null), quality);
         } finally {
             writer.dispose();
         }
-        return file;
+        byte[] jpeg = bytes.toByteArray(); // the JDK writes no APP14: add Adobe's after SOI
+        ByteArrayOutputStream marked = new ByteArrayOutputStream();
+        marked.write(jpeg, 0, 2);
+        if (kind != CmykKind.NO_MARKER) {
+            marked.write(new byte[]{(byte) 0xFF, (byte) 0xEE, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0,
+                    (byte) (kind == CmykKind.ADOBE_YCCK ? 2 : 0)});
+        }
+        marked.write(jpeg, 2, jpeg.length - 2);
+        Files.createDirectories(file.getParent());
+        return Files.write(file, marked.toByteArray());
+    }
+
+    private static int clamp(double v) {
+        return (int) Math.max(0, Math.min(255, Math.round(v)));
     }
 
     /** {@code root/<class>/<class>.<i>.jpg} with {@code perClass} images each. */
