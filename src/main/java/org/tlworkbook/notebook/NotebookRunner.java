@@ -115,7 +115,7 @@ public final class NotebookRunner {
      * Evaluates every snippet of {@code source}; returns {error or null, text of a trailing expression's value or
      * null, the name JShell gave that value (a variable or {@code $N}) or null}.
      */
-    private static String[] evalAll(JShell shell, String source) {
+    static String[] evalAll(JShell shell, String source) {
         SourceCodeAnalysis analysis = shell.sourceCodeAnalysis();
         String remaining = source;
         String value = null;

@@ -37,6 +37,13 @@ public record Profile(String name, int imageSize, double alpha, int batchSize, i
         return named(p);
     }
 
+    /** {@link #current()}, but {@code quick} when {@code WORKBOOK_PROFILE} is not set: the exercises' size. */
+    public static Profile exercises() {
+        Jupyter.install();
+        String p = System.getProperty("workbook.profile", System.getenv().getOrDefault("WORKBOOK_PROFILE", "quick"));
+        return named(p);
+    }
+
     public static Profile named(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "smoke" -> smoke();
