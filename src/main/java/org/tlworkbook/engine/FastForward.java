@@ -16,8 +16,9 @@ import java.util.stream.IntStream;
  * prediction). DL4J M2.1's CPU depthwise convolution, 3x3 convolution and batch norm are 10-30x slower
  * than they could be and its native memory grows to gigabytes, so frozen layers run here instead:
  * activations are NHWC (channels contiguous), batch norm is folded into the preceding convolution,
- * ReLU/ReLU6 are applied while writing, every convolution is one OpenBLAS sgemm over the whole batch
- * (3x3 ones through im2col), depthwise convolutions are plain Java loops over channel rows, and
+ * ReLU/ReLU6 are applied while writing, every convolution is one oneDNN primitive with bias and activation
+ * fused ({@link OneDnn}; without it, one OpenBLAS sgemm over the whole batch, 3x3 ones through im2col),
+ * depthwise convolutions are plain Java loops over channel rows, and
  * activation buffers are reused across layers and batches. Results equal the DL4J graph's
  * {@code outputSingle(false, x)} to float rounding (checked by tests).
  *
@@ -68,6 +69,11 @@ public final class FastForward {
      * add, a pooling); {@link #kept()} tells which.
      */
     public static FastForward compile(List<KerasLayer> layers, Map<String, INDArray> params, List<String> keep) {
+        return compile(layers, params, keep, OneDnn.enabled());
+    }
+
+    /** {@code oneDnn} false forces the Java/OpenBLAS convolutions (the oracle the oneDNN path is tested against). */
+    static FastForward compile(List<KerasLayer> layers, Map<String, INDArray> params, List<String> keep, boolean oneDnn) {
         if (!supports(layers)) throw new IllegalArgumentException("layers not supported by the fast forward pass");
         Map<String, String> alias = new HashMap<>();
         List<Step> steps = new ArrayList<>();
@@ -75,7 +81,7 @@ public final class FastForward {
             KerasLayer k = u.op();
             String in = k.inputs().isEmpty() ? null : resolve(alias, u.input());
             switch (k.kind()) {
-                case CONV -> steps.add(Conv.of(k, u.bn(), params, u.activation(), u.padding(), in, u.output()));
+                case CONV -> steps.add(Conv.of(k, u.bn(), params, u.activation(), u.padding(), in, u.output(), oneDnn));
                 case DEPTHWISE -> steps.add(Depthwise.of(k, u.bn(), params, u.activation(), u.padding(), in, u.output()));
                 case ZERO_PAD -> steps.add(new Pad(k.padding(), in, k.name()));
                 case BATCH_NORM -> {
@@ -111,7 +117,7 @@ public final class FastForward {
         Map<String, Integer> readers = new HashMap<>();
         for (Step st : steps) for (String in : st.inputs()) readers.merge(in, 1, Integer::sum);
         for (int i = 0; i < steps.size(); i++) {
-            if (!(steps.get(i) instanceof Conv conv) || conv.out.equals(output) || keep.contains(conv.out) || readers.get(conv.out) != Integer.valueOf(1)) continue;
+            if (!(steps.get(i) instanceof Conv conv) || conv.dnn != null || conv.out.equals(output) || keep.contains(conv.out) || readers.get(conv.out) != Integer.valueOf(1)) continue;
             for (int j = i + 1; j < steps.size(); j++) {
                 if (steps.get(j) instanceof Depthwise dw && dw.in.equals(conv.out) && dw.inBias == null) {
                     steps.set(i, conv.withDeferredEpilogue());
@@ -305,13 +311,14 @@ public final class FastForward {
 
     /** Convolution (+ folded batch norm, + activation) as sgemm; k > 1 goes through im2col in row chunks. */
     private record Conv(int k, int stride, boolean same, int[] extraPad, int cin, int cout, FloatBuffer weights,
-                        float[] bias, Activation act, String in, String out, boolean deferred) implements Step {
+                        float[] bias, Activation act, String in, String out, boolean deferred, OneDnn.Conv dnn) implements Step {
 
         Conv withDeferredEpilogue() {
-            return new Conv(k, stride, same, extraPad, cin, cout, weights, bias, act, in, out, true);
+            return new Conv(k, stride, same, extraPad, cin, cout, weights, bias, act, in, out, true, null);
         }
 
-        static Conv of(KerasLayer k, KerasLayer bn, Map<String, INDArray> params, Activation act, int[] extra, String in, String out) {
+        static Conv of(KerasLayer k, KerasLayer bn, Map<String, INDArray> params, Activation act, int[] extra, String in, String out,
+                       boolean oneDnn) {
             INDArray w = params.get(k.name() + "_W"); // DL4J [out, in, kh, kw]
             if (w == null) throw new IllegalArgumentException("no parameter " + k.name() + "_W");
             int cout = (int) w.size(0), cin = (int) w.size(1), kk = k.kernel();
@@ -335,7 +342,10 @@ public final class FastForward {
                 }
             }
             flushDenormals(mat);
-            return new Conv(kk, k.stride(), k.samePadding(), extra, cin, cout, direct(mat), bias, act, in, out, false);
+            FloatBuffer weights = direct(mat);
+            boolean fusable = act == Activation.NONE || act.masks();
+            OneDnn.Conv dnn = oneDnn && OneDnn.enabled() && fusable ? new OneDnn.Conv(kk, k.stride(), cin, cout, weights, bias, act) : null;
+            return new Conv(kk, k.stride(), k.samePadding(), extra, cin, cout, weights, bias, act, in, out, false, dnn);
         }
 
         @Override
@@ -346,6 +356,10 @@ public final class FastForward {
             Window wx = Window.of(x.w, k, stride, same, extraPad[2], extraPad[3]);
             int top = wy.before(), left = wx.before(), oh = wy.out(), ow = wx.out();
             Nhwc y = new Nhwc(pool.take(x.n * oh * ow * cout), x.n, oh, ow, cout);
+            if (dnn != null) {
+                dnn.run(x.data, x.n, x.h, x.w, y.data, oh, ow, top, left);
+                return y;
+            }
             if (k == 1 && stride == 1 && top == 0 && left == 0 && oh == x.h && ow == x.w) {
                 gemm(x.data, weights, y.data, x.pixels(), cout, cin);
             } else {

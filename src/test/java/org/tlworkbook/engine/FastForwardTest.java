@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The fast inference pass must give the DL4J graph's numbers, layer kinds, paddings and heads included. */
 class FastForwardTest {
@@ -133,6 +134,22 @@ class FastForwardTest {
         List<KerasLayer> all = new ArrayList<>(base.layers());
         all.addAll(model.network().head());
         assertClose(model.graph().outputSingle(false, x), FastForward.compile(all, model.graph().paramTable()).output(x), 1e-4);
+    }
+
+    @Test
+    void oneDnnConvolutionsEqualTheJavaKernels() {
+        assumeTrue(OneDnn.enabled(), "oneDNN is not used here: " + OneDnn.problem());
+        for (int size : new int[]{32, 33}) {
+            BaseModel base = MobileNetV2.create(size, 0.35, 3);
+            INDArray x = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 3, 3, size, size).muli(2).subi(1);
+            INDArray java = FastForward.compile(base.layers(), base.paramTable(), List.of(), false).output(x);
+            INDArray dnn = FastForward.compile(base.layers(), base.paramTable(), List.of(), true).output(x);
+            assertClose(java, dnn, 1e-4);
+        }
+        BaseModel vgg = Vgg16.create(32, 4);
+        INDArray x = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 3, 32, 32).muli(100);
+        assertClose(FastForward.compile(vgg.layers(), vgg.paramTable(), List.of(), false).output(x),
+                FastForward.compile(vgg.layers(), vgg.paramTable(), List.of(), true).output(x), 1e-4);
     }
 
     @Test

@@ -1,0 +1,131 @@
+package org.tlworkbook.engine;
+
+import org.bytedeco.dnnl.convolution_forward;
+import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.post_ops;
+import org.bytedeco.dnnl.primitive_attr;
+import org.bytedeco.dnnl.reorder;
+import org.bytedeco.dnnl.stream;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.dnnl.IntMemoryMap;
+
+import java.nio.FloatBuffer;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_BIAS;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
+
+/**
+ * oneDNN (Intel's deep-learning kernels, which TensorFlow uses on CPUs) for the inference pass's convolutions.
+ * oneDNN picks its kernels from the CPU's features at run time (AVX-512 where there is AVX-512), while ND4J's
+ * OpenBLAS 0.3.19 is held to AVX2 kernels on new CPUs ({@code OPENBLAS_CORETYPE=Haswell}). Activations stay
+ * NHWC between layers; weights are reordered once into the layout oneDNN prefers. Off with
+ * {@code WORKBOOK_ONEDNN=0} or {@code -Dworkbook.onednn=false}, and off by itself where the library cannot load:
+ * the Java/OpenBLAS kernels then run, and tests compare the two.
+ */
+final class OneDnn {
+    private static final String PROBLEM = probe();
+    private static engine cpu;
+    private static stream queue;
+
+    private OneDnn() { }
+
+    private static String probe() {
+        String setting = System.getProperty("workbook.onednn", System.getenv("WORKBOOK_ONEDNN"));
+        if (setting != null && (setting.equals("0") || setting.equalsIgnoreCase("false"))) return "switched off (WORKBOOK_ONEDNN=0)";
+        try {
+            cpu = new engine(engine.kind.cpu, 0);
+            queue = new stream(cpu);
+            return null;
+        } catch (Throwable t) {
+            return "cannot load oneDNN: " + t;
+        }
+    }
+
+    /** True when convolutions run on oneDNN. */
+    static boolean enabled() {
+        return PROBLEM == null;
+    }
+
+    /** Why oneDNN is not used, or null when it is. */
+    static String problem() {
+        return PROBLEM;
+    }
+
+    /**
+     * One convolution layer with bias and activation fused: weights in {@code [(ky, kx, ci), co]} (HWIO) order,
+     * NHWC input and output; padding may be asymmetric (Keras' 'same' with stride 2). One primitive per input shape.
+     */
+    static final class Conv {
+        private final int k, stride, cin, cout;
+        private final FloatBuffer weightsHwio;
+        private final float[] bias;
+        private final Activation act;
+        private final Map<Long, Compiled> byShape = new HashMap<>();
+
+        /** {@code biasData} is held here because oneDNN's memory does not keep the Java object that owns its bytes alive. */
+        private record Compiled(convolution_forward primitive, memory weights, memory bias, FloatPointer biasData, memory.desc src, memory.desc dst) { }
+
+        Conv(int k, int stride, int cin, int cout, FloatBuffer weightsHwio, float[] bias, Activation act) {
+            this.k = k;
+            this.stride = stride;
+            this.cin = cin;
+            this.cout = cout;
+            this.weightsHwio = weightsHwio; // direct, shared with the Java path: wrapped, not copied
+            this.bias = bias.clone();
+            this.act = act;
+        }
+
+        /** y (n, oh, ow, cout) = act(conv(x (n, h, w, cin)) + bias), padding {top, left} before and what is needed after. */
+        void run(FloatBuffer x, int n, int h, int w, FloatBuffer y, int oh, int ow, int top, int left) {
+            Compiled c;
+            long key = (((long) n * 65536 + h) * 65536 + w) * 64 + top * 8 + left;
+            synchronized (byShape) {
+                c = byShape.computeIfAbsent(key, unused -> compile(n, h, w, oh, ow, top, left));
+            }
+            try (memory src = new memory(c.src(), cpu, new FloatPointer(x));
+                 memory dst = new memory(c.dst(), cpu, new FloatPointer(y))) {
+                synchronized (OneDnn.class) {
+                    c.primitive().execute(queue, new IntMemoryMap().put(DNNL_ARG_SRC, src).put(DNNL_ARG_WEIGHTS, c.weights())
+                            .put(DNNL_ARG_BIAS, c.bias()).put(DNNL_ARG_DST, dst));
+                    queue._wait();
+                }
+            }
+        }
+
+        private Compiled compile(int n, int h, int w, int oh, int ow, int top, int left) {
+            long bottom = (long) (oh - 1) * stride + k - h - top, right = (long) (ow - 1) * stride + k - w - left;
+            memory.desc src = new memory.desc(new long[]{n, cin, h, w}, memory.data_type.f32, memory.format_tag.nhwc);
+            memory.desc dst = new memory.desc(new long[]{n, cout, oh, ow}, memory.data_type.f32, memory.format_tag.nhwc);
+            memory.desc anyWeights = new memory.desc(new long[]{cout, cin, k, k}, memory.data_type.f32, memory.format_tag.any);
+            memory.desc biasDesc = new memory.desc(new long[]{cout}, memory.data_type.f32, memory.format_tag.x);
+            convolution_forward.desc desc = new convolution_forward.desc(org.bytedeco.dnnl.global.dnnl.prop_kind.forward_inference,
+                    org.bytedeco.dnnl.global.dnnl.algorithm.convolution_direct, src, anyWeights, biasDesc, dst,
+                    new long[]{stride, stride}, new long[]{top, left}, new long[]{Math.max(0, bottom), Math.max(0, right)});
+            primitive_attr attr = new primitive_attr();
+            post_ops ops = new post_ops();
+            switch (act) {
+                case RELU -> ops.append_eltwise(1f, org.bytedeco.dnnl.global.dnnl.algorithm.eltwise_relu, 0f, 0f);
+                case RELU6 -> ops.append_eltwise(1f, org.bytedeco.dnnl.global.dnnl.algorithm.eltwise_clip, 0f, 6f);
+                case NONE -> { }
+                default -> throw new IllegalArgumentException("no oneDNN post-op for " + act);
+            }
+            attr.set_post_ops(ops);
+            convolution_forward.primitive_desc pd = new convolution_forward.primitive_desc(desc, attr, cpu);
+            memory userWeights = new memory(new memory.desc(new long[]{cout, cin, k, k}, memory.data_type.f32, memory.format_tag.hwio),
+                    cpu, new FloatPointer(weightsHwio));
+            memory weights = new memory(pd.weights_desc(), cpu);
+            synchronized (OneDnn.class) {
+                new reorder(userWeights, weights).execute(queue, userWeights, weights);
+                queue._wait();
+            }
+            FloatPointer biasData = new FloatPointer(bias);
+            memory biasMemory = new memory(biasDesc, cpu, biasData);
+            return new Compiled(new convolution_forward(pd), weights, biasMemory, biasData, src, dst);
+        }
+    }
+}
