@@ -16,9 +16,9 @@ import java.util.stream.IntStream;
  * prediction). DL4J M2.1's CPU depthwise convolution, 3x3 convolution and batch norm are 10-30x slower
  * than they could be and its native memory grows to gigabytes, so frozen layers run here instead:
  * activations are NHWC (channels contiguous), batch norm is folded into the preceding convolution,
- * ReLU/ReLU6 are applied while writing, every convolution is one oneDNN primitive with bias and activation
- * fused ({@link OneDnn}; without it, one OpenBLAS sgemm over the whole batch, 3x3 ones through im2col),
- * depthwise convolutions are plain Java loops over channel rows, and
+ * every convolution, depthwise ones included, is one oneDNN primitive with bias and ReLU/ReLU6 fused
+ * ({@link OneDnn}; without it, one OpenBLAS sgemm over the whole batch, 3x3 ones through im2col, and
+ * depthwise convolutions as plain Java loops over channel rows), and
  * activation buffers are reused across layers and batches. Results equal the DL4J graph's
  * {@code outputSingle(false, x)} to float rounding (checked by tests).
  *
@@ -82,7 +82,7 @@ public final class FastForward {
             String in = k.inputs().isEmpty() ? null : resolve(alias, u.input());
             switch (k.kind()) {
                 case CONV -> steps.add(Conv.of(k, u.bn(), params, u.activation(), u.padding(), in, u.output(), oneDnn));
-                case DEPTHWISE -> steps.add(Depthwise.of(k, u.bn(), params, u.activation(), u.padding(), in, u.output()));
+                case DEPTHWISE -> steps.add(Depthwise.of(k, u.bn(), params, u.activation(), u.padding(), in, u.output(), oneDnn));
                 case ZERO_PAD -> steps.add(new Pad(k.padding(), in, k.name()));
                 case BATCH_NORM -> {
                     float[][] ss = batchNorm(k, params);
@@ -418,9 +418,10 @@ public final class FastForward {
      */
     private record Depthwise(int k, int stride, boolean same, int[] extraPad, int c, float[] weights, float[] bias,
                              Activation act, String in, String out, float[] inBias, Activation inAct,
-                             Map<Integer, float[][]> tiles) implements Step {
+                             Map<Integer, float[][]> tiles, OneDnn.Conv dnn) implements Step {
 
-        static Depthwise of(KerasLayer k, KerasLayer bn, Map<String, INDArray> params, Activation act, int[] extra, String in, String out) {
+        static Depthwise of(KerasLayer k, KerasLayer bn, Map<String, INDArray> params, Activation act, int[] extra, String in, String out,
+                            boolean oneDnn) {
             INDArray w = params.get(k.name() + "_W"); // DL4J [kh, kw, c, 1], the Keras layout
             if (w == null) throw new IllegalArgumentException("no parameter " + k.name() + "_W");
             if (w.size(3) != 1) throw new IllegalArgumentException(k.name() + ": depth multiplier " + w.size(3) + " is not supported");
@@ -433,12 +434,14 @@ public final class FastForward {
                 bias = ss[1];
             }
             flushDenormals(wf);
+            boolean fusable = act == Activation.NONE || act.masks();
+            OneDnn.Conv dnn = oneDnn && OneDnn.enabled() && fusable ? OneDnn.Conv.depthwise(k.kernel(), k.stride(), c, direct(wf), bias, act) : null;
             return new Depthwise(k.kernel(), k.stride(), k.samePadding(), extra, c, wf, bias, act, in, out, null, Activation.NONE,
-                    new java.util.concurrent.ConcurrentHashMap<>());
+                    new java.util.concurrent.ConcurrentHashMap<>(), dnn);
         }
 
         Depthwise withInputEpilogue(float[] producerBias, Activation producerAct) {
-            return new Depthwise(k, stride, same, extraPad, c, weights, bias, act, in, out, producerBias, producerAct, tiles);
+            return new Depthwise(k, stride, same, extraPad, c, weights, bias, act, in, out, producerBias, producerAct, tiles, null);
         }
 
         /** Per width: tiled input bias, tiled output bias, then one tiled weight row per tap. */
@@ -459,6 +462,10 @@ public final class FastForward {
             Window wx = Window.of(x.w, k, stride, same, extraPad[2], extraPad[3]);
             int top = wy.before(), left = wx.before(), oh = wy.out(), ow = wx.out();
             Nhwc y = new Nhwc(pool.take(x.n * oh * ow * c), x.n, oh, ow, c);
+            if (dnn != null) {
+                dnn.run(x.data, x.n, x.h, x.w, y.data, oh, ow, top, left);
+                return y;
+            }
             int rowLen = x.w * c, outLen = ow * c;
             float[][] t = tiles(x.w, ow);
             int bands = x.n >= 4 ? 1 : 4;

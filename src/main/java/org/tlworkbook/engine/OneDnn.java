@@ -57,11 +57,12 @@ final class OneDnn {
     }
 
     /**
-     * One convolution layer with bias and activation fused: weights in {@code [(ky, kx, ci), co]} (HWIO) order,
-     * NHWC input and output; padding may be asymmetric (Keras' 'same' with stride 2). One primitive per input shape.
+     * One convolution layer with bias and activation fused: weights in {@code [(ky, kx, ci), co]} (HWIO) order, or
+     * {@code [(ky, kx), c]} for a depthwise one; NHWC input and output; padding may be asymmetric (Keras' 'same' with
+     * stride 2). One primitive per input shape.
      */
     static final class Conv {
-        private final int k, stride, cin, cout;
+        private final int k, stride, cin, cout, groups;
         private final FloatBuffer weightsHwio;
         private final float[] bias;
         private final Activation act;
@@ -71,6 +72,16 @@ final class OneDnn {
         private record Compiled(convolution_forward primitive, memory weights, memory bias, FloatPointer biasData, memory.desc src, memory.desc dst) { }
 
         Conv(int k, int stride, int cin, int cout, FloatBuffer weightsHwio, float[] bias, Activation act) {
+            this(k, stride, cin, cout, 1, weightsHwio, bias, act);
+        }
+
+        /** A depthwise convolution over {@code c} channels, weights in {@code [(ky, kx), c]} order (Keras'). */
+        static Conv depthwise(int k, int stride, int c, FloatBuffer weights, float[] bias, Activation act) {
+            return new Conv(k, stride, c, c, c, weights, bias, act);
+        }
+
+        private Conv(int k, int stride, int cin, int cout, int groups, FloatBuffer weightsHwio, float[] bias, Activation act) {
+            this.groups = groups;
             this.k = k;
             this.stride = stride;
             this.cin = cin;
@@ -101,7 +112,8 @@ final class OneDnn {
             long bottom = (long) (oh - 1) * stride + k - h - top, right = (long) (ow - 1) * stride + k - w - left;
             memory.desc src = new memory.desc(new long[]{n, cin, h, w}, memory.data_type.f32, memory.format_tag.nhwc);
             memory.desc dst = new memory.desc(new long[]{n, cout, oh, ow}, memory.data_type.f32, memory.format_tag.nhwc);
-            memory.desc anyWeights = new memory.desc(new long[]{cout, cin, k, k}, memory.data_type.f32, memory.format_tag.any);
+            long[] weightDims = groups == 1 ? new long[]{cout, cin, k, k} : new long[]{groups, cout / groups, cin / groups, k, k};
+            memory.desc anyWeights = new memory.desc(weightDims, memory.data_type.f32, memory.format_tag.any);
             memory.desc biasDesc = new memory.desc(new long[]{cout}, memory.data_type.f32, memory.format_tag.x);
             convolution_forward.desc desc = new convolution_forward.desc(org.bytedeco.dnnl.global.dnnl.prop_kind.forward_inference,
                     org.bytedeco.dnnl.global.dnnl.algorithm.convolution_direct, src, anyWeights, biasDesc, dst,
@@ -116,7 +128,7 @@ final class OneDnn {
             }
             attr.set_post_ops(ops);
             convolution_forward.primitive_desc pd = new convolution_forward.primitive_desc(desc, attr, cpu);
-            memory userWeights = new memory(new memory.desc(new long[]{cout, cin, k, k}, memory.data_type.f32, memory.format_tag.hwio),
+            memory userWeights = new memory(new memory.desc(weightDims, memory.data_type.f32, groups == 1 ? memory.format_tag.hwio : memory.format_tag.hwigo),
                     cpu, new FloatPointer(weightsHwio));
             memory weights = new memory(pd.weights_desc(), cpu);
             synchronized (OneDnn.class) {
