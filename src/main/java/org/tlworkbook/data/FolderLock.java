@@ -118,9 +118,11 @@ public final class FolderLock implements AutoCloseable {
     /**
      * Deletes what earlier runs left in the claimed folder: temp files of killed writes ({@code .*.tmp}), folders
      * of killed extractions ({@code .*.extracting-*}), and copies that failed their check ({@code *.rejected*}),
-     * which are kept for one run so the user can look at them.
+     * which are kept for one run so the user can look at them. Only the outermost claim of a thread does it: a
+     * nested claim (a download inside a dataset's preparation) finds it done.
      */
     public void removeLeftovers() throws IOException {
+        if (slot.threads.getHoldCount() > 1) return;
         try (var children = Files.list(dir)) {
             for (Path p : children.toList()) {
                 String n = p.getFileName().toString();

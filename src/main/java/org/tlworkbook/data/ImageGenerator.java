@@ -294,8 +294,7 @@ public final class ImageGenerator implements DataSetIterator {
     /** Starts the next epoch: new shuffle order and new augmentation draws. */
     @Override
     public void reset() {
-        epoch++;
-        startEpoch();
+        resetTo(epoch + 1);
     }
 
     /**

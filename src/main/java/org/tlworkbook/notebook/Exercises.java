@@ -2,13 +2,11 @@ package org.tlworkbook.notebook;
 
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
-import org.nd4j.shade.jackson.databind.SerializationFeature;
 import org.nd4j.shade.jackson.databind.node.ArrayNode;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
 import org.tlworkbook.data.AtomicFiles;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,7 +20,7 @@ import java.util.Map;
  * nbgrader's {@code generate_assignment} does, so instructors can use either tool.
  */
 public final class Exercises {
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    static final ObjectMapper JSON = NotebookRunner.JSON;
     static final String CODE_STUB = "// YOUR CODE HERE";
     static final String MARKDOWN_STUB = "YOUR ANSWER HERE";
 
@@ -34,12 +32,6 @@ public final class Exercises {
         return n.isObject() ? n : null;
     }
 
-    static List<Path> notebooks(Path dir) throws IOException {
-        try (var s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".ipynb")).sorted().toList();
-        }
-    }
-
     /**
      * Writes the student version of every notebook in {@code source} to {@code out}: solution regions become a
      * stub ({@code // YOUR CODE HERE}; a solution markdown cell becomes {@code YOUR ANSWER HERE}), outputs are
@@ -47,7 +39,7 @@ public final class Exercises {
      */
     public static List<Path> release(Path source, Path out) throws IOException {
         List<Path> written = new ArrayList<>();
-        for (Path nb : notebooks(source)) {
+        for (Path nb : NotebookRunner.notebooks(source)) {
             ObjectNode doc = (ObjectNode) JSON.readTree(nb.toFile());
             for (JsonNode c : doc.withArray("cells")) {
                 ObjectNode cell = (ObjectNode) c;

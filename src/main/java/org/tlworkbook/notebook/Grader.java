@@ -1,12 +1,10 @@
 package org.tlworkbook.notebook;
 
 import jdk.jshell.JShell;
-import jdk.jshell.execution.LocalExecutionControlProvider;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
 import org.tlworkbook.data.AtomicFiles;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Writer;
@@ -56,15 +54,13 @@ public final class Grader {
     public static List<Row> grade(Path submissions, Path source, Path grades, Limits limits) throws Exception {
         if (!Files.isDirectory(submissions)) throw new IllegalArgumentException("No submissions folder " + submissions);
         Map<String, JsonNode> instructor = new LinkedHashMap<>();
-        for (Path nb : Exercises.notebooks(source)) instructor.put(nb.getFileName().toString(), Exercises.JSON.readTree(nb.toFile()));
+        for (Path nb : NotebookRunner.notebooks(source)) instructor.put(nb.getFileName().toString(), Exercises.JSON.readTree(nb.toFile()));
         List<Path> students;
         try (var s = Files.list(submissions)) {
             students = s.filter(Files::isDirectory).sorted().toList();
         }
         Map<String, Map<String, byte[]>> snapshots = new LinkedHashMap<>();
         for (Path student : students) snapshots.put(student.getFileName().toString(), snapshot(student));
-        SUBMISSIONS.set(submissions);
-        SNAPSHOTS.set(snapshots);
         Path scratchRoot = Files.createTempDirectory("workbook-grading-");
         List<Row> rows = new ArrayList<>();
         try {
@@ -73,11 +69,10 @@ public final class Grader {
                 List<Future<List<Row>>> jobs = new ArrayList<>();
                 for (var student : snapshots.entrySet()) {
                     for (var nb : instructor.entrySet()) {
-                        jobs.add(pool.submit(() -> gradeOne(student.getKey(), student.getValue(), nb.getKey(), nb.getValue(), scratchRoot, limits)));
+                        jobs.add(pool.submit(() -> gradeOne(student.getKey(), nb.getKey(), nb.getValue(), submissions, snapshots, scratchRoot, limits)));
                     }
                 }
-                for (var job : jobs) rows.addAll(job.get());
-                restoreChanged(submissions, snapshots);
+                for (var job : jobs) rows.addAll(job.get()); // each job put the submission folders back after its run
             } finally {
                 pool.shutdownNow();
             }
@@ -87,10 +82,6 @@ public final class Grader {
         AtomicFiles.writeString(grades, csv(rows));
         return rows;
     }
-
-    private static final java.util.concurrent.atomic.AtomicReference<Path> SUBMISSIONS = new java.util.concurrent.atomic.AtomicReference<>();
-    private static final java.util.concurrent.atomic.AtomicReference<Map<String, Map<String, byte[]>>> SNAPSHOTS =
-            new java.util.concurrent.atomic.AtomicReference<>();
 
     /** Puts every submission folder back as it was snapshotted (changed, deleted or added files); returns what was restored. */
     static synchronized List<String> restoreChanged(Path submissions, Map<String, Map<String, byte[]>> snapshots) throws IOException {
@@ -129,8 +120,9 @@ public final class Grader {
         return files;
     }
 
-    private static List<Row> gradeOne(String student, Map<String, byte[]> files, String notebook, JsonNode original, Path scratchRoot,
-                                      Limits limits) throws Exception {
+    private static List<Row> gradeOne(String student, String notebook, JsonNode original, Path submissions,
+                                      Map<String, Map<String, byte[]>> snapshots, Path scratchRoot, Limits limits) throws Exception {
+        Map<String, byte[]> files = snapshots.get(student);
         Map<String, Double> cells = Exercises.gradeCells(original);
         if (!files.containsKey(notebook)) {
             List<Row> missing = new ArrayList<>();
@@ -178,7 +170,7 @@ public final class Grader {
             if (r == null) rows.add(new Row(student, notebook, c.getKey(), 0, c.getValue(), why));
             else rows.add(new Row(student, notebook, c.getKey(), r.path("passed").asBoolean() ? c.getValue() : 0, c.getValue(), r.path("feedback").asText()));
         }
-        List<String> tampered = restoreChanged(SUBMISSIONS.get(), SNAPSHOTS.get());
+        List<String> tampered = restoreChanged(submissions, snapshots);
         if (!tampered.isEmpty()) {
             String note = " | while this notebook ran, files of other submissions changed and were restored: " + String.join("; ", tampered);
             rows.replaceAll(r -> new Row(r.student(), r.notebook(), r.gradeId(), r.points(), r.maxPoints(), r.feedback() + note));
@@ -261,12 +253,7 @@ public final class Grader {
             t.setDaemon(true);
             return t;
         });
-        try (JShell shell = JShell.builder().executionEngine(new LocalExecutionControlProvider(), null).out(out).err(System.err).build();
-             Writer w = Files.newBufferedWriter(results, StandardCharsets.UTF_8)) {
-            for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-                if (!entry.isBlank()) shell.addToClasspath(entry);
-            }
-            System.setProperty("workbook.notebook", "true");
+        try (JShell shell = NotebookRunner.shell(out); Writer w = Files.newBufferedWriter(results, StandardCharsets.UTF_8)) {
             int index = 0;
             for (JsonNode cell : doc.path("cells")) {
                 if (!"code".equals(cell.path("cell_type").asText())) continue;

@@ -33,7 +33,7 @@ import java.util.stream.Collectors;
  * run with its error recorded in the notebook, as "Run All" would.
  */
 public final class NotebookRunner {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** What happened: cells run, images shown, and the first error (null when none). */
     public record Result(Path output, int cellsRun, int images, String error) {
@@ -52,13 +52,7 @@ public final class NotebookRunner {
         int images = 0;
         String error = null;
         PrintStream realOut = System.out;
-        try (JShell shell = JShell.builder()
-                .executionEngine(new LocalExecutionControlProvider(), null)
-                .out(realOut).err(System.err).build()) {
-            for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-                if (!entry.isBlank()) shell.addToClasspath(entry);
-            }
-            System.setProperty("workbook.notebook", "true");
+        try (JShell shell = shell(realOut)) {
             Jupyter.install();
             int count = 0;
             for (JsonNode c : cells) {
@@ -109,6 +103,23 @@ public final class NotebookRunner {
         Path target = outputDir.resolve(notebook.getFileName());
         org.tlworkbook.data.AtomicFiles.write(target, tmp -> JSON.writeValue(tmp.toFile(), out));
         return new Result(target, run, images, error);
+    }
+
+    /** A JShell running in this JVM on this JVM's class path, as the kernels run cells; notebook mode is switched on. */
+    static JShell shell(PrintStream out) {
+        JShell shell = JShell.builder().executionEngine(new LocalExecutionControlProvider(), null).out(out).err(System.err).build();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            if (!entry.isBlank()) shell.addToClasspath(entry);
+        }
+        System.setProperty("workbook.notebook", "true");
+        return shell;
+    }
+
+    /** The {@code *.ipynb} files of {@code dir}, in name order. */
+    static List<Path> notebooks(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".ipynb")).sorted().toList();
+        }
     }
 
     /**
@@ -223,10 +234,7 @@ public final class NotebookRunner {
 
     /** Runs every {@code *.ipynb} in {@code dir} in name order; stops at the first failing notebook. */
     public static List<Result> runAll(Path dir, Path outputDir) throws IOException {
-        List<Path> notebooks;
-        try (var s = Files.list(dir)) {
-            notebooks = s.filter(p -> p.toString().endsWith(".ipynb")).sorted().toList();
-        }
+        List<Path> notebooks = notebooks(dir);
         List<Result> results = new ArrayList<>();
         for (Path nb : notebooks) {
             long t0 = System.nanoTime();

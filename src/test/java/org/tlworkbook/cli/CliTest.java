@@ -5,7 +5,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tlworkbook.data.DataHome;
-import org.tlworkbook.model.WeightFiles;
 import org.tlworkbook.testing.SmokeFixtures;
 import org.tlworkbook.testing.TestImages;
 
@@ -30,7 +29,7 @@ class CliTest {
 
     @BeforeAll
     static void fixtures() throws Exception {
-        weights = SmokeFixtures.mirror(tmp.resolve("fixtures")).resolve(WeightFiles.mobileNetV2(0.35, 32).name());
+        weights = SmokeFixtures.mobileNetV2Weights(tmp.resolve("fixtures"));
         images = TestImages.folder(tmp.resolve("images"), 40, 6, "cats", "dogs");
     }
 

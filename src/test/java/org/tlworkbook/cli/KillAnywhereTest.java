@@ -5,7 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.tlworkbook.model.Classifier;
-import org.tlworkbook.model.WeightFiles;
+import org.tlworkbook.testing.ChildJvm;
 import org.tlworkbook.testing.SmokeFixtures;
 import org.tlworkbook.testing.TestImages;
 
@@ -34,7 +34,7 @@ class KillAnywhereTest {
 
     @BeforeAll
     static void uninterrupted() throws Exception {
-        weights = SmokeFixtures.mirror(tmp.resolve("fixtures")).resolve(WeightFiles.mobileNetV2(0.35, 32).name());
+        weights = SmokeFixtures.mobileNetV2Weights(tmp.resolve("fixtures"));
         images = TestImages.folder(tmp.resolve("images"), 40, 10, "cats", "dogs");
         reference = tmp.resolve("reference");
         Result r = train(reference, null);
@@ -44,9 +44,9 @@ class KillAnywhereTest {
     record Result(int exit, String output) { }
 
     static Result train(Path out, String crashAt) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-XX:+UseSerialGC"));
-        if (crashAt != null) cmd.add("-Dworkbook.crash_at=" + crashAt);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "train", "--data", images.toString(),
+        List<String> options = new ArrayList<>(List.of("-Xmx1g", "-XX:+UseSerialGC"));
+        if (crashAt != null) options.add("-Dworkbook.crash_at=" + crashAt);
+        List<String> cmd = ChildJvm.command(options, Main.class, List.of("train", "--data", images.toString(),
                 "--weights", weights.toString(), "--size", "32", "--alpha", "0.35", "--batch-size", "8", "--augment",
                 "--epochs", "2", "--fine-epochs", "2", "--fine-tune-at", "100", "--out", out.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -5,7 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tlworkbook.data.FolderLock;
 import org.tlworkbook.model.Classifier;
-import org.tlworkbook.model.WeightFiles;
+import org.tlworkbook.testing.ChildJvm;
 import org.tlworkbook.testing.SmokeFixtures;
 import org.tlworkbook.testing.TestImages;
 
@@ -30,7 +30,7 @@ class ResumeTest {
 
     @BeforeAll
     static void fixtures() throws Exception {
-        weights = SmokeFixtures.mirror(tmp.resolve("fixtures")).resolve(WeightFiles.mobileNetV2(0.35, 32).name());
+        weights = SmokeFixtures.mobileNetV2Weights(tmp.resolve("fixtures"));
         images = TestImages.folder(tmp.resolve("images"), 40, 10, "cats", "dogs");
         otherImages = TestImages.folder(tmp.resolve("other"), 40, 12, "cats", "dogs");
     }
@@ -94,9 +94,9 @@ class ResumeTest {
     void aSecondProcessTrainingIntoTheSameOutIsToldWhoHoldsIt() throws Exception {
         Path out = tmp.resolve("busy");
         try (FolderLock held = FolderLock.claim(out, "a test holding it", "")) {
-            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
-                    Main.class.getName(), "train", "--data", images.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35",
-                    "--epochs", "1", "--fine-epochs", "0", "--out", out.toString()).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(ChildJvm.command(List.of(), Main.class, List.of("train", "--data", images.toString(),
+                    "--weights", weights.toString(), "--size", "32", "--alpha", "0.35", "--epochs", "1", "--fine-epochs", "0",
+                    "--out", out.toString()))).redirectErrorStream(true).start();
             String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(p.waitFor(120, TimeUnit.SECONDS));
             assertNotEquals(0, p.exitValue(), output);

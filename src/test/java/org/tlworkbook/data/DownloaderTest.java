@@ -10,6 +10,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 
@@ -43,8 +44,8 @@ class DownloaderTest {
         Path rejected = Files.writeString(cache.resolve("f.zip.rejected"), "failed its check once");
         Process child;
         try (FolderLock held = FolderLock.await(cache, "a test holding it")) {
-            child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
-                    org.tlworkbook.testing.FetchInChild.class.getName(), cache.toString(), mirror.toString(), "f.zip").redirectErrorStream(true).start();
+            child = new ProcessBuilder(org.tlworkbook.testing.ChildJvm.command(List.of(), org.tlworkbook.testing.FetchInChild.class,
+                    List.of(cache.toString(), mirror.toString(), "f.zip"))).redirectErrorStream(true).start();
             var lines = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
             String first = lines.readLine();
             assertEquals("Waiting for PID " + ProcessHandle.current().pid() + " (a test holding it), which is using " + cache.toAbsolutePath() + "...", first);

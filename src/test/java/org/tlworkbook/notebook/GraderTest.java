@@ -56,7 +56,7 @@ class GraderTest {
 
     @Test
     void eightNbgraderNotebooksAndAReleaseWithoutAnySolutionLine() throws Exception {
-        List<Path> sources = Exercises.notebooks(SOURCE);
+        List<Path> sources = NotebookRunner.notebooks(SOURCE);
         assertTrue(sources.size() >= 8, "at least 8 exercises: " + sources);
         int checked = 0;
         for (Path nb : sources) {
@@ -88,12 +88,12 @@ class GraderTest {
     @Test
     void solutionsGetFullMarksTheReleaseGetsZeroWithHintsAndAWrongAnswerGetsItsHint() throws Exception {
         Path submissions = tmp.resolve("submissions");
-        for (Path nb : Exercises.notebooks(SOURCE)) {
+        for (Path nb : NotebookRunner.notebooks(SOURCE)) {
             Files.createDirectories(submissions.resolve("ada"));
             Files.copy(nb, submissions.resolve("ada").resolve(nb.getFileName()));
         }
         Path bob = Files.createDirectories(submissions.resolve("bob"));
-        for (Path nb : Exercises.notebooks(released)) Files.copy(nb, bob.resolve(nb.getFileName()));
+        for (Path nb : NotebookRunner.notebooks(released)) Files.copy(nb, bob.resolve(nb.getFileName()));
         Path cy = Files.createDirectories(submissions.resolve("cy"));
         ObjectNode wrong = (ObjectNode) Exercises.JSON.readTree(SOURCE.resolve("03_trainable_parameters.ipynb").toFile());
         for (JsonNode cell : wrong.path("cells")) {

@@ -18,6 +18,11 @@ import java.nio.file.Path;
 public final class SmokeFixtures {
     private SmokeFixtures() { }
 
+    /** {@link #mirror} made in {@code dir}; its 32 px MobileNetV2 (alpha 0.35) weight file. */
+    public static Path mobileNetV2Weights(Path dir) throws Exception {
+        return mirror(dir).resolve(WeightFiles.mobileNetV2(0.35, 32).name());
+    }
+
     public static Path mirror(Path dir) throws Exception {
         Path mirror = Files.createDirectories(dir.resolve("mirror"));
         Path tree = dir.resolve("tree");
