@@ -63,6 +63,7 @@ public final class Main {
             return command.run(new Args(Arrays.copyOfRange(argv, 1, argv.length)));
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
+            if (System.getenv("WORKBOOK_DEBUG") != null) e.printStackTrace();
             return 2;
         } catch (Exception e) {
             System.err.println("error: " + e.getMessage());

@@ -11,6 +11,17 @@ public final class Arrays32 {
     private Arrays32() { }
 
     /** The elements of {@code a} in C order. */
+    /**
+     * Gives the off-heap memory of arrays that nothing uses any more back now instead of at some later garbage
+     * collection: per-batch arrays otherwise pile up to the JavaCPP limit while the heap stays quiet. Views
+     * and already-freed arrays are left alone.
+     */
+    public static void free(INDArray... arrays) {
+        for (INDArray a : arrays) {
+            if (a != null && a.closeable()) a.close();
+        }
+    }
+
     public static float[] floats(INDArray a) {
         float[] out = new float[(int) a.length()];
         view(a).get(0, out, 0, out.length);

@@ -46,6 +46,7 @@ public final class FeatureCache {
             while (images.hasNext()) {
                 DataSet ds = images.next();
                 INDArray[] out = prefix.apply(ds.getFeatures());
+                if (images instanceof org.tlworkbook.data.ImageGenerator) Arrays32.free(ds.getFeatures()); // a new array per batch
                 for (int i = 0; i < out.length; i++) {
                     if (fs.size() <= i) fs.add(new ArrayList<>());
                     fs.get(i).add(out[i].detach());
@@ -57,10 +58,17 @@ public final class FeatureCache {
             progress.done();
         }
         if (ls.isEmpty()) throw new IllegalStateException("no images to featurize (" + what + ")");
-        INDArray labels = Nd4j.concat(0, ls.toArray(INDArray[]::new));
+        INDArray labels = concatAndFree(ls);
         List<FeatureCache> caches = new ArrayList<>();
-        for (List<INDArray> f : fs) caches.add(new FeatureCache(Nd4j.concat(0, f.toArray(INDArray[]::new)), labels));
+        for (List<INDArray> f : fs) caches.add(new FeatureCache(concatAndFree(f), labels));
         return caches;
+    }
+
+    /** The parts joined along the batch axis; parts that do not share the result's memory are freed. */
+    private static INDArray concatAndFree(List<INDArray> parts) {
+        INDArray all = Nd4j.concat(0, parts.toArray(INDArray[]::new));
+        for (INDArray p : parts) if (p.data() != all.data()) Arrays32.free(p);
+        return all;
     }
 
     public int size() {
@@ -75,7 +83,10 @@ public final class FeatureCache {
         return labels;
     }
 
-    /** Mini-batches in an order shuffled by {@code seed} (or in order when seed is null). */
+    /**
+     * Mini-batches in an order shuffled by {@code seed} (or in order when seed is null). Each is copied out
+     * when it is read, so an epoch holds one batch at a time; the reader may {@link Arrays32#free free} it.
+     */
     public List<DataSet> batches(int batchSize, Long seed) {
         int n = size();
         int[] order = new int[n];
@@ -89,27 +100,26 @@ public final class FeatureCache {
                 order[j] = t;
             }
         }
-        List<DataSet> out = new ArrayList<>();
         INDArray flat = features.reshape('c', n, features.length() / n);
-        for (int start = 0; start < n; start += batchSize) {
-            int end = Math.min(n, start + batchSize);
-            long[] idx = new long[end - start];
-            for (int i = start; i < end; i++) idx[i - start] = order[i];
-            out.add(new DataSet(Nd4j.pullRows(flat, 1, toInt(idx)).reshape('c', shapeWithBatch(idx.length)),
-                    Nd4j.pullRows(labels, 1, toInt(idx))));
-        }
-        return out;
+        int count = (n + batchSize - 1) / batchSize;
+        return new java.util.AbstractList<>() {
+            @Override
+            public DataSet get(int b) {
+                int start = b * batchSize, end = Math.min(n, start + batchSize);
+                int[] idx = java.util.Arrays.copyOfRange(order, start, end);
+                return new DataSet(Nd4j.pullRows(flat, 1, idx).reshape('c', shapeWithBatch(idx.length)), Nd4j.pullRows(labels, 1, idx));
+            }
+
+            @Override
+            public int size() {
+                return count;
+            }
+        };
     }
 
     private long[] shapeWithBatch(int n) {
         long[] s = features.shape().clone();
         s[0] = n;
         return s;
-    }
-
-    private static int[] toInt(long[] a) {
-        int[] r = new int[a.length];
-        for (int i = 0; i < a.length; i++) r[i] = (int) a[i];
-        return r;
     }
 }

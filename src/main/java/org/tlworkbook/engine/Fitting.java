@@ -44,6 +44,8 @@ public final class Fitting {
         }
     }
 
+    private static final UnaryOperator<INDArray> IDENTITY = UnaryOperator.identity();
+
     private final Network network;
     private int epochs = 10;
     private int initialEpoch;
@@ -130,7 +132,7 @@ public final class Fitting {
         if (!SplitGraph.canSplit(network)) {
             Suffix whole = Suffix.dl4j(network.graph(), network.layers(), () -> { });
             try {
-                loop(whole, UnaryOperator.identity(), train, validation, null, null, onEpoch);
+                loop(whole, IDENTITY, train, validation, null, null, onEpoch);
             } finally {
                 whole.release();
             }
@@ -203,8 +205,13 @@ public final class Fitting {
             for (int b = 0; cached != null ? b < cached.size() : train.hasNext(); b++) {
                 checkInterrupted();
                 DataSet ds = cached != null ? cached.get(b) : train.next();
-                if (cached == null) ds = new DataSet(prefix.apply(ds.getFeatures()), ds.getLabels());
+                if (cached == null && prefix != IDENTITY) {
+                    INDArray images = ds.getFeatures();
+                    ds = new DataSet(prefix.apply(images), ds.getLabels());
+                    Arrays32.free(images);
+                }
                 Suffix.StepResult r = suffix.step(ds);
+                if (!suffix.retainsInputs()) Arrays32.free(ds.getFeatures(), ds.getLabels());
                 loss += r.lossSum();
                 correct += r.correct();
                 seen += r.examples();
@@ -242,6 +249,7 @@ public final class Fitting {
             INDArray p = network.apply(ds.getFeatures());
             loss += Metrics.lossSum(p, ds.getLabels());
             correct += Metrics.correct(p, ds.getLabels());
+            Arrays32.free(ds.getFeatures(), ds.getLabels(), p);
         }
         return new double[]{loss / cache.size(), (double) correct / cache.size()};
     }
@@ -257,6 +265,7 @@ public final class Fitting {
             loss += Metrics.lossSum(p, ds.getLabels());
             correct += Metrics.correct(p, ds.getLabels());
             n += ds.numExamples();
+            Arrays32.free(ds.getFeatures(), ds.getLabels(), p);
         }
         return new double[]{loss / Math.max(1, n), (double) correct / Math.max(1, n)};
     }

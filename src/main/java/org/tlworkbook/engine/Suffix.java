@@ -28,6 +28,11 @@ public interface Suffix {
     /** Frees working memory (buffers are allocated again on the next use). */
     void release();
 
+    /** Whether the engine may still read a batch's arrays after its step (DL4J keeps its inputs), so they must not be freed. */
+    default boolean retainsInputs() {
+        return false;
+    }
+
     /** The fast engine; its state lives here until {@link #copyBack()}. */
     static Suffix fast(FastTraining fast, ComputationGraph target) {
         return new Suffix() {
@@ -83,6 +88,11 @@ public interface Suffix {
             @Override
             public void release() {
                 accuracy.detach(graph);
+            }
+
+            @Override
+            public boolean retainsInputs() {
+                return true;
             }
         };
     }

@@ -45,7 +45,7 @@ class ResumeTest {
     @Test
     void anotherRunsCheckpointIsRefusedSayingWhatDiffersAndRestartMovesItAside() throws Exception {
         Path out = tmp.resolve("run");
-        assertEquals("0", train(images, out, "--epochs", "1", "--fine-epochs", "0")[0]);
+        assertSucceeded(train(images, out, "--epochs", "1", "--fine-epochs", "0"));
         byte[] before = Files.readAllBytes(out.resolve("checkpoint.zip"));
 
         String[] r = train(otherImages, out, "--epochs", "1", "--fine-epochs", "0", "--lr", "0.001");
@@ -70,10 +70,10 @@ class ResumeTest {
     @Test
     void moreEpochsExtendAFinishedRunAsIfItHadAskedForThemAtOnce() throws Exception {
         Path extended = tmp.resolve("extended"), atOnce = tmp.resolve("at-once");
-        assertEquals("0", train(images, extended, "--epochs", "1", "--fine-epochs", "1")[0]);
+        assertSucceeded(train(images, extended, "--epochs", "1", "--fine-epochs", "1"));
         String[] r = train(images, extended, "--epochs", "1", "--fine-epochs", "2");
         assertEquals("0", r[0], r[1]);
-        assertEquals("0", train(images, atOnce, "--epochs", "1", "--fine-epochs", "2")[0]);
+        assertSucceeded(train(images, atOnce, "--epochs", "1", "--fine-epochs", "2"));
 
         List<String> h = KillAnywhereTest.withoutSeconds(extended.resolve("history.csv"));
         assertEquals(4, h.size(), "header and epochs 1, 2, 3: " + h);
@@ -104,5 +104,9 @@ class ResumeTest {
             assertTrue(output.contains("Wait for that run to finish, or give another --out."), output);
             assertFalse(Files.exists(out.resolve("checkpoint.zip")), "it trained nothing");
         }
+    }
+
+    private static void assertSucceeded(String[] result) {
+        assertEquals("0", result[0], result[1]);
     }
 }
