@@ -52,6 +52,7 @@ public final class ModelBench {
         report(what + " fine-tune step from layer 100 (fast prefix + fast training)", batch, iterations, () -> engine.step(split.prefixOutput(x), y));
         INDArray cut = split.prefixOutput(x);
         report(what + " fine-tune step from layer 100 on cached activations (fast training)", batch, iterations, () -> engine.step(cut, y));
+        System.out.println("  time by step kind (ms, all fast-training runs): " + engine.millisByStep());
         report(what + " validation on cached activations (fast training, inference)", batch, iterations, () -> engine.predict(cut));
         DataSet cached = new DataSet(cut, y);
         report(what + " fine-tune step from layer 100 on cached activations (DL4J suffix, for comparison)", batch,

@@ -41,6 +41,7 @@ public final class FastTraining {
     private final List<Param> params;
     private final IUpdater optimizer;
     private final BufferPool pool = new BufferPool();
+    private final Map<String, long[]> timings = new java.util.TreeMap<>();
     private long iteration;
 
     private FastTraining(List<Unit> units, String inputName, List<Param> params, IUpdater optimizer, long iteration) {
@@ -164,9 +165,15 @@ public final class FastTraining {
             for (int u = units.size() - 1; u >= 0; u--) {
                 Unit unit = units.get(u);
                 FloatBuffer g = run.grads.get(unit.out);
-                if (g != null && needsGrad.contains(unit.out)) unit.backward(run, g);
+                if (g != null && needsGrad.contains(unit.out)) {
+                    long t0 = System.nanoTime();
+                    unit.backward(run, g);
+                    time(unit.getClass().getSimpleName() + " backward", t0);
+                }
             }
+            long t0 = System.nanoTime();
             update();
+            time("update", t0);
             return Nd4j.create(p, new long[]{n, classes}, 'c');
         } finally {
             run.release();
@@ -194,9 +201,27 @@ public final class FastTraining {
         Nhwc input = new Nhwc(pool.take(n * h * w * c), n, h, w, c);
         Arrays32.toNhwc(x, input.data);
         run.acts.put(inputName, input);
+        long t0 = System.nanoTime();
         for (Unit u : units) u.fold();
-        for (Unit u : units) run.acts.put(u.out, u.forward(run));
+        time("fold", t0);
+        for (Unit u : units) {
+            t0 = System.nanoTime();
+            run.acts.put(u.out, u.forward(run));
+            time(u.getClass().getSimpleName() + " forward", t0);
+        }
         return run;
+    }
+
+    private void time(String what, long since) {
+        long[] t = timings.computeIfAbsent(what, k -> new long[1]);
+        t[0] += System.nanoTime() - since;
+    }
+
+    /** Milliseconds spent so far in each kind of work (forward and backward by unit kind, folding, updates), for benches. */
+    public Map<String, Long> millisByStep() {
+        Map<String, Long> m = new java.util.TreeMap<>();
+        timings.forEach((k, v) -> m.put(k, v[0] / 1_000_000));
+        return m;
     }
 
     private void update() {

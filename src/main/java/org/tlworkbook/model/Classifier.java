@@ -318,7 +318,6 @@ public final class Classifier {
     /** {@link #save(Path)} plus text entries of the caller's (a training run's manifest), in the same atomic write. */
     public void save(Path file, Map<String, String> extraEntries) throws IOException {
         AtomicFiles.write(file, tmp -> {
-            ModelSerializer.writeModel(graph(), tmp.toFile(), true);
             Properties p = new Properties();
             p.setProperty("base", base.name());
             p.setProperty("size", Integer.toString(base.size()));
@@ -334,9 +333,11 @@ public final class Classifier {
             p.setProperty("optimizer_state", OptimizerState.isInitialized(graph()) ? "trained" : "fresh");
             java.io.StringWriter w = new java.io.StringWriter();
             p.store(w, "transfer-learning-workbook model");
-            ModelSerializer.addObjectToFile(tmp.toFile(), "workbook.properties", w.toString());
-            ModelSerializer.addObjectToFile(tmp.toFile(), "history.csv", history.toCsv());
-            for (Map.Entry<String, String> e : extraEntries.entrySet()) ModelSerializer.addObjectToFile(tmp.toFile(), e.getKey(), e.getValue());
+            Map<String, String> objects = new java.util.LinkedHashMap<>();
+            objects.put("workbook.properties", w.toString());
+            objects.put("history.csv", history.toCsv());
+            objects.putAll(extraEntries);
+            ModelArchive.write(graph(), tmp, objects);
         });
     }
 
