@@ -290,9 +290,9 @@ public final class FastForward {
         return b;
     }
 
-    /** C[m, n] = A[m, k] * B[k, n], row-major, all direct buffers. */
+    /** C[m, n] = A[m, k] * B[k, n], row-major, all direct buffers; OpenBLAS, as this is the Java path's product. */
     private static void gemm(FloatBuffer a, FloatBuffer b, FloatBuffer c, int m, int n, int k) {
-        Blas.gemm(false, false, m, n, k, a, k, b, n, 0f, c, n);
+        Blas.gemm(false, false, false, m, n, k, a, k, b, n, 0f, c, n);
     }
 
     /** Applies bias and activation to every row of {@code t} ({@code rows x cols}) in parallel. */

@@ -76,6 +76,12 @@ public final class FastTraining {
      * their weights.
      */
     public static FastTraining compile(List<KerasLayer> layers, ComputationGraph graph, Predicate<String> frozen, IUpdater optimizer) {
+        return compile(layers, graph, frozen, optimizer, true);
+    }
+
+    /** {@code oneDnn} false keeps every product on OpenBLAS and Java loops (the oracle the oneDNN path is tested against). */
+    static FastTraining compile(List<KerasLayer> layers, ComputationGraph graph, Predicate<String> frozen, IUpdater optimizer,
+                                boolean oneDnn) {
         List<Fusion> plan = plan(layers);
         if (plan == null) throw new IllegalArgumentException("layers not supported by fast training");
         Map<String, INDArray> table = graph.paramTable();
@@ -95,7 +101,7 @@ public final class FastTraining {
                 case CONV, DENSE -> {
                     Param w = Param.of(table, states, k.name(), "W", trains, optimizer);
                     Param b = k.bias() ? Param.of(table, states, k.name(), "b", trains, optimizer) : null;
-                    yield new Conv(in, out, w, b, norm, f.activation(), k.kind() == KerasLayer.Kind.DENSE);
+                    yield new Conv(in, out, w, b, norm, f.activation(), k.kind() == KerasLayer.Kind.DENSE, oneDnn);
                 }
                 case DEPTHWISE -> {
                     Param w = Param.of(table, states, k.name(), "W", trains, optimizer);
@@ -477,11 +483,13 @@ public final class FastTraining {
         final int cin;
         final int cout;
         final boolean dense;
+        final boolean oneDnn;
         FloatBuffer folded; // [out][in], scale folded in
 
-        Conv(String in, String out, Param w, Param bias, Param[] bn, Activation act, boolean dense) {
+        Conv(String in, String out, Param w, Param bias, Param[] bn, Activation act, boolean dense, boolean oneDnn) {
             super(in, out, w, bias, bn, act);
             this.dense = dense;
+            this.oneDnn = oneDnn;
             this.cout = bias != null ? bias.value.length : bn != null ? bn[0].value.length : -1;
             if (cout <= 0) throw new IllegalArgumentException(out + ": cannot tell the number of outputs");
             this.cin = w.value.length / cout;
@@ -506,7 +514,7 @@ public final class FastTraining {
             if (dense ? features != cin : x.c != cin) throw new IllegalStateException(out + ": expected " + cin + " inputs, got " + (dense ? features : x.c));
             Nhwc y = dense ? run.take(x.n, 1, 1, cout) : run.take(x.n, x.h, x.w, cout);
             int rows = y.pixels();
-            Blas.gemm(false, true, rows, cout, cin, x.data, cin, folded, cin, 0f, y.data, cout);
+            Blas.gemm(oneDnn, false, true, rows, cout, cin, x.data, cin, folded, cin, 0f, y.data, cout);
             if (act == Activation.SIGMOID || act == Activation.SOFTMAX) {
                 float[] r = new float[cout];
                 for (int n = 0; n < rows; n++) {
@@ -552,7 +560,7 @@ public final class FastTraining {
             for (float[] s : sums) for (int o = 0; o < cout; o++) colSum[o] += s[o];
             if (needsWeightProducts()) {
                 FloatBuffer prod = run.pool.take(cout * cin);
-                Blas.gemm(true, false, cout, cin, rows, g, cout, x.data, cin, 0f, prod, cin);
+                Blas.gemm(oneDnn, true, false, cout, cin, rows, g, cout, x.data, cin, 0f, prod, cin);
                 float[] gsum = new float[cout * cin];
                 prod.get(0, gsum);
                 run.pool.give(prod);
@@ -563,7 +571,7 @@ public final class FastTraining {
             if (!gradIn[0]) return;
             boolean[] acc = new boolean[1];
             FloatBuffer dx = run.gradFor(ins[0], rows * cin, acc);
-            Blas.gemm(false, false, rows, cin, cout, g, cout, folded, cin, acc[0] ? 1f : 0f, dx, cin);
+            Blas.gemm(oneDnn, false, false, rows, cin, cout, g, cout, folded, cin, acc[0] ? 1f : 0f, dx, cin);
         }
     }
 

@@ -180,6 +180,11 @@ public final class SplitGraph {
         return t.arrayElementsPerExample();
     }
 
+    /** The layers after the cut, starting with an input layer named as the cut. */
+    List<KerasLayer> suffixLayers() {
+        return suffixLayers;
+    }
+
     /** Number of layers (with weights or not) that run on cached activations. */
     public int suffixLayerCount() {
         return suffixLayers.size() - 1;

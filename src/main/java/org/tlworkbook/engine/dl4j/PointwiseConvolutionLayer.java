@@ -20,6 +20,7 @@ import java.nio.FloatBuffer;
 /**
  * The layer of {@link PointwiseConvolution}. With the batch laid out as {@code X[cin, n*h*w]}, the
  * forward pass is {@code Y = W X}, and the backward pass {@code dW = dY X^T}, {@code dX = W^T dY}.
+ * Its products stay on OpenBLAS: this DL4J path is the reference the fast engines are tested against.
  */
 final class PointwiseConvolutionLayer extends org.deeplearning4j.nn.layers.convolution.ConvolutionLayer {
 
@@ -84,7 +85,7 @@ final class PointwiseConvolutionLayer extends org.deeplearning4j.nn.layers.convo
         assertInputSet(false);
         Operands o = operands();
         FloatBuffer y = Arrays32.scratch(2, o.cout * o.cols);
-        Blas.gemm(false, false, o.cout, o.cols, o.cin, o.w, o.cin, o.x, o.cols, 0f, y, o.cols);
+        Blas.gemm(false, false, false, o.cout, o.cols, o.cin, o.w, o.cin, o.x, o.cols, 0f, y, o.cols);
         long[] s = input.shape();
         return new Pair<>(ungroup(mgr, ArrayType.ACTIVATIONS, y, new long[]{s[0], o.cout, s[2], s[3]}), null);
     }
@@ -103,10 +104,10 @@ final class PointwiseConvolutionLayer extends org.deeplearning4j.nn.layers.convo
         FloatBuffer e = Arrays32.scratch(2, cout * cols);
         regroup(Arrays32.view(epsilon), e, n, cout, hw, false);
         FloatBuffer dw = Arrays32.scratch(3, cout * cin);
-        Blas.gemm(false, true, cout, cin, cols, e, cols, x, cols, 0f, dw, cin);
+        Blas.gemm(false, false, true, cout, cin, cols, e, cols, x, cols, 0f, dw, cin);
         float[] dwValues = new float[cout * cin];
         dw.get(0, dwValues);
-        Blas.gemm(true, false, cin, cols, cout, w, cin, e, cols, 0f, x, cols); // dX overwrites the regrouped input
+        Blas.gemm(false, true, false, cin, cols, cout, w, cin, e, cols, 0f, x, cols); // dX overwrites the regrouped input
         Gradient gradient = new DefaultGradient();
         JavaLayers.setGradient(gradientViews, gradient, ConvolutionParamInitializer.WEIGHT_KEY, dwValues);
         return new Pair<>(gradient, ungroup(mgr, ArrayType.ACTIVATION_GRAD, x, input.shape()));
