@@ -36,7 +36,7 @@ public final class Main {
                 + "        each SUBMISSIONS_DIR/<student>/<notebook>.ipynb in its own JVM, scratch copy, time and memory caps",
                 ExerciseCommands::grade);
         COMMANDS.put("grade-notebook", ExerciseCommands::gradeNotebook);
-        add("bench", "bench model [--size 160] [--batch 32] [--iterations 3] [--weights FILE]   img/s and peak RSS", BenchCommand::run);
+        add("bench", "bench model|generator|vgg16 [--size 160] [--batch 32] [--iterations 3] [--weights FILE] [--data DIR --epochs 3]   img/s, seconds and peak RSS", BenchCommand::run);
     }
 
     static void add(String name, String help, Command command) {
