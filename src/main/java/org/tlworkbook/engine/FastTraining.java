@@ -105,7 +105,7 @@ public final class FastTraining {
                 }
                 case DEPTHWISE -> {
                     Param w = Param.of(table, states, k.name(), "W", trains, optimizer);
-                    yield new Depthwise(in, out, k.kernel(), k.stride(), k.samePadding(), f.padding(), w, norm, f.activation());
+                    yield new Depthwise(in, out, k.kernel(), k.stride(), k.samePadding(), f.padding(), w, norm, f.activation(), oneDnn);
                 }
                 case ADD -> new Add(k.inputs().get(0), k.inputs().get(1), out);
                 case GLOBAL_AVG_POOL -> new GlobalAvgPool(in, out);
@@ -582,15 +582,18 @@ public final class FastTraining {
         final boolean same;
         final int[] pad;
         final int c;
+        final OneDnn.DepthwiseTraining dnn; // null: Java loops
         float[] folded; // [tap][c]
 
-        Depthwise(String in, String out, int k, int stride, boolean same, int[] pad, Param w, Param[] bn, Activation act) {
+        Depthwise(String in, String out, int k, int stride, boolean same, int[] pad, Param w, Param[] bn, Activation act, boolean oneDnn) {
             super(in, out, w, null, bn, act);
             this.k = k;
             this.stride = stride;
             this.same = same;
             this.pad = pad;
             this.c = w.value.length / (k * k);
+            boolean fusable = act == Activation.NONE || act == Activation.RELU || act == Activation.RELU6;
+            this.dnn = oneDnn && OneDnn.enabled() && fusable ? new OneDnn.DepthwiseTraining(k, stride, c, act) : null;
         }
 
         @Override
@@ -633,6 +636,10 @@ public final class FastTraining {
             if (x.c != c) throw new IllegalStateException(out + ": expected " + c + " channels, got " + x.c);
             Geo g = geo(x.h, x.w);
             Nhwc y = run.take(x.n, g.oh, g.ow, c);
+            if (dnn != null) {
+                dnn.forward(x.data, x.n, x.h, x.w, y.data, g.oh, g.ow, g.top, g.left, folded, shift);
+                return y;
+            }
             int len = g.ow * c;
             float[][] wt = NhwcKernels.tiledTaps(folded, k * k, c, g.ow);
             float[] shiftRow = NhwcKernels.tile(shift, g.ow);
@@ -654,10 +661,38 @@ public final class FastTraining {
             return y;
         }
 
+        /** The oneDNN backward: mask, then data and weight gradients as two primitives. */
+        private void backwardOnOneDnn(Run run, FloatBuffer g, Nhwc x, Nhwc a, Geo geo) {
+            if (act.masks()) {
+                RowChunks.forEach(a.pixels(), c, (r0, count, ch) -> {
+                    int from = r0 * c, size = count * c;
+                    float[] gr = Scratch.get(0, size), ar = Scratch.get(1, size);
+                    g.get(from, gr, 0, size);
+                    a.data.get(from, ar, 0, size);
+                    act.mask(gr, ar, size);
+                    g.put(from, gr, 0, size);
+                });
+            }
+            boolean[] acc = new boolean[1];
+            FloatBuffer dx = gradIn[0] ? run.gradFor(ins[0], x.n * x.h * x.w * c, acc) : null;
+            FloatBuffer target = dx != null && acc[0] ? run.pool.take(x.n * x.h * x.w * c) : dx;
+            float[] gsum = new float[k * k * c], colSum = new float[c];
+            dnn.backward(x.data, x.n, x.h, x.w, g, geo.oh, geo.ow, geo.top, geo.left, folded, target, gsum, colSum);
+            if (target != dx) {
+                addInto(dx, target, x.n * x.h * x.w * c, true);
+                run.pool.give(target);
+            }
+            paramGradients(gsum, colSum, c, 1, false);
+        }
+
         @Override
         void backward(Run run, FloatBuffer g) {
             Nhwc x = run.acts.get(ins[0]), a = run.acts.get(out);
             Geo geo = geo(x.h, x.w);
+            if (dnn != null) {
+                backwardOnOneDnn(run, g, x, a, geo);
+                return;
+            }
             int len = geo.ow * c, taps = k * k, n = x.n;
             boolean needX = gradIn[0];
             float[][] wt = NhwcKernels.tiledTaps(folded, k * k, c, geo.ow);

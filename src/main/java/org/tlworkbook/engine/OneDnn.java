@@ -1,5 +1,7 @@
 package org.tlworkbook.engine;
 
+import org.bytedeco.dnnl.convolution_backward_data;
+import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.memory;
@@ -15,6 +17,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_BIAS;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_BIAS;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_WEIGHTS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
@@ -138,6 +144,121 @@ final class OneDnn {
             FloatPointer biasData = new FloatPointer(bias);
             memory biasMemory = new memory(biasDesc, cpu, biasData);
             return new Compiled(new convolution_forward(pd), weights, biasMemory, biasData, src, dst);
+        }
+    }
+
+    /**
+     * A depthwise convolution that trains (fast training's): forward with bias and activation fused, backward data,
+     * and backward weights with the bias gradient. Its weights change every step, so each call takes them in
+     * Keras' {@code [(ky, kx), c]} order and reorders them (a few thousand floats) into oneDNN's layout.
+     */
+    static final class DepthwiseTraining {
+        private final int k, stride, c;
+        private final Activation act;
+        private final Map<Long, Compiled> byShape = new HashMap<>();
+
+        private record Compiled(convolution_forward forward, convolution_backward_data data, convolution_backward_weights weights,
+                                memory.desc src, memory.desc dst, memory userWeights, FloatPointer userWeightsData,
+                                memory forwardWeights, memory dataWeights, memory diffWeights, memory userDiffWeights,
+                                FloatPointer userDiffWeightsData, memory bias, FloatPointer biasData, memory diffBias,
+                                FloatPointer diffBiasData) { }
+
+        DepthwiseTraining(int k, int stride, int c, Activation act) {
+            this.k = k;
+            this.stride = stride;
+            this.c = c;
+            this.act = act;
+        }
+
+        /** y (n, oh, ow, c) = act(depthwise(x (n, h, w, c), weights) + bias), padding {top, left} before. */
+        void forward(FloatBuffer x, int n, int h, int w, FloatBuffer y, int oh, int ow, int top, int left, float[] weights, float[] bias) {
+            Compiled p = compiled(n, h, w, oh, ow, top, left);
+            p.biasData().put(bias);
+            try (memory src = new memory(p.src(), cpu, new FloatPointer(x));
+                 memory dst = new memory(p.dst(), cpu, new FloatPointer(y))) {
+                synchronized (OneDnn.class) {
+                    setWeights(p, weights, p.forwardWeights());
+                    p.forward().execute(queue, new IntMemoryMap().put(DNNL_ARG_SRC, src).put(DNNL_ARG_WEIGHTS, p.forwardWeights())
+                            .put(DNNL_ARG_BIAS, p.bias()).put(DNNL_ARG_DST, dst));
+                    queue._wait();
+                }
+            }
+        }
+
+        /**
+         * From the gradient {@code dy} after the activation's mask: {@code dx} (when not null) through {@code weights},
+         * {@code weightGrad[(ky, kx) * c + ch]} = sum of dy times the input each weight meets, {@code biasGrad[ch]} = sum of dy.
+         */
+        void backward(FloatBuffer x, int n, int h, int w, FloatBuffer dy, int oh, int ow, int top, int left, float[] weights,
+                      FloatBuffer dx, float[] weightGrad, float[] biasGrad) {
+            Compiled p = compiled(n, h, w, oh, ow, top, left);
+            try (memory src = new memory(p.src(), cpu, new FloatPointer(x));
+                 memory diffDst = new memory(p.dst(), cpu, new FloatPointer(dy))) {
+                synchronized (OneDnn.class) {
+                    p.weights().execute(queue, new IntMemoryMap().put(DNNL_ARG_SRC, src).put(DNNL_ARG_DIFF_DST, diffDst)
+                            .put(DNNL_ARG_DIFF_WEIGHTS, p.diffWeights()).put(DNNL_ARG_DIFF_BIAS, p.diffBias()));
+                    new reorder(p.diffWeights(), p.userDiffWeights()).execute(queue, p.diffWeights(), p.userDiffWeights());
+                    if (dx != null) {
+                        setWeights(p, weights, p.dataWeights());
+                        try (memory diffSrc = new memory(p.src(), cpu, new FloatPointer(dx))) {
+                            p.data().execute(queue, new IntMemoryMap().put(DNNL_ARG_DIFF_DST, diffDst).put(DNNL_ARG_WEIGHTS, p.dataWeights())
+                                    .put(DNNL_ARG_DIFF_SRC, diffSrc));
+                        }
+                    }
+                    queue._wait();
+                }
+            }
+            p.userDiffWeightsData().get(weightGrad);
+            p.diffBiasData().get(biasGrad);
+        }
+
+        private void setWeights(Compiled p, float[] weights, memory target) {
+            p.userWeightsData().put(weights);
+            new reorder(p.userWeights(), target).execute(queue, p.userWeights(), target);
+        }
+
+        private Compiled compiled(int n, int h, int w, int oh, int ow, int top, int left) {
+            long key = (((long) n * 65536 + h) * 65536 + w) * 64 + top * 8 + left;
+            synchronized (byShape) {
+                return byShape.computeIfAbsent(key, unused -> compile(n, h, w, oh, ow, top, left));
+            }
+        }
+
+        private Compiled compile(int n, int h, int w, int oh, int ow, int top, int left) {
+            long bottom = Math.max(0, (long) (oh - 1) * stride + k - h - top), right = Math.max(0, (long) (ow - 1) * stride + k - w - left);
+            long[] strides = {stride, stride}, before = {top, left}, after = {bottom, right};
+            memory.desc src = new memory.desc(new long[]{n, c, h, w}, memory.data_type.f32, memory.format_tag.nhwc);
+            memory.desc dst = new memory.desc(new long[]{n, c, oh, ow}, memory.data_type.f32, memory.format_tag.nhwc);
+            long[] weightDims = {c, 1, 1, k, k};
+            memory.desc anyWeights = new memory.desc(weightDims, memory.data_type.f32, memory.format_tag.any);
+            memory.desc plainWeights = new memory.desc(weightDims, memory.data_type.f32, memory.format_tag.hwigo);
+            memory.desc biasDesc = new memory.desc(new long[]{c}, memory.data_type.f32, memory.format_tag.x);
+            var direct = org.bytedeco.dnnl.global.dnnl.algorithm.convolution_direct;
+            convolution_forward.desc fd = new convolution_forward.desc(org.bytedeco.dnnl.global.dnnl.prop_kind.forward_training,
+                    direct, src, anyWeights, biasDesc, dst, strides, before, after);
+            primitive_attr attr = new primitive_attr();
+            post_ops ops = new post_ops();
+            switch (act) {
+                case RELU -> ops.append_eltwise(1f, org.bytedeco.dnnl.global.dnnl.algorithm.eltwise_relu, 0f, 0f);
+                case RELU6 -> ops.append_eltwise(1f, org.bytedeco.dnnl.global.dnnl.algorithm.eltwise_clip, 0f, 6f);
+                case NONE -> { }
+                default -> throw new IllegalArgumentException("no oneDNN post-op for " + act);
+            }
+            attr.set_post_ops(ops);
+            convolution_forward.primitive_desc fpd = new convolution_forward.primitive_desc(fd, attr, cpu);
+            convolution_backward_data.primitive_desc dpd = new convolution_backward_data.primitive_desc(
+                    new convolution_backward_data.desc(direct, src, anyWeights, dst, strides, before, after), cpu, fpd);
+            convolution_backward_weights.primitive_desc wpd = new convolution_backward_weights.primitive_desc(
+                    new convolution_backward_weights.desc(direct, src, anyWeights, biasDesc, dst, strides, before, after), cpu, fpd);
+            FloatPointer userWeightsData = new FloatPointer((long) k * k * c);
+            FloatPointer userDiffData = new FloatPointer((long) k * k * c);
+            FloatPointer biasData = new FloatPointer(c);
+            FloatPointer diffBiasData = new FloatPointer(c);
+            return new Compiled(new convolution_forward(fpd), new convolution_backward_data(dpd), new convolution_backward_weights(wpd),
+                    src, dst, new memory(plainWeights, cpu, userWeightsData), userWeightsData,
+                    new memory(fpd.weights_desc(), cpu), new memory(dpd.weights_desc(), cpu), new memory(wpd.diff_weights_desc(), cpu),
+                    new memory(plainWeights, cpu, userDiffData), userDiffData, new memory(biasDesc, cpu, biasData), biasData,
+                    new memory(wpd.diff_bias_desc(), cpu, diffBiasData), diffBiasData);
         }
     }
 }
