@@ -49,8 +49,10 @@ public interface Progress {
     static String describe(String task, long done, long total, String unit, double seconds) {
         String amount = Console.format(done) + (total > 0 ? "/" + Console.format(total) : "") + " " + unit;
         String percent = total > 0 ? String.format(Locale.ROOT, "%3d%% ", Math.min(100, 100 * done / Math.max(1, total))) : "";
-        String rate = seconds > 0.5 && done > 0
-                ? String.format(Locale.ROOT, ", %s %s/s", Console.format((long) (done / seconds)), unit) : "";
+        double perSecond = done / Math.max(seconds, 1e-9);
+        String rate = seconds <= 0.5 || done <= 0 ? ""
+                : perSecond >= 10 ? String.format(Locale.ROOT, ", %s %s/s", Console.format((long) perSecond), unit)
+                : String.format(Locale.ROOT, ", %.1f %s/s", perSecond, unit); // VGG16 runs under 1 batch/s
         return String.format(Locale.ROOT, "%s: %s%s (%.1fs%s)", task, percent, amount, seconds, rate);
     }
 

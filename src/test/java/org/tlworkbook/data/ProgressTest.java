@@ -41,6 +41,13 @@ class ProgressTest {
     }
 
     @Test
+    void slowWorkShowsAFractionalRateAndFastWorkAWholeOne() {
+        assertEquals("Epoch 1/2:  11% 7/63 batches (9.3s, 0.8 batches/s)", Progress.describe("Epoch 1/2", 7, 63, "batches", 9.3));
+        assertEquals("featurize:  45% 900/2000 images (3.0s, 300 images/s)", Progress.describe("featurize", 900, 2000, "images", 3.0));
+        assertEquals("download:   0% 0/10 B (0.2s)", Progress.describe("download", 0, 10, "B", 0.2));
+    }
+
+    @Test
     void aTerminalLineIsRedrawnInPlaceAndEndsWithANewline() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Progress p = new Progress.Console(new PrintStream(out, true, StandardCharsets.UTF_8), true);
