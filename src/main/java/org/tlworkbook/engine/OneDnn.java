@@ -62,6 +62,20 @@ final class OneDnn {
         return PROBLEM;
     }
 
+    /** The activation as a post-op of the primitive before it. */
+    private static primitive_attr activation(Activation act) {
+        primitive_attr attr = new primitive_attr();
+        post_ops ops = new post_ops();
+        switch (act) {
+            case RELU -> ops.append_eltwise(1f, org.bytedeco.dnnl.global.dnnl.algorithm.eltwise_relu, 0f, 0f);
+            case RELU6 -> ops.append_eltwise(1f, org.bytedeco.dnnl.global.dnnl.algorithm.eltwise_clip, 0f, 6f);
+            case NONE -> { }
+            default -> throw new IllegalArgumentException("no oneDNN post-op for " + act);
+        }
+        attr.set_post_ops(ops);
+        return attr;
+    }
+
     /**
      * One convolution layer with bias and activation fused: weights in {@code [(ky, kx, ci), co]} (HWIO) order, or
      * {@code [(ky, kx), c]} for a depthwise one; NHWC input and output; padding may be asymmetric (Keras' 'same' with
@@ -124,15 +138,7 @@ final class OneDnn {
             convolution_forward.desc desc = new convolution_forward.desc(org.bytedeco.dnnl.global.dnnl.prop_kind.forward_inference,
                     org.bytedeco.dnnl.global.dnnl.algorithm.convolution_direct, src, anyWeights, biasDesc, dst,
                     new long[]{stride, stride}, new long[]{top, left}, new long[]{Math.max(0, bottom), Math.max(0, right)});
-            primitive_attr attr = new primitive_attr();
-            post_ops ops = new post_ops();
-            switch (act) {
-                case RELU -> ops.append_eltwise(1f, org.bytedeco.dnnl.global.dnnl.algorithm.eltwise_relu, 0f, 0f);
-                case RELU6 -> ops.append_eltwise(1f, org.bytedeco.dnnl.global.dnnl.algorithm.eltwise_clip, 0f, 6f);
-                case NONE -> { }
-                default -> throw new IllegalArgumentException("no oneDNN post-op for " + act);
-            }
-            attr.set_post_ops(ops);
+            primitive_attr attr = activation(act);
             convolution_forward.primitive_desc pd = new convolution_forward.primitive_desc(desc, attr, cpu);
             memory userWeights = new memory(new memory.desc(weightDims, memory.data_type.f32, groups == 1 ? memory.format_tag.hwio : memory.format_tag.hwigo),
                     cpu, new FloatPointer(weightsHwio));
@@ -236,15 +242,7 @@ final class OneDnn {
             var direct = org.bytedeco.dnnl.global.dnnl.algorithm.convolution_direct;
             convolution_forward.desc fd = new convolution_forward.desc(org.bytedeco.dnnl.global.dnnl.prop_kind.forward_training,
                     direct, src, anyWeights, biasDesc, dst, strides, before, after);
-            primitive_attr attr = new primitive_attr();
-            post_ops ops = new post_ops();
-            switch (act) {
-                case RELU -> ops.append_eltwise(1f, org.bytedeco.dnnl.global.dnnl.algorithm.eltwise_relu, 0f, 0f);
-                case RELU6 -> ops.append_eltwise(1f, org.bytedeco.dnnl.global.dnnl.algorithm.eltwise_clip, 0f, 6f);
-                case NONE -> { }
-                default -> throw new IllegalArgumentException("no oneDNN post-op for " + act);
-            }
-            attr.set_post_ops(ops);
+            primitive_attr attr = activation(act);
             convolution_forward.primitive_desc fpd = new convolution_forward.primitive_desc(fd, attr, cpu);
             convolution_backward_data.primitive_desc dpd = new convolution_backward_data.primitive_desc(
                     new convolution_backward_data.desc(direct, src, anyWeights, dst, strides, before, after), cpu, fpd);
