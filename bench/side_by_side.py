@@ -14,6 +14,14 @@ import argparse, json, os, subprocess, sys, zipfile
 WEIGHTS = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5"
 
 
+def write_table(out, lines):
+    """Prints a bench's markdown table and keeps it as OUT/table.md."""
+    table = "\n".join(lines)
+    print(table)
+    with open(os.path.join(out, "table.md"), "w") as f:
+        f.write(table + "\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default=os.path.join("..", "shared", "data"))
@@ -68,10 +76,7 @@ def main():
         row("val accuracy after fine-tune", ours["val_accuracy_fine_tune"], ref["val_accuracy_fine_tune"], "{:.4f}", ">= keras - 0.01"),
         row("peak RSS, MiB", ours["peak_rss_mib"], ref["peak_rss_mib"], "{:d}", "<= keras"),
     ]
-    table = "\n".join(lines)
-    print(table)
-    with open(os.path.join(out, "table.md"), "w") as f:
-        f.write(table + "\n")
+    write_table(out, lines)
 
 
 if __name__ == "__main__":

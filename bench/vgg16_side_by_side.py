@@ -16,6 +16,8 @@ Set ONEDNN_MAX_CPU_ISA=AVX2 to hold both engines to AVX2.
 """
 import argparse, json, os, resource, subprocess, sys, time, zipfile
 
+from side_by_side import write_table  # this folder is on the path when the script runs
+
 
 def keras_weights(path, size, seed):
     import h5py, keras
@@ -96,10 +98,7 @@ def main():
         f"| val accuracy (random base) | {ours['val_accuracy']:.4f} | {ref['val_accuracy']:.4f} | | |",
         f"| peak RSS, MiB | {ours['peak_rss_mib']} | {ref['peak_rss_mib']} | {ours['peak_rss_mib'] / ref['peak_rss_mib']:.2f} | |",
     ]
-    table = "\n".join(lines)
-    print(table)
-    with open(os.path.join(out, "table.md"), "w") as f:
-        f.write(table + "\n")
+    write_table(out, lines)
 
 
 if __name__ == "__main__":

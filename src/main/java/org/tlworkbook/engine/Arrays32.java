@@ -10,7 +10,6 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Arrays32 {
     private Arrays32() { }
 
-    /** The elements of {@code a} in C order. */
     /**
      * Gives the off-heap memory of arrays that nothing uses any more back now instead of at some later garbage
      * collection: per-batch arrays otherwise pile up to the JavaCPP limit while the heap stays quiet. Views
@@ -22,6 +21,7 @@ public final class Arrays32 {
         }
     }
 
+    /** The elements of {@code a} in C order. */
     public static float[] floats(INDArray a) {
         float[] out = new float[(int) a.length()];
         view(a).get(0, out, 0, out.length);

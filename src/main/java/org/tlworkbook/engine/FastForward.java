@@ -343,8 +343,7 @@ public final class FastForward {
             }
             flushDenormals(mat);
             FloatBuffer weights = direct(mat);
-            boolean fusable = act == Activation.NONE || act.masks();
-            OneDnn.Conv dnn = oneDnn && OneDnn.enabled() && fusable ? new OneDnn.Conv(kk, k.stride(), cin, cout, weights, bias, act) : null;
+            OneDnn.Conv dnn = oneDnn && OneDnn.enabled() && OneDnn.fuses(act) ? new OneDnn.Conv(kk, k.stride(), cin, cout, weights, bias, act) : null;
             return new Conv(kk, k.stride(), k.samePadding(), extra, cin, cout, weights, bias, act, in, out, false, dnn);
         }
 
@@ -434,8 +433,7 @@ public final class FastForward {
                 bias = ss[1];
             }
             flushDenormals(wf);
-            boolean fusable = act == Activation.NONE || act.masks();
-            OneDnn.Conv dnn = oneDnn && OneDnn.enabled() && fusable ? OneDnn.Conv.depthwise(k.kernel(), k.stride(), c, direct(wf), bias, act) : null;
+            OneDnn.Conv dnn = oneDnn && OneDnn.enabled() && OneDnn.fuses(act) ? OneDnn.Conv.depthwise(k.kernel(), k.stride(), c, direct(wf), bias, act) : null;
             return new Depthwise(k.kernel(), k.stride(), k.samePadding(), extra, c, wf, bias, act, in, out, null, Activation.NONE,
                     new java.util.concurrent.ConcurrentHashMap<>(), dnn);
         }

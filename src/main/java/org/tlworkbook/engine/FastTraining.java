@@ -174,7 +174,7 @@ public final class FastTraining {
                 if (g != null && needsGrad.contains(unit.out)) {
                     long t0 = System.nanoTime();
                     unit.backward(run, g);
-                    time(unit.getClass().getSimpleName() + " backward", t0);
+                    time(unit.backwardKey, t0);
                 }
             }
             long t0 = System.nanoTime();
@@ -213,7 +213,7 @@ public final class FastTraining {
         for (Unit u : units) {
             t0 = System.nanoTime();
             run.acts.put(u.out, u.forward(run));
-            time(u.getClass().getSimpleName() + " forward", t0);
+            time(u.forwardKey, t0);
         }
         return run;
     }
@@ -372,6 +372,8 @@ public final class FastTraining {
         final String out;
 
         final boolean[] gradIn; // per input: whether anything before it trains
+        final String forwardKey = getClass().getSimpleName() + " forward"; // for millisByStep
+        final String backwardKey = getClass().getSimpleName() + " backward";
 
         Unit(String out, String... ins) {
             this.ins = ins;
@@ -592,8 +594,7 @@ public final class FastTraining {
             this.same = same;
             this.pad = pad;
             this.c = w.value.length / (k * k);
-            boolean fusable = act == Activation.NONE || act == Activation.RELU || act == Activation.RELU6;
-            this.dnn = oneDnn && OneDnn.enabled() && fusable ? new OneDnn.DepthwiseTraining(k, stride, c, act) : null;
+            this.dnn = oneDnn && OneDnn.enabled() && OneDnn.fuses(act) ? new OneDnn.DepthwiseTraining(k, stride, c, act) : null;
         }
 
         @Override

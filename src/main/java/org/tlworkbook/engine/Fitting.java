@@ -44,8 +44,6 @@ public final class Fitting {
         }
     }
 
-    private static final UnaryOperator<INDArray> IDENTITY = UnaryOperator.identity();
-
     private final Network network;
     private int epochs = 10;
     private int initialEpoch;
@@ -132,7 +130,7 @@ public final class Fitting {
         if (!SplitGraph.canSplit(network)) {
             Suffix whole = Suffix.dl4j(network.graph(), network.layers(), () -> { });
             try {
-                loop(whole, IDENTITY, train, validation, null, null, onEpoch);
+                loop(whole, null, train, validation, null, null, onEpoch);
             } finally {
                 whole.release();
             }
@@ -190,7 +188,7 @@ public final class Fitting {
 
     /**
      * The epochs: update steps on cached activations (when {@code trainCache} is given) or on each batch run
-     * through {@code prefix}; weights back into the network; validation; the epoch's figures.
+     * through {@code prefix} (null: the images go in as they are); weights back into the network; validation; the epoch's figures.
      */
     private void loop(Suffix suffix, UnaryOperator<INDArray> prefix, ImageGenerator train, ImageGenerator validation,
                       FeatureCache trainCache, FeatureCache valCache, EpochEnd onEpoch) {
@@ -205,7 +203,7 @@ public final class Fitting {
             for (int b = 0; cached != null ? b < cached.size() : train.hasNext(); b++) {
                 checkInterrupted();
                 DataSet ds = cached != null ? cached.get(b) : train.next();
-                if (cached == null && prefix != IDENTITY) {
+                if (cached == null && prefix != null) {
                     INDArray images = ds.getFeatures();
                     ds = new DataSet(prefix.apply(images), ds.getLabels());
                     Arrays32.free(images);

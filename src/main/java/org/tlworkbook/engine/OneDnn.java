@@ -26,7 +26,8 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 
 /**
- * oneDNN (Intel's deep-learning kernels, which TensorFlow uses on CPUs) for the inference pass's convolutions.
+ * oneDNN (Intel's deep-learning kernels, which TensorFlow uses on CPUs) for the convolutions of the inference pass
+ * and of fast training (whose 1x1 products use oneDNN's sgemm through {@link Blas}).
  * oneDNN picks its kernels from the CPU's features at run time (AVX-512 where there is AVX-512), while ND4J's
  * OpenBLAS 0.3.19 is held to AVX2 kernels on new CPUs ({@code OPENBLAS_CORETYPE=Haswell}). Activations stay
  * NHWC between layers; weights are reordered once into the layout oneDNN prefers. Off with
@@ -60,6 +61,21 @@ final class OneDnn {
     /** Why oneDNN is not used, or null when it is. */
     static String problem() {
         return PROBLEM;
+    }
+
+    /** Whether {@code act} can be fused into a oneDNN convolution as a post-op. */
+    static boolean fuses(Activation act) {
+        return act == Activation.NONE || act.masks();
+    }
+
+    /** One primitive per input shape: batch, height, width and the padding before (each under 8). */
+    private static long shapeKey(int n, int h, int w, int top, int left) {
+        return (((long) n * 65536 + h) * 65536 + w) * 64 + top * 8 + left;
+    }
+
+    /** Padding after, {bottom, right}, for an input h x w with {top, left} before and an output oh x ow. */
+    private static long[] paddingAfter(int k, int stride, int h, int w, int oh, int ow, int top, int left) {
+        return new long[]{Math.max(0, (long) (oh - 1) * stride + k - h - top), Math.max(0, (long) (ow - 1) * stride + k - w - left)};
     }
 
     /** The activation as a post-op of the primitive before it. */
@@ -114,9 +130,8 @@ final class OneDnn {
         /** y (n, oh, ow, cout) = act(conv(x (n, h, w, cin)) + bias), padding {top, left} before and what is needed after. */
         void run(FloatBuffer x, int n, int h, int w, FloatBuffer y, int oh, int ow, int top, int left) {
             Compiled c;
-            long key = (((long) n * 65536 + h) * 65536 + w) * 64 + top * 8 + left;
             synchronized (byShape) {
-                c = byShape.computeIfAbsent(key, unused -> compile(n, h, w, oh, ow, top, left));
+                c = byShape.computeIfAbsent(shapeKey(n, h, w, top, left), unused -> compile(n, h, w, oh, ow, top, left));
             }
             try (memory src = new memory(c.src(), cpu, new FloatPointer(x));
                  memory dst = new memory(c.dst(), cpu, new FloatPointer(y))) {
@@ -129,7 +144,6 @@ final class OneDnn {
         }
 
         private Compiled compile(int n, int h, int w, int oh, int ow, int top, int left) {
-            long bottom = (long) (oh - 1) * stride + k - h - top, right = (long) (ow - 1) * stride + k - w - left;
             memory.desc src = new memory.desc(new long[]{n, cin, h, w}, memory.data_type.f32, memory.format_tag.nhwc);
             memory.desc dst = new memory.desc(new long[]{n, cout, oh, ow}, memory.data_type.f32, memory.format_tag.nhwc);
             long[] weightDims = groups == 1 ? new long[]{cout, cin, k, k} : new long[]{groups, cout / groups, cin / groups, k, k};
@@ -137,7 +151,7 @@ final class OneDnn {
             memory.desc biasDesc = new memory.desc(new long[]{cout}, memory.data_type.f32, memory.format_tag.x);
             convolution_forward.desc desc = new convolution_forward.desc(org.bytedeco.dnnl.global.dnnl.prop_kind.forward_inference,
                     org.bytedeco.dnnl.global.dnnl.algorithm.convolution_direct, src, anyWeights, biasDesc, dst,
-                    new long[]{stride, stride}, new long[]{top, left}, new long[]{Math.max(0, bottom), Math.max(0, right)});
+                    new long[]{stride, stride}, new long[]{top, left}, paddingAfter(k, stride, h, w, oh, ow, top, left));
             primitive_attr attr = activation(act);
             convolution_forward.primitive_desc pd = new convolution_forward.primitive_desc(desc, attr, cpu);
             memory userWeights = new memory(new memory.desc(weightDims, memory.data_type.f32, groups == 1 ? memory.format_tag.hwio : memory.format_tag.hwigo),
@@ -224,15 +238,13 @@ final class OneDnn {
         }
 
         private Compiled compiled(int n, int h, int w, int oh, int ow, int top, int left) {
-            long key = (((long) n * 65536 + h) * 65536 + w) * 64 + top * 8 + left;
             synchronized (byShape) {
-                return byShape.computeIfAbsent(key, unused -> compile(n, h, w, oh, ow, top, left));
+                return byShape.computeIfAbsent(shapeKey(n, h, w, top, left), unused -> compile(n, h, w, oh, ow, top, left));
             }
         }
 
         private Compiled compile(int n, int h, int w, int oh, int ow, int top, int left) {
-            long bottom = Math.max(0, (long) (oh - 1) * stride + k - h - top), right = Math.max(0, (long) (ow - 1) * stride + k - w - left);
-            long[] strides = {stride, stride}, before = {top, left}, after = {bottom, right};
+            long[] strides = {stride, stride}, before = {top, left}, after = paddingAfter(k, stride, h, w, oh, ow, top, left);
             memory.desc src = new memory.desc(new long[]{n, c, h, w}, memory.data_type.f32, memory.format_tag.nhwc);
             memory.desc dst = new memory.desc(new long[]{n, c, oh, ow}, memory.data_type.f32, memory.format_tag.nhwc);
             long[] weightDims = {c, 1, 1, k, k};

@@ -11,7 +11,6 @@ import java.io.DataOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.ObjectOutputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -38,7 +37,8 @@ final class ModelArchive {
             } else {
                 entry(zip, "noParams.marker", new byte[0]);
             }
-            INDArray state = graph.getUpdater() == null ? null : graph.getUpdater().getStateViewArray();
+            var updater = graph.getUpdater();
+            INDArray state = updater == null ? null : updater.getStateViewArray();
             if (state != null && state.length() > 0) array(zip, "updaterState.bin", state);
             for (Map.Entry<String, String> e : objects.entrySet()) {
                 ByteArrayOutputStream bytes = new ByteArrayOutputStream();
