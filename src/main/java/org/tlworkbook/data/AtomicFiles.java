@@ -19,7 +19,7 @@ public final class AtomicFiles {
     public static Path write(Path target, Writer writer) throws IOException {
         Path parent = target.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, "." + target.getFileName(), ".tmp");
+        Path tmp = temp(parent, target.getFileName().toString());
         try {
             writer.write(tmp);
             CrashPoint.reach(target.getFileName() + ":written");
@@ -35,6 +35,20 @@ public final class AtomicFiles {
             Files.deleteIfExists(tmp);
         }
     }
+
+    /** A new empty file beside the target, created with the umask's permissions (a temp file's 0600 would stick after the rename). */
+    private static Path temp(Path parent, String name) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path tmp = parent.resolve("." + name + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
+            try {
+                return Files.createFile(tmp);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (attempt > 100) throw e;
+            }
+        }
+    }
+
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     public static Path writeString(Path target, String text) throws IOException {
         return write(target, f -> Files.writeString(f, text));
