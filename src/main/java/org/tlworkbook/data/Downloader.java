@@ -65,15 +65,18 @@ public final class Downloader {
 
     private Path fetchLocked(RemoteFile file) throws IOException {
         Path target = cacheDir.resolve(file.name());
+        Optional<Path> mirrored = mirror.map(m -> m.resolve(file.name())).filter(Files::isRegularFile);
         if (Files.isRegularFile(target)) {
             String problem = check(file, target);
             if (problem == null) return target;
+            if (file.sha256() == null && mirrored.isPresent() && Files.size(mirrored.get()) == Files.size(target)) {
+                return target; // the mirror's copy, accepted as copyFromMirror accepted it: copying it again would change nothing
+            }
             Path aside = cacheDir.resolve(file.name() + ".rejected");
             Files.move(target, aside, StandardCopyOption.REPLACE_EXISTING);
             System.out.println("Cached " + target + " failed its check (" + problem + "); moved to " + aside
                     + " (removed on the next run) and fetching again.");
         }
-        Optional<Path> mirrored = mirror.map(m -> m.resolve(file.name())).filter(Files::isRegularFile);
         if (mirrored.isPresent()) {
             return copyFromMirror(file, mirrored.get(), target);
         }
