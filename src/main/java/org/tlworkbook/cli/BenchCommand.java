@@ -1,12 +1,13 @@
 package org.tlworkbook.cli;
 
 import org.tlworkbook.bench.GeneratorBench;
+import org.tlworkbook.bench.GradeBench;
 import org.tlworkbook.bench.ModelBench;
 import org.tlworkbook.bench.Vgg16RecipeBench;
 
 import java.nio.file.Path;
 
-/** {@code ./workbook bench model|generator|vgg16}: prints throughput figures (never a pass/fail test). */
+/** {@code ./workbook bench model|generator|vgg16|grade}: prints throughput figures (never a pass/fail test). */
 final class BenchCommand {
     private BenchCommand() { }
 
@@ -20,13 +21,15 @@ final class BenchCommand {
         boolean reference = args.flag("reference");
         int epochs = args.getInt("epochs", 3);
         String out = args.get("out");
+        int parallel = args.getInt("parallel", 1);
         args.done();
         switch (what) {
             case "model" -> ModelBench.run(size, batch, iterations, weights == null ? null : Path.of(weights), reference);
             case "generator" -> GeneratorBench.run(data == null ? null : Path.of(data), size, batch);
             case "vgg16" -> Vgg16RecipeBench.run(data == null ? null : Path.of(data), weights == null ? null : Path.of(weights), size, batch,
                     epochs, out == null ? null : Path.of(out));
-            default -> throw new IllegalArgumentException("bench model|generator|vgg16");
+            case "grade" -> GradeBench.run(Home.resolve("src/exercises"), Path.of(out == null ? "build/grade-bench" : out).toAbsolutePath(), parallel);
+            default -> throw new IllegalArgumentException("bench model|generator|vgg16|grade");
         }
         return 0;
     }

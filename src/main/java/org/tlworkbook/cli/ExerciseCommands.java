@@ -1,48 +1,58 @@
 package org.tlworkbook.cli;
 
-import org.tlworkbook.notebook.Exercises;
-import org.tlworkbook.notebook.Grader;
+import org.tlworkbook.classroom.Exercises;
+import org.tlworkbook.classroom.Grader;
+import org.tlworkbook.classroom.GradingHost;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
-/** {@code exercises release} (the student version) and {@code grade} (a folder of submissions to grades.csv). */
+/** {@code exercises release} (the student version) and {@code grade} (a folder of submissions to grades.csv, a gradebook and feedback). */
 final class ExerciseCommands {
     private ExerciseCommands() { }
 
     static int exercises(Args args) throws Exception {
         if (args.positional().size() != 1 || !args.positional().get(0).equals("release")) {
-            throw new IllegalArgumentException("usage: exercises release --out DIR [--source notebooks/exercises]");
+            throw new IllegalArgumentException("usage: exercises release --out DIR [--source src/exercises] [--force]");
         }
-        Path source = args.path("source", Home.resolve("notebooks/exercises").toString());
+        Path source = args.path("source", Home.resolve("src/exercises").toString());
         Path out = args.path("out", null);
+        boolean force = args.flag("force");
         args.done();
         if (out == null) throw new IllegalArgumentException("exercises release needs --out DIR");
-        List<Path> written = Exercises.release(source, out);
-        System.out.println("Released " + written.size() + " student notebooks (solutions replaced by stubs, checks locked) to " + out);
+        List<Path> written = Exercises.release(source, out, force);
+        System.out.println("Released " + written.size() + " student notebooks (solutions replaced by stubs, hidden tests removed, checks locked) to " + out);
         return 0;
     }
 
     static int grade(Args args) throws Exception {
         if (args.positional().size() != 1) throw new IllegalArgumentException("usage: grade SUBMISSIONS_DIR --out grades.csv");
         Path submissions = Path.of(args.positional().get(0)).toAbsolutePath();
-        Path source = args.path("source", Home.resolve("notebooks/exercises").toString());
+        Path source = args.path("source", Home.resolve("src/exercises").toString());
         Path out = args.path("out", "grades.csv");
         Grader.Limits d = Grader.Limits.defaults();
         Grader.Limits limits = new Grader.Limits(args.get("memory", d.heap()), Duration.ofSeconds(args.getInt("timeout", (int) d.notebook().toSeconds())),
                 Duration.ofSeconds(args.getInt("cell-timeout", (int) d.cell().toSeconds())), args.getInt("parallel", d.parallel()));
+        Set<String> students = names(args.get("student", null)), notebooks = names(args.get("notebook", null));
+        Set<String> withSuffix = new LinkedHashSet<>();
+        for (String n : notebooks) withSuffix.add(n.endsWith(".ipynb") ? n : n + ".ipynb");
         args.done();
-        List<Grader.Row> rows = Grader.grade(submissions, source, out, limits);
-        System.out.printf("Graded %d cells; wrote %s%n", rows.size(), out);
+        Grader.Report report = Grader.grade(submissions, source, out, limits, new Grader.Selection(students, withSuffix));
+        System.out.printf("Graded %d cells; wrote %s, %s and %s%n", report.rows().size(), report.grades(), report.gradebook(), report.feedback());
         return 0;
     }
 
-    /** The grader's child process: one notebook, results as JSON lines. */
+    private static Set<String> names(String commaSeparated) {
+        Set<String> names = new LinkedHashSet<>();
+        if (commaSeparated != null) for (String n : commaSeparated.split(",")) if (!n.isBlank()) names.add(n.strip());
+        return names;
+    }
+
+    /** The grader's child process: one notebook, verdicts as signed lines. */
     static int gradeNotebook(Args args) throws Exception {
-        List<String> p = args.positional();
-        args.done();
-        Grader.runNotebook(Path.of(p.get(0)), Path.of(p.get(1)), Long.parseLong(p.get(2)));
-        return 0;
+        return GradingHost.run(args.positional());
     }
 }

@@ -30,13 +30,14 @@ public final class Main {
                 KernelCommand::run);
         add("lab", "lab [--kernel ijava|jjava] [--port 8888] [--no-browser]   JupyterLab on the notebooks with the workbook kernel (one command)",
                 args -> { throw new IllegalStateException("'lab' is run by the ./workbook launcher"); });
-        add("exercises", "exercises release --out DIR   student notebooks: solutions replaced by stubs, checks locked (nbgrader format)",
+        add("exercises", "exercises release --out DIR [--force]   student notebooks from src/exercises: solutions stubbed, hidden tests removed (nbgrader format)",
                 ExerciseCommands::exercises);
         add("grade", "grade SUBMISSIONS_DIR --out grades.csv [--memory 3g] [--timeout 1200] [--cell-timeout 300] [--parallel 1]\n"
-                + "        each SUBMISSIONS_DIR/<student>/<notebook>.ipynb in its own JVM, scratch copy, time and memory caps",
+                + "        [--student A,B] [--notebook 01_split_counts]   verdicts decided outside the submission's JVM; also writes\n"
+                + "        gradebook.csv and feedback/<student>/<notebook>.html beside grades.csv; a partial run merges into grades.csv",
                 ExerciseCommands::grade);
         COMMANDS.put("grade-notebook", ExerciseCommands::gradeNotebook);
-        add("bench", "bench model|generator|vgg16 [--size 160] [--batch 32] [--iterations 3] [--weights FILE] [--data DIR --epochs 3]   img/s, seconds and peak RSS", BenchCommand::run);
+        add("bench", "bench model|generator|vgg16|grade [--size 160] [--batch 32] [--iterations 3] [--weights FILE] [--data DIR --epochs 3] [--out DIR] [--parallel 1]   img/s, seconds, peak RSS; grade: a class of 5, time per student", BenchCommand::run);
     }
 
     static void add(String name, String help, Command command) {

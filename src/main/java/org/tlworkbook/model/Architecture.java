@@ -64,7 +64,7 @@ public enum Architecture {
     }
 
     /** The ImageNet weights Keras publishes for this base at this size. */
-    RemoteFile weightsFile(int size, double alpha) {
+    public RemoteFile weightsFile(int size, double alpha) {
         return this == MOBILENET_V2 ? WeightFiles.mobileNetV2(alpha, size) : WeightFiles.vgg16();
     }
 

@@ -53,6 +53,9 @@ public final class Classifier {
     private Progress progress;
     private Integer plannedFineTuneAt;
     private Fitting.Activations kept;
+    private Path loadedFrom;
+    private final List<Double> speeds = new ArrayList<>();
+    private final java.util.Set<Predictions> made = java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
 
     private Classifier(BaseModel base, Head head, List<String> classes) {
         this.base = base;
@@ -256,13 +259,41 @@ public final class Classifier {
                 }
             }
         }
-        return new Predictions(classes, List.of(images), probabilities);
+        Predictions result = new Predictions(classes, List.of(images), probabilities);
+        synchronized (made) {
+            made.add(result);
+        }
+        return result;
+    }
+
+    /** Whether {@code predictions} came from this model's {@link #predict(Path...)} (the same object, not equal numbers). */
+    public boolean made(Predictions predictions) {
+        synchronized (made) {
+            return made.stream().anyMatch(p -> p == predictions);
+        }
+    }
+
+    /** The file {@link #load} read this model from, or null for a model built in this session. */
+    public Path loadedFrom() {
+        return loadedFrom;
     }
 
     /** Keras' {@code model.evaluate}: one in-order pass over {@code images}; accuracy, loss, confusion matrix, per-class metrics, mistakes. */
     public Evaluation evaluate(ImageGenerator images) {
         checkLabels(images, "evaluation");
-        return Evaluation.of(inference(), classes, images);
+        long t0 = System.nanoTime();
+        Evaluation e = Evaluation.of(inference(), classes, images);
+        synchronized (speeds) {
+            speeds.add(images.samples() / ((System.nanoTime() - t0) / 1e9));
+        }
+        return e;
+    }
+
+    /** Images per second of every {@link #evaluate} call so far, in order: what a speed measured around it should match. */
+    public List<Double> evaluationSpeeds() {
+        synchronized (speeds) {
+            return List.copyOf(speeds);
+        }
     }
 
     /** A prediction function over a snapshot of the current weights; take a new one after training. */
@@ -371,6 +402,7 @@ public final class Classifier {
                     : Head.flattenDense(hidden, Double.parseDouble(p.getProperty("head_dropout")));
         }
         Classifier c = new Classifier(base, head, classes);
+        c.loadedFrom = file.toAbsolutePath().normalize();
         c.graph = ModelSerializer.restoreComputationGraph(file.toFile(), true);
         if ("trained".equals(p.getProperty("optimizer_state"))) OptimizerState.markInitialized(c.graph);
         c.optimizer = Optimizer.named(p.getProperty("optimizer"), Double.parseDouble(p.getProperty("learning_rate")));

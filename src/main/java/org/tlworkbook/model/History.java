@@ -24,11 +24,11 @@ public final class History {
 
     private final List<Epoch> epochs = new ArrayList<>();
 
-    public synchronized void add(Epoch e) {
+    synchronized void add(Epoch e) {
         epochs.add(e);
     }
 
-    public synchronized History append(History other) {
+    synchronized History append(History other) {
         epochs.addAll(other.epochs);
         return this;
     }

@@ -33,7 +33,8 @@ import java.util.stream.Collectors;
  * run with its error recorded in the notebook, as "Run All" would.
  */
 public final class NotebookRunner {
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** The notebook JSON mapper (indented output), shared by the runner and the classroom. */
+    public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** What happened: cells run, images shown, and the first error (null when none). */
     public record Result(Path output, int cellsRun, int images, String error) {
@@ -116,7 +117,7 @@ public final class NotebookRunner {
     }
 
     /** The {@code *.ipynb} files of {@code dir}, in name order. */
-    static List<Path> notebooks(Path dir) throws IOException {
+    public static List<Path> notebooks(Path dir) throws IOException {
         try (var s = Files.list(dir)) {
             return s.filter(p -> p.getFileName().toString().endsWith(".ipynb")).sorted().toList();
         }
@@ -176,7 +177,7 @@ public final class NotebookRunner {
     }
 
     /** A notebook field that nbformat allows as one string or a list of lines, as one string ("" when absent). */
-    static String text(JsonNode source) {
+    public static String text(JsonNode source) {
         if (source == null || source.isNull() || source.isMissingNode()) return "";
         if (source.isArray()) {
             StringBuilder sb = new StringBuilder();

@@ -59,6 +59,16 @@ public record Profile(String name, int imageSize, double alpha, int batchSize, i
         return new Dataset(real.name(), real.archive(), expectedCounts);
     }
 
+    /** Images per class of the drawn three-class folder ({@link DemoImages}) that stands in for your own photos. */
+    public int demoImagesPerClass() {
+        return name.equals("smoke") ? 20 : 40;
+    }
+
+    /** Whether this profile's bases carry real ImageNet features (the smoke profile's weights are made up by the tests). */
+    public boolean pretrained() {
+        return !name.equals("smoke");
+    }
+
     /** Where notebooks keep files for later notebooks (models, histories): {@code <data>/runs/<profile>}. */
     public Path runs() {
         return org.tlworkbook.data.DataHome.cache().resolve("runs").resolve(name);
