@@ -295,7 +295,7 @@ public final class Check {
             List<Double> passes = c.evaluationSpeeds(); // the passes the learner ran: a figure typed in matches none of them
             if (passes.stream().noneMatch(x -> speed > x / 1.5 && speed < x * 1.5)) {
                 throw new Hint(String.format(Locale.ROOT, "%.0f images/s is not what timing one of %s's evaluate passes gives%s: time model.evaluate over "
-                        + "the validation images (after one untimed pass) and divide their number by the seconds.", speed, name,
+                        + "the validation images after training, and divide their number by the seconds.", speed, name,
                         passes.isEmpty() ? " (it never evaluated)" : ""));
             }
         }

@@ -144,7 +144,8 @@ public final class Grader {
         }
 
         Path scratch = Files.createTempDirectory("workbook-grading-");
-        try (Run run = new Run(submissions, scratch, out, gradebook, feedback, kept, maxima, limits)) {
+        try {
+            Run run = new Run(submissions, scratch, out, gradebook, feedback, kept, maxima, limits);
             run.prepare(students);
             List<Job> jobs = new ArrayList<>();
             for (Path student : students) {
@@ -207,7 +208,7 @@ public final class Grader {
     private record Job(String student, String notebook, JsonNode instructor, Path file) { }
 
     /** One grading run's shared state: the snapshots, the guarded folders and the results so far. */
-    private static final class Run implements AutoCloseable {
+    private static final class Run {
         private final Path submissions, scratch, grades, gradebook, feedback;
         private final Map<String, Double> maxima;
         private final Limits limits;
@@ -584,10 +585,6 @@ public final class Grader {
             List<Row> all = rows();
             AtomicFiles.writeString(grades, Feedback.gradesCsv(all));
             AtomicFiles.writeString(gradebook, Feedback.gradebookCsv(all, maxima));
-        }
-
-        @Override
-        public void close() {
         }
     }
 }
