@@ -179,7 +179,7 @@ public final class GradingHost {
         startShell();
         debug("shell started");
         try {
-            Analysis names = analyse(cells);
+            Analysis names = analyse(shell.sourceCodeAnalysis());
             debug("analysed");
             String oracle = studentText.contains("Check") || studentText.contains("classroom") || studentRaw.contains("tlworkbook.classroom")
                     ? "your own cells call the checks (Check): checks count only in their locked cells" : null;
@@ -243,8 +243,7 @@ public final class GradingHost {
     /** Names the locked cells own: what they declare, the types and packages they use; the instructor's answer variables are the student's. */
     private record Analysis(Set<String> lockedDeclared, Set<String> protectedNames) { }
 
-    private Analysis analyse(List<Cell> cells) {
-        SourceCodeAnalysis sca = shell.sourceCodeAnalysis();
+    private Analysis analyse(SourceCodeAnalysis sca) {
         Set<String> declared = new LinkedHashSet<>(), used = new LinkedHashSet<>(ROOTS), answers = new HashSet<>();
         for (JsonNode cell : instructor.path("cells")) {
             if (!"code".equals(cell.path("cell_type").asText())) continue;
