@@ -7,6 +7,7 @@ import org.tlworkbook.data.Augmentation;
 import org.tlworkbook.data.ImageFolder;
 import org.tlworkbook.data.UnreadableImageException;
 import org.tlworkbook.model.Evaluation;
+import org.tlworkbook.model.Predictions;
 
 import java.awt.Color;
 import java.awt.Font;
@@ -69,6 +70,26 @@ public final class ImageGrid {
             Augmentation.Transform t = generator.transformFor(epoch, 0);
             imgs.add(Resampler.toImage(src, generator.width(), generator.height(), t));
             labels.add(String.format(java.util.Locale.ROOT, "rot %.0f°%s", Math.toDegrees(t.theta()), t.flip() ? " flip" : ""));
+        }
+        return of(imgs, labels, columns, 150);
+    }
+
+    /**
+     * The predicted images with what the model said and what is true, as the TensorFlow tutorial's last cell shows
+     * them: "dog 0.93" for a right answer, "cat 0.61, true: dog" for a wrong one. {@code truth} holds the true class per image.
+     */
+    public static BufferedImage predictions(Predictions predictions, List<String> truth, int columns) {
+        List<BufferedImage> imgs = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        for (int i = 0; i < predictions.size(); i++) {
+            var p = predictions.get(i);
+            try {
+                imgs.add(ImageDecoder.readRgb(p.image()));
+            } catch (UnreadableImageException e) {
+                continue; // predict refused it already; nothing to show
+            }
+            String right = i < truth.size() ? truth.get(i) : "?";
+            labels.add(String.format(java.util.Locale.ROOT, "%s %.2f%s", p.label(), p.probability(), p.label().equals(right) ? "" : ", true: " + right));
         }
         return of(imgs, labels, columns, 150);
     }

@@ -93,7 +93,7 @@ class LabTest {
             if (chromium != null) {
                 Path shot = Path.of("target", "lab-screenshot.png").toAbsolutePath();
                 Files.deleteIfExists(shot);
-                BrowserCheck.screenshot(chromium, base + "/lab/tree/01_executed.ipynb?token=workbook-test", shot, 1400, 2400, 30000);
+                BrowserCheck.screenshot(chromium, base + "/lab/tree/01_executed.ipynb?token=workbook-test", shot, 1400, 4400, 30000); // tall enough for the grid below the frame
                 java.awt.image.BufferedImage page = javax.imageio.ImageIO.read(shot.toFile());
                 assertNotNull(page, "chromium wrote a screenshot");
                 assertTrue(BrowserCheck.contains(page, BrowserCheck.firstPng(executed)),

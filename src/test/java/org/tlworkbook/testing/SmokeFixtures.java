@@ -7,13 +7,14 @@ import org.tlworkbook.model.MobileNetV2;
 import org.tlworkbook.model.SyntheticWeights;
 import org.tlworkbook.model.Vgg16;
 import org.tlworkbook.model.WeightFiles;
+import org.tlworkbook.notebook.Profile;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * Everything the notebooks download, made locally for the smoke profile: a 10/10/5/5 image
- * cats_and_dogs_filtered.zip and Keras-layout weight files under their official names, in a mirror folder.
+ * cats_and_dogs_filtered.zip (also as the smoke profile's cats_and_dogs_smoke.zip) and Keras-layout weight files under their official names, in a mirror folder.
  */
 public final class SmokeFixtures {
     private SmokeFixtures() { }
@@ -28,7 +29,8 @@ public final class SmokeFixtures {
         Path tree = dir.resolve("tree");
         TestImages.folder(tree.resolve("train"), 48, 10, "cats", "dogs");
         TestImages.folder(tree.resolve("validation"), 48, 5, "cats", "dogs");
-        Files.write(mirror.resolve("cats_and_dogs_filtered.zip"), TestImages.zip(tree, "cats_and_dogs_filtered"));
+        Files.write(mirror.resolve("cats_and_dogs_filtered.zip"), TestImages.zip(tree, "cats_and_dogs_filtered")); // for --dataset cats_and_dogs_filtered
+        Files.write(mirror.resolve(Profile.SMOKE_DATASET + ".zip"), TestImages.zip(tree, Profile.SMOKE_DATASET)); // the smoke profile's own name
 
         BaseModel mobile = MobileNetV2.create(32, 0.35, 11);
         ImageFolder images = ImageFolder.from(tree.resolve("train"));
