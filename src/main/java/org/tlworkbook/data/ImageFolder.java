@@ -126,6 +126,33 @@ public final class ImageFolder {
         return new ImageFolder(root, classes, images, skipped, validationSplit, seed, n);
     }
 
+    /** A folder split in two: the part kept for validation and the part held out as a test set. */
+    public record HoldOut(ImageFolder kept, ImageFolder heldOut) { }
+
+    /**
+     * The TensorFlow tutorial's test set: {@code fraction} of each class's images (after {@link #limitPerClass}),
+     * chosen with the seed, held out from the rest. Curves and choices use {@code kept()}; {@code heldOut()} is looked
+     * at once, at the end, so its accuracy is one that no decision was tuned on.
+     */
+    public HoldOut holdOut(double fraction) {
+        if (!(fraction > 0 && fraction < 1)) throw new IllegalArgumentException("holdOut takes a fraction between 0 and 1: " + fraction);
+        if (validationSplit > 0) throw new IllegalArgumentException("holdOut splits a folder without a validationSplit (a separate validation folder)");
+        List<Sample> kept = new ArrayList<>(), held = new ArrayList<>();
+        for (int label = 0; label < classes.size(); label++) {
+            final int l = label;
+            List<Sample> ofClass = new ArrayList<>(subset(false).stream().filter(s -> s.label() == l).toList());
+            Collections.shuffle(ofClass, new Random(seed * 131 + label));
+            int n = (int) Math.round(ofClass.size() * fraction);
+            if (n == 0 && ofClass.size() > 1) n = 1;
+            held.addAll(ofClass.subList(0, n));
+            kept.addAll(ofClass.subList(n, ofClass.size()));
+        }
+        kept.sort((a, b) -> a.path().compareTo(b.path()));
+        held.sort((a, b) -> a.path().compareTo(b.path()));
+        return new HoldOut(new ImageFolder(root, classes, List.copyOf(kept), skipped, 0, seed, 0),
+                new ImageFolder(root, classes, List.copyOf(held), List.of(), 0, seed, 0));
+    }
+
     public Path root() {
         return root;
     }

@@ -139,4 +139,26 @@ class ImageFolderTest {
         assertEquals(24, a.summary().intColumn("training").sum(), 0);
         assertEquals(2, ImageFolder.from(root).limitPerClass(4).validationSplit(0.25).validationSamples().size() / 3 + 1);
     }
+
+    @Test
+    void holdOutKeepsATestShareOfEveryClassApartFromTheRest() throws Exception {
+        Path root = TestImages.folder(tmp.resolve("held"), 8, 10, "cats", "dogs");
+        ImageFolder.HoldOut parts = ImageFolder.from(root).seed(37).limitPerClass(8).holdOut(0.25);
+        List<ImageFolder.Sample> kept = parts.kept().all(), held = parts.heldOut().all();
+        assertEquals(12, kept.size());
+        assertEquals(4, held.size());
+        for (int label = 0; label < 2; label++) {
+            final int l = label;
+            assertEquals(2, held.stream().filter(s -> s.label() == l).count(), "a quarter of each class");
+        }
+        java.util.Set<Path> both = new java.util.HashSet<>();
+        kept.forEach(s -> both.add(s.path()));
+        held.forEach(s -> assertTrue(both.add(s.path()), "held out and kept share " + s.path()));
+        assertEquals(ImageFolder.from(root).seed(37).limitPerClass(8).all().stream().map(ImageFolder.Sample::path).collect(java.util.stream.Collectors.toSet()),
+                both, "together they are the folder");
+        assertEquals(held, ImageFolder.from(root).seed(37).limitPerClass(8).holdOut(0.25).heldOut().all(), "the same test set every run");
+        assertNotEquals(held, ImageFolder.from(root).seed(38).limitPerClass(8).holdOut(0.25).heldOut().all(), "another seed, another test set");
+        assertEquals(4, parts.heldOut().validation().build().samples(), "a test generator covers the held-out images, in order");
+        assertThrows(IllegalArgumentException.class, () -> ImageFolder.from(root).holdOut(1.0));
+    }
 }
