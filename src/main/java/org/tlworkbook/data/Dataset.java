@@ -38,10 +38,27 @@ public final class Dataset {
                 RemoteFile.of("cats_and_dogs_filtered.zip", CATS_AND_DOGS_URL, 68_606_236L), counts);
     }
 
+    public static final String FLOWERS_URL = "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz";
+
+    /**
+     * TensorFlow's flower_photos (3,670 photos, one folder per class: daisy, dandelion, roses, sunflowers, tulips),
+     * the real-photo stand-in for a dataset of your own. Its size is not pinned: the tree is counted after extraction.
+     */
+    public static Dataset flowerPhotos() {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        counts.put("daisy", 633);
+        counts.put("dandelion", 898);
+        counts.put("roses", 641);
+        counts.put("sunflowers", 699);
+        counts.put("tulips", 799);
+        return new Dataset("flower_photos", RemoteFile.of("flower_photos.tgz", FLOWERS_URL, -1), counts);
+    }
+
     /** Known datasets by name, for the CLI. */
     public static Dataset named(String name) {
         if (name.equals("cats_and_dogs_filtered")) return catsAndDogsFiltered();
-        throw new IllegalArgumentException("Unknown dataset '" + name + "'. Known: cats_and_dogs_filtered");
+        if (name.equals("flower_photos")) return flowerPhotos();
+        throw new IllegalArgumentException("Unknown dataset '" + name + "'. Known: cats_and_dogs_filtered, flower_photos");
     }
 
     public String name() {
@@ -112,13 +129,13 @@ public final class Dataset {
         return problems.length() == 0 ? null : problems.toString();
     }
 
-    /** Files per {@code split/class} folder (two levels below root). */
+    /** Files per class folder: {@code split/class} two levels below root, or {@code class} one level below (flower_photos). */
     public static Map<String, Long> countFiles(Path root) throws IOException {
         Map<String, Long> counts = new TreeMap<>();
         if (!Files.isDirectory(root)) return counts;
         try (Stream<Path> files = Files.walk(root, 3)) {
             files.filter(Files::isRegularFile)
-                    .filter(p -> root.relativize(p).getNameCount() == 3)
+                    .filter(p -> root.relativize(p).getNameCount() >= 2)
                     .filter(p -> !p.getFileName().toString().startsWith("."))
                     .forEach(p -> counts.merge(root.relativize(p.getParent()).toString().replace('\\', '/'), 1L, Long::sum));
         }

@@ -126,6 +126,20 @@ public final class ImageFolder {
         return new ImageFolder(root, classes, images, skipped, validationSplit, seed, n);
     }
 
+    /** The same folder with only the named classes (sorted, relabelled from 0): three of flower_photos' five, say. */
+    public ImageFolder only(String... names) {
+        List<String> keep = java.util.Arrays.stream(names).distinct().sorted().toList();
+        for (String n : keep) {
+            if (!classes.contains(n)) throw new IllegalArgumentException("No class folder '" + n + "' under " + root + "; there are " + classes + ".");
+        }
+        List<Sample> kept = new ArrayList<>();
+        for (Sample s : images) {
+            int label = keep.indexOf(classes.get(s.label()));
+            if (label >= 0) kept.add(new Sample(s.path(), label));
+        }
+        return new ImageFolder(root, keep, List.copyOf(kept), skipped, validationSplit, seed, limitPerClass);
+    }
+
     /** A folder split in two: the part kept for validation and the part held out as a test set. */
     public record HoldOut(ImageFolder kept, ImageFolder heldOut) { }
 

@@ -13,7 +13,7 @@ import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 
 /**
- * Extracts a zip into a fresh temporary folder beside the destination and renames it into place only
+ * Extracts a zip (or a {@code .tgz} / {@code .tar.gz}) into a fresh temporary folder beside the destination and renames it into place only
  * when every entry was written. Entries that would land outside the folder (zip-slip) and archives
  * beyond the entry-count or byte limits, or whose entries inflate more than {@link #MAX_RATIO} times (zip bombs),
  * are refused before the excess is written; the bytes actually inflated are counted, not only the sizes the
@@ -46,6 +46,16 @@ public final class SafeUnzip {
         Path parent = destination.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path temp = Files.createTempDirectory(parent, "." + destination.getFileName() + ".extracting-");
+        String name = zip.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        if (name.endsWith(".tgz") || name.endsWith(".tar.gz")) {
+            try {
+                extractTarGz(zip, temp.toRealPath(), progress);
+            } catch (IOException | RuntimeException e) {
+                deleteTree(temp);
+                throw e;
+            }
+            return moveIntoPlace(temp, destination);
+        }
         Path root = temp.toRealPath();
         long bytes = 0;
         try (ZipFile archive = new ZipFile(zip.toFile())) {
@@ -102,6 +112,10 @@ public final class SafeUnzip {
         } finally {
             progress.done();
         }
+        return moveIntoPlace(temp, destination);
+    }
+
+    private static Path moveIntoPlace(Path temp, Path destination) throws IOException {
         try {
             Files.move(temp, destination, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
@@ -109,6 +123,61 @@ public final class SafeUnzip {
             throw e;
         }
         return destination;
+    }
+
+    /**
+     * A gzipped tar, read as a stream (commons-compress): regular files and folders only (a link could point
+     * anywhere), the same path, count and size limits as a zip, and the whole archive refused when it inflates more
+     * than {@link #MAX_RATIO} times its size.
+     */
+    private void extractTarGz(Path archive, Path root, Progress progress) throws IOException {
+        long size = Math.max(1, Files.size(archive)), bytes = 0, entries = 0, reported = 0;
+        progress.start("extract " + archive.getFileName(), size, "B");
+        byte[] buffer = new byte[1 << 16];
+        try (InputStream file = Files.newInputStream(archive);
+             var counted = new org.apache.commons.compress.utils.CountingInputStream(new java.io.BufferedInputStream(file));
+             var tar = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+                     new org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream(counted))) {
+            for (var entry = tar.getNextTarEntry(); entry != null; entry = tar.getNextTarEntry()) {
+                if (++entries > maxEntries) throw new DownloadException(archive + " has more than " + maxEntries + " entries; refusing to extract it.");
+                String name = entry.getName();
+                Path out = root.resolve(name).normalize();
+                if (name.startsWith("/") || name.contains("\\") || !out.startsWith(root) || out.equals(root)) {
+                    if (out.equals(root) && entry.isDirectory()) continue; // "./"
+                    throw new DownloadException(archive + " contains the unsafe path '" + name
+                            + "' that would be written outside the target folder; refusing to extract it.");
+                }
+                if (entry.isDirectory()) {
+                    Files.createDirectories(out);
+                    continue;
+                }
+                if (entry.isSymbolicLink() || entry.isLink() || !entry.isFile()) {
+                    throw new DownloadException(archive + ": entry '" + name + "' is a link or a device, not a file; refusing to extract it.");
+                }
+                Files.createDirectories(out.getParent());
+                try (OutputStream o = Files.newOutputStream(out)) {
+                    for (int n; (n = tar.read(buffer)) > 0; ) {
+                        bytes += n;
+                        if (bytes > maxBytes) throw new DownloadException(archive + " inflates to more than " + maxBytes + " bytes; refusing to extract it.");
+                        if (bytes > RATIO_FLOOR && bytes > MAX_RATIO * Math.max(1, counted.getBytesRead())) {
+                            throw new DownloadException(archive + " inflates more than " + MAX_RATIO + " times its compressed size, as archive bombs do; "
+                                    + "refusing to extract it.");
+                        }
+                        o.write(buffer, 0, n);
+                    }
+                }
+                progress.advance(counted.getBytesRead() - reported);
+                reported = counted.getBytesRead();
+            }
+            if (entries == 0) throw new DownloadException(archive + " is an empty archive; delete it and download again.");
+        } catch (java.io.EOFException | java.util.zip.ZipException e) {
+            throw new DownloadException(archive + " is damaged or not a gzipped tar (" + e.getMessage() + "); delete it and download again.", e);
+        } catch (IOException e) {
+            if (e instanceof DownloadException) throw e;
+            throw new DownloadException(archive + " is damaged or not a gzipped tar (" + e.getMessage() + "); delete it and download again.", e);
+        } finally {
+            progress.done();
+        }
     }
 
     public static void deleteTree(Path dir) throws IOException {

@@ -62,4 +62,29 @@ class DatasetTest {
         assertEquals(68_606_236L, cd.archive().size());
         assertEquals(3000, cd.expectedCounts().values().stream().mapToInt(Integer::intValue).sum());
     }
+
+    @Test
+    void aTgzOfClassFoldersLoadsAsFlowerPhotosDoes() throws Exception {
+        Path tree = tmp.resolve("flowers");
+        TestImages.folder(tree, 24, 3, "daisy", "roses", "tulips");
+        Files.writeString(tree.resolve("LICENSE.txt"), "CC-BY");
+        byte[] tgz = TestImages.tgz(tree, "mini_flowers");
+        try (LoopbackServer server = new LoopbackServer().serve("/mini_flowers.tgz", tgz)) {
+            Downloader d = new Downloader(tmp.resolve("cache"), Optional.empty(), Progress.silent());
+            Dataset flowers = new Dataset("mini_flowers", RemoteFile.of("mini_flowers.tgz", server.url("/mini_flowers.tgz"), -1),
+                    Map.of("daisy", 3, "roses", 3, "tulips", 3));
+            Path root = flowers.load(d, Progress.silent());
+            assertEquals(Map.of("daisy", 3L, "roses", 3L, "tulips", 3L), Dataset.countFiles(root));
+            ImageFolder two = ImageFolder.from(root).only("tulips", "daisy");
+            assertEquals(java.util.List.of("daisy", "tulips"), two.classes());
+            assertEquals(6, two.all().size());
+            assertTrue(two.all().stream().filter(s -> s.label() == 1).allMatch(s -> s.path().getParent().getFileName().toString().equals("tulips")));
+            Dataset wrong = new Dataset("mini_flowers", RemoteFile.of("mini_flowers.tgz", server.url("/mini_flowers.tgz"), -1), Map.of("daisy", 4));
+            Downloader fresh = new Downloader(tmp.resolve("cache2"), Optional.empty(), Progress.silent());
+            String message = assertThrows(DownloadException.class, () -> wrong.load(fresh, Progress.silent())).getMessage();
+            assertTrue(message.contains("daisy has 3 files, expected 4"), message);
+        }
+        assertTrue(Dataset.flowerPhotos().archive().url().toString().endsWith("/example_images/flower_photos.tgz"));
+        assertEquals(3670, Dataset.flowerPhotos().expectedCounts().values().stream().mapToInt(Integer::intValue).sum());
+    }
 }

@@ -97,4 +97,21 @@ class SafeUnzipTest {
         assertTrue(e.getMessage().contains("not a zip"), e.getMessage());
         assertNothingLeft();
     }
+
+    @Test
+    void extractsATgzAndRefusesItsUnsafePathsAndLinks() throws Exception {
+        Path tgz = Files.write(tmp.resolve("a.tgz"), TestImages.tgzOf("file:d/x.txt", "file:d/sub/y.txt"));
+        Path out = SafeUnzip.defaults().extract(tgz, tmp.resolve("out"), Progress.silent());
+        assertEquals("x", Files.readString(out.resolve("d/sub/y.txt")));
+        for (byte[] bad : java.util.List.of(TestImages.tgzOf("file:ok.txt", "file:../../evil.txt"), TestImages.tgzOf("link:d/passwd->/etc/passwd"))) {
+            Path b = Files.write(tmp.resolve("b.tgz"), bad);
+            DownloadException e = assertThrows(DownloadException.class, () -> SafeUnzip.defaults().extract(b, tmp.resolve("bad"), Progress.silent()));
+            assertTrue(e.getMessage().contains("unsafe path") || e.getMessage().contains("a link"), e.getMessage());
+            assertFalse(Files.exists(tmp.resolve("bad")));
+            assertFalse(Files.exists(tmp.getParent().resolve("evil.txt")));
+        }
+        Path damaged = Files.write(tmp.resolve("c.tgz"), Arrays.copyOf(Files.readAllBytes(tgz), 20));
+        assertTrue(assertThrows(DownloadException.class, () -> SafeUnzip.defaults().extract(damaged, tmp.resolve("c"), Progress.silent()))
+                .getMessage().contains("damaged"));
+    }
 }

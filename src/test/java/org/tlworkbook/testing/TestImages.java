@@ -210,4 +210,44 @@ public final class TestImages {
         crc.update(data);
         out.write(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
+
+    /** A gzipped tar of {@code dir}'s files under {@code prefix/}, as flower_photos.tgz is laid out. */
+    public static byte[] tgz(Path dir, String prefix) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(
+                new org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream(bytes));
+             var files = Files.walk(dir)) {
+            for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(f.toFile(), prefix + "/" + dir.relativize(f).toString().replace('\\', '/'));
+                tar.putArchiveEntry(entry);
+                Files.copy(f, tar);
+                tar.closeArchiveEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    /** A gzipped tar with one entry of each given kind: "file:NAME", "link:NAME->TARGET". */
+    public static byte[] tgzOf(String... entries) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(
+                new org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream(bytes))) {
+            for (String e : entries) {
+                if (e.startsWith("link:")) {
+                    String[] nt = e.substring(5).split("->");
+                    var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(nt[0], org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK);
+                    entry.setLinkName(nt[1]);
+                    tar.putArchiveEntry(entry);
+                } else {
+                    byte[] content = "x".getBytes();
+                    var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(e.substring(5));
+                    entry.setSize(content.length);
+                    tar.putArchiveEntry(entry);
+                    tar.write(content);
+                }
+                tar.closeArchiveEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
 }

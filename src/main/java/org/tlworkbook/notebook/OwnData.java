@@ -1,0 +1,35 @@
+package org.tlworkbook.notebook;
+
+import org.tlworkbook.data.Dataset;
+import org.tlworkbook.data.ImageFolder;
+import org.tlworkbook.data.Progress;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The three-class folder notebook 6 trains on, the real photos a learner would collect: their own folder
+ * ({@code WORKBOOK_OWN_DATA}), else three classes of TensorFlow's flower_photos (daisy, roses, tulips), fetched like
+ * cats vs dogs (or from {@code WORKBOOK_MIRROR}). Only where neither network nor mirror has it, as in the tests, it
+ * draws shapes, and says so: drawn shapes show the mechanics, not what real photos give.
+ */
+public final class OwnData {
+    /** The flower classes used: three, as in the surfing recipe. */
+    public static final String[] FLOWERS = {"daisy", "roses", "tulips"};
+    private static final int DRAWN_PER_CLASS = 30, DRAWN_SIZE = 160;
+
+    private OwnData() { }
+
+    public static ImageFolder folder(Profile profile) throws IOException {
+        String own = System.getProperty("workbook.own_data", System.getenv().getOrDefault("WORKBOOK_OWN_DATA", ""));
+        if (!own.isBlank()) return ImageFolder.from(Path.of(own));
+        try {
+            Path flowers = Dataset.flowerPhotos().load(Progress.console());
+            return ImageFolder.from(flowers).only(FLOWERS).limitPerClass(profile.limitPerClass());
+        } catch (IOException e) {
+            System.out.println("flower_photos is not to be had here (" + e.getMessage().lines().findFirst().orElse("") + ").");
+            System.out.println("Using drawn shapes instead: they only show the mechanics (a head learns them in an epoch).");
+            return ImageFolder.from(DemoImages.threeClasses(profile.runs().resolve("demo_surfing"), DRAWN_PER_CLASS, DRAWN_SIZE));
+        }
+    }
+}
