@@ -77,11 +77,16 @@ public final class Check {
         return ImageFolder.from(catsAndDogs().resolve("validation")).seed(37).limitPerClass(profile().limitPerClass());
     }
 
-    /** Exercises 4 and 7: the drawn three-class folder, split 75/25 with seed 7, made afresh where no submission writes. */
-    static ImageFolder threeClassFolder() {
+    private static Path drawn;
+
+    /** Exercises 4 and 7: the drawn three-class folder, split 75/25 with seed 7, drawn once per JVM where no submission writes. */
+    static synchronized ImageFolder threeClassFolder() {
         try {
-            Path dir = Files.createTempDirectory("workbook-check-surfing-");
-            return ImageFolder.from(DemoImages.threeClasses(dir, profile().demoImagesPerClass(), profile().imageSize())).validationSplit(0.25).seed(7);
+            if (drawn == null) {
+                drawn = Files.createTempDirectory("workbook-check-surfing-");
+                DemoImages.threeClasses(drawn, profile().demoImagesPerClass(), profile().imageSize());
+            }
+            return ImageFolder.from(drawn).validationSplit(0.25).seed(7);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

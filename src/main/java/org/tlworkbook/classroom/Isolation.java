@@ -10,7 +10,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -175,9 +174,5 @@ final class Isolation {
         } catch (IOException | java.io.UncheckedIOException e) {
             return false;
         }
-    }
-
-    static boolean sameFingerprint(Fingerprint a, Fingerprint b) {
-        return Objects.equals(a.files(), b.files());
     }
 }
