@@ -176,33 +176,9 @@ public final class Grader {
         }
     }
 
-    /** The expected notebook name closest to {@code name} (edit distance), for messages. */
+    /** The expected notebook name closest to {@code name}, for messages. */
     static String nearest(String name, Set<String> expected) {
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (String e : expected) {
-            int d = distance(name.toLowerCase(Locale.ROOT), e.toLowerCase(Locale.ROOT));
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = e;
-            }
-        }
-        return best;
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
+        return org.tlworkbook.data.Suggest.nearest(name, expected);
     }
 
     private record Job(String student, String notebook, JsonNode instructor, Path file) { }

@@ -87,7 +87,10 @@ final class Args {
     /** Fails on options nobody asked for (typos). */
     void done() {
         for (String k : options.keySet()) {
-            if (!used.contains(k)) throw new IllegalArgumentException("unknown option --" + k);
+            if (!used.contains(k)) {
+                String near = org.tlworkbook.data.Suggest.nearest(k, used);
+                throw new IllegalArgumentException("unknown option --" + k + (near == null ? "" : " (did you mean --" + near + "?)"));
+            }
         }
     }
 }

@@ -12,9 +12,11 @@ public final class Main {
 
     private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
     private static final Map<String, String> HELP = new LinkedHashMap<>();
+    private static final Map<String, String> EXAMPLES = new LinkedHashMap<>();
 
     static {
-        add("run", "run [--profile smoke|quick|full]   execute every notebook headlessly into build/notebooks/", RunCommand::run);
+        add("run", "run [--profile smoke|quick|full] [--notebooks notebooks] [--out build/notebooks] [--html] [--site build/site]\n"
+                + "        execute every notebook headlessly (stops at the first failing one); --html also writes a static site", RunCommand::run);
         add("download", "download [--dataset cats_and_dogs_filtered]   fetch, verify and extract a dataset", DownloadCommand::run);
         add("summary", "summary --base mobilenet_v2|vgg16 --size 160 [--alpha 1.0] [--fine-tune-at 100]   layer table and parameter counts",
                 ModelCommands::summary);
@@ -38,6 +40,18 @@ public final class Main {
                 ExerciseCommands::grade);
         COMMANDS.put("grade-notebook", ExerciseCommands::gradeNotebook);
         add("bench", "bench model|generator|vgg16|grade [--size 160] [--batch 32] [--iterations 3] [--weights FILE] [--data DIR --epochs 3] [--out DIR] [--parallel 1]   img/s, seconds, peak RSS; grade: a class of 5, time per student", BenchCommand::run);
+        EXAMPLES.put("run", "./workbook run --profile quick --html");
+        EXAMPLES.put("download", "./workbook download --dataset cats_and_dogs_filtered");
+        EXAMPLES.put("summary", "./workbook summary --base mobilenet_v2 --size 160 --fine-tune-at 100");
+        EXAMPLES.put("embed", "./workbook embed --base mobilenet_v2 --size 160 data/cats_and_dogs_filtered/validation/cats/cat.2000.jpg");
+        EXAMPLES.put("train", "./workbook train --dataset cats_and_dogs_filtered --size 160 --epochs 10 --fine-epochs 10 --out build/train");
+        EXAMPLES.put("predict", "./workbook predict --model build/train/model.zip photo1.jpg photo2.jpg");
+        EXAMPLES.put("evaluate", "./workbook evaluate --model build/train/model.zip --data data/cats_and_dogs_filtered/validation");
+        EXAMPLES.put("kernel", "./workbook kernel --kernel jjava");
+        EXAMPLES.put("lab", "./workbook lab --kernel ijava --port 8888");
+        EXAMPLES.put("exercises", "./workbook exercises release --out build/student");
+        EXAMPLES.put("grade", "./workbook grade submissions --out grades/grades.csv --parallel 2");
+        EXAMPLES.put("bench", "./workbook bench model --weights data/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_160_no_top.h5");
     }
 
     static void add(String name, String help, Command command) {
@@ -51,15 +65,21 @@ public final class Main {
 
     public static int run(String[] argv) {
         if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("help")) {
+            if (argv.length > 1 && HELP.containsKey(argv[1])) return help(argv[1]);
             usage();
             return argv.length == 0 ? 2 : 0;
         }
+        if (argv[0].equals("--version") || argv[0].equals("version")) {
+            System.out.println("transfer-learning-workbook " + org.tlworkbook.Workbook.version());
+            return 0;
+        }
         Command command = COMMANDS.get(argv[0]);
         if (command == null) {
-            System.err.println("Unknown command '" + argv[0] + "'.");
+            System.err.println("Unknown command '" + argv[0] + "'. Did you mean '" + org.tlworkbook.data.Suggest.nearest(argv[0], HELP.keySet()) + "'?");
             usage();
             return 2;
         }
+        if (HELP.containsKey(argv[0]) && java.util.List.of(argv).subList(1, argv.length).contains("--help")) return help(argv[0]);
         try {
             return command.run(new Args(Arrays.copyOfRange(argv, 1, argv.length)));
         } catch (IllegalArgumentException e) {
@@ -73,8 +93,15 @@ public final class Main {
         }
     }
 
+    /** One command's options, defaults and an example, on standard output. */
+    private static int help(String command) {
+        System.out.println("usage: ./workbook " + HELP.get(command));
+        if (EXAMPLES.containsKey(command)) System.out.println("example: " + EXAMPLES.get(command));
+        return 0;
+    }
+
     private static void usage() {
-        System.err.println("usage: ./workbook COMMAND [options]");
+        System.err.println("usage: ./workbook COMMAND [options]   (./workbook COMMAND --help: its options and an example; --version)");
         HELP.values().forEach(h -> System.err.println("  " + h));
     }
 }

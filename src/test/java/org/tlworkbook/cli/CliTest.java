@@ -156,4 +156,37 @@ class CliTest {
         assertEquals(0, p.exitValue(), out);
         assertTrue(out.lines().anyMatch(l -> l.startsWith("cat.jpg,")), out);
     }
+
+    /** Runs the CLI in this JVM; returns {exit code, stdout, stderr}. */
+    static String[] cliOut(String... argv) {
+        PrintStream out = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            String[] r = cli(argv);
+            return new String[]{r[0], captured.toString(StandardCharsets.UTF_8), r[1]};
+        } finally {
+            System.setOut(out);
+        }
+    }
+
+    @Test
+    void everyCommandExplainsItselfAndTyposGetTheNearestName() throws Exception {
+        for (String command : List.of("run", "download", "summary", "embed", "train", "predict", "evaluate", "kernel", "lab", "exercises", "grade", "bench")) {
+            String[] r = cliOut(command, "--help");
+            assertEquals("0", r[0], command + " --help: " + r[2]);
+            assertTrue(r[1].startsWith("usage: ./workbook " + command), r[1]);
+            assertTrue(r[1].contains("example: ./workbook " + command), command + " has an example: " + r[1]);
+        }
+        String pom = Files.readString(Path.of("pom.xml"));
+        String version = pom.substring(pom.indexOf("<version>") + 9, pom.indexOf("</version>"));
+        assertEquals("transfer-learning-workbook " + version, cliOut("--version")[1].strip());
+        assertEquals(version, org.tlworkbook.Workbook.version());
+        String[] typo = cli("trian");
+        assertEquals("2", typo[0]);
+        assertTrue(typo[1].contains("Did you mean 'train'?"), typo[1]);
+        String[] option = cli("summary", "--bse", "mobilenet_v2", "--size", "32");
+        assertEquals("2", option[0]);
+        assertTrue(option[1].contains("unknown option --bse (did you mean --base?)"), option[1]);
+    }
 }
