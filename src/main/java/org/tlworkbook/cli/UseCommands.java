@@ -5,6 +5,11 @@ import org.tlworkbook.data.ImageFolder;
 import org.tlworkbook.model.Classifier;
 import org.tlworkbook.model.Evaluation;
 import org.tlworkbook.model.Predictions;
+import org.tlworkbook.data.ImageDecoder;
+import org.tlworkbook.data.UnreadableImageException;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,28 +19,68 @@ import java.util.Locale;
 final class UseCommands {
     private UseCommands() { }
 
-    /** CSV on stdout (or {@code --out FILE}): path, predicted class, its probability, then one probability per class. */
+    /**
+     * CSV on stdout (or {@code --out FILE}): path, predicted class, its probability, then one probability per class,
+     * written by Tablesaw's CSV writer (paths with commas or quotes are quoted). Unreadable files are skipped and
+     * named with their reason on stderr; the exit code is 1 only when nothing could be predicted, or with
+     * {@code --strict} when anything was skipped.
+     */
     static int predict(Args args) throws Exception {
         Path modelFile = args.path("model", null);
         Path out = args.path("out", null);
+        boolean strict = args.flag("strict");
         args.done();
         if (modelFile == null) throw new IllegalArgumentException("predict needs --model model.zip");
         if (args.positional().isEmpty()) throw new IllegalArgumentException("predict needs image files");
+        if (out != null) writable(out);
         Classifier model = Classifier.load(modelFile);
-        Path[] images = args.positional().stream().map(Path::of).toArray(Path[]::new);
-        Predictions p = model.predict(images);
-        StringBuilder csv = new StringBuilder("path,predicted,probability");
-        for (String c : model.classes()) csv.append(",p_").append(c);
-        csv.append('\n');
+        java.util.List<String> readable = new java.util.ArrayList<>(), skipped = new java.util.ArrayList<>();
+        for (String file : args.positional()) {
+            try {
+                if (file.isBlank()) throw new UnreadableImageException(Path.of("."), "an empty argument is not a file name");
+                if (!Files.isRegularFile(Path.of(file))) throw new UnreadableImageException(Path.of(file), "no such file");
+                ImageDecoder.probe(Path.of(file));
+                readable.add(file);
+            } catch (UnreadableImageException e) {
+                skipped.add(file);
+                System.err.println("skipped " + (file.isBlank() ? "''" : file) + ": " + e.reason());
+            }
+        }
+        if (readable.isEmpty()) throw new java.io.IOException("nothing to predict: every image was skipped (see above)");
+        Predictions p = model.predict(readable.stream().map(Path::of).toArray(Path[]::new));
+        StringColumn path = StringColumn.create("path"), predicted = StringColumn.create("predicted");
+        DoubleColumn probability = DoubleColumn.create("probability");
+        java.util.Map<String, DoubleColumn> perClass = new java.util.LinkedHashMap<>();
+        for (String c : model.classes()) perClass.put(c, DoubleColumn.create("p_" + c));
         for (int i = 0; i < p.size(); i++) {
             Predictions.Prediction one = p.get(i);
-            csv.append(args.positional().get(i)).append(',').append(one.label()).append(',').append(fmt(one.probability()));
-            for (String c : model.classes()) csv.append(',').append(fmt(one.probabilities().get(c)));
-            csv.append('\n');
+            path.append(readable.get(i));
+            predicted.append(one.label());
+            probability.append(round(one.probability()));
+            for (String c : model.classes()) perClass.get(c).append(round(one.probabilities().get(c)));
         }
+        Table table = Table.create("predictions", path, predicted, probability);
+        perClass.values().forEach(table::addColumns);
+        java.io.StringWriter csv = new java.io.StringWriter();
+        table.write().csv(csv);
         if (out == null) System.out.print(csv);
         else AtomicFiles.writeString(out, csv.toString());
-        return 0;
+        return strict && !skipped.isEmpty() ? 1 : 0;
+    }
+
+    /** Refuses an {@code --out} file that cannot be written, before any work. */
+    private static void writable(Path file) {
+        try {
+            Path dir = Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.deleteIfExists(Files.createTempFile(dir, ".write-check", ".tmp"));
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalArgumentException("Cannot write --out " + file + " (" + e + "): choose a file in a folder you can write to.");
+        }
+        if (Files.isDirectory(file)) throw new IllegalArgumentException("--out " + file + " is a folder: give a file name, such as predictions.csv");
+    }
+
+    private static double round(double p) {
+        return Math.round(p * 1e6) / 1e6;
     }
 
     /** Accuracy, confusion matrix and per-class precision/recall on a folder of class sub-folders; {@code --out DIR/metrics.json}. */
@@ -69,7 +114,4 @@ final class UseCommands {
         return 0;
     }
 
-    private static String fmt(double p) {
-        return String.format(Locale.ROOT, "%.6f", p);
-    }
 }

@@ -137,6 +137,23 @@ class CliTest {
         r = cli("predict", "--model", model.toString(), text.toString());
         assertEquals("1", r[0]);
         assertTrue(r[1].contains("not-an-image.jpg"), "an unreadable image is named: " + r[1]);
+
+        // a path with a comma and a quote stays one field; one bad file among good ones costs only itself
+        Path odd = Files.copy(Path.of(cat), tmp.resolve("a,b \"c\".jpg"));
+        Path oddCsv = tmp.resolve("odd.csv");
+        r = cli("predict", "--model", model.toString(), "--out", oddCsv.toString(), odd.toString(), text.toString(), tmp.resolve("missing.jpg").toString(), dog);
+        assertEquals("0", r[0], r[1]);
+        assertTrue(r[1].contains("skipped " + text) && r[1].contains("skipped " + tmp.resolve("missing.jpg") + ": no such file"), r[1]);
+        tech.tablesaw.api.Table back = tech.tablesaw.api.Table.read().csv(oddCsv.toFile());
+        assertEquals(2, back.rowCount());
+        assertEquals(5, back.columnCount());
+        assertEquals(odd.toString(), back.stringColumn("path").get(0));
+        assertEquals(dog, back.stringColumn("path").get(1));
+        assertEquals("1", cli("predict", "--model", model.toString(), "--strict", "--out", oddCsv.toString(), odd.toString(), text.toString())[0],
+                "--strict fails when anything was skipped");
+        String[] intoFolder = cli("predict", "--model", model.toString(), "--out", tmp.toString(), cat);
+        assertEquals("2", intoFolder[0]);
+        assertTrue(intoFolder[1].contains("is a folder"), intoFolder[1]);
     }
 
     @Test
