@@ -82,14 +82,12 @@ record Recipe(Path data, String base, int size, double alpha, Path weights, int 
         ImageGenerator validation = valFolder.validation(model.base()).batchSize(batchSize).classMode(model.classMode()).build();
 
         Callback checkpoints = run.checkpoint();
-        long t0 = System.nanoTime();
         recipe.fitFrozen(model, train, validation, checkpoints);
-        double frozenSeconds = (System.nanoTime() - t0) / 1e9;
-        long t1 = System.nanoTime();
         recipe.fitFineTuned(model, train, validation, checkpoints);
-        double fineSeconds = (System.nanoTime() - t1) / 1e9;
 
-        History all = model.history();
+        History all = model.history(); // its epochs carry their seconds, across resumes and repeated runs
+        double frozenSeconds = all.phase(Phase.FROZEN).stream().mapToDouble(History.Epoch::seconds).sum();
+        double fineSeconds = all.phase(Phase.FINE_TUNE).stream().mapToDouble(History.Epoch::seconds).sum();
         all.save(out);
         LearningCurves.savePng(LearningCurves.plot(all), out.resolve("curves.png"));
         model.save(out.resolve("model.zip"));

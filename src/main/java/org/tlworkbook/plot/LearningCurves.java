@@ -67,7 +67,8 @@ public final class LearningCurves {
         c.getStyler().setChartBackgroundColor(Color.WHITE);
         c.getStyler().setMarkerSize(6);
         c.getStyler().setDecimalPattern("#0.###");
-        c.setCustomXAxisTickLabelsFormatter(v -> Math.abs(v - Math.rint(v)) < 1e-9 ? Long.toString(Math.round(v)) : ""); // whole epochs only
+        // whole epochs only; a blank, not an empty label, which XChart cannot lay out (a one-epoch run has only fractional ticks)
+        c.setCustomXAxisTickLabelsFormatter(v -> Math.abs(v - Math.rint(v)) < 1e-9 ? Long.toString(Math.round(v)) : " ");
         return c;
     }
 

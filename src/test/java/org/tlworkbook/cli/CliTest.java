@@ -206,4 +206,22 @@ class CliTest {
         assertEquals("2", option[0]);
         assertTrue(option[1].contains("unknown option --bse (did you mean --base?)"), option[1]);
     }
+
+    @Test
+    void aRunWithoutFrozenEpochsFinishesAndARepeatedRunKeepsItsTimes() throws Exception {
+        Path run = tmp.resolve("fine-only");
+        String[] r = cli("train", "--data", images.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35",
+                "--epochs", "0", "--fine-epochs", "1", "--out", run.toString());
+        assertEquals("0", r[0], r[1]);
+        assertTrue(Files.size(run.resolve("curves.png")) > 0);
+        String first = Files.readString(run.resolve("metrics.json"));
+        double seconds = Double.parseDouble(first.replaceAll("(?s).*\"seconds_fine_tune\": ([0-9.]+).*", "$1"));
+        assertTrue(seconds > 0, first);
+        r = cli("train", "--data", images.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35",
+                "--epochs", "0", "--fine-epochs", "1", "--out", run.toString());
+        assertEquals("0", r[0], r[1]);
+        String again = Files.readString(run.resolve("metrics.json"));
+        assertEquals(first.replaceAll("\"peak_rss_mib\": [0-9]+", ""), again.replaceAll("\"peak_rss_mib\": [0-9]+", ""),
+                "a finished run started again reports the times it trained, not 0");
+    }
 }
