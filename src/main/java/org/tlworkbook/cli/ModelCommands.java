@@ -12,6 +12,7 @@ import org.tlworkbook.model.Head;
 import org.tlworkbook.engine.KerasLayer;
 import org.tlworkbook.model.Optimizer;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -65,13 +66,22 @@ final class ModelCommands {
         String dataset = args.get("dataset");
         String data = args.get("data");
         if ((dataset == null) == (data == null)) throw new IllegalArgumentException("give exactly one of --data DIR or --dataset NAME");
+        int limit = args.getInt("limit-per-class", 0);
+        if (args.get("limit-per-class") != null && limit < 1) {
+            throw new IllegalArgumentException("--limit-per-class takes a number of images per class, at least 1; leave it out to use every image");
+        }
+        double split = args.getDouble("validation-split", 0.2);
+        if (data != null && !(Files.isDirectory(Path.of(data, "train")) && Files.isDirectory(Path.of(data, "validation"))) && !(split > 0 && split < 1)) {
+            throw new IllegalArgumentException("--validation-split must be above 0 and below 1 for " + data + ", which has no train/ and validation/ "
+                    + "folders: it is the share of each class held out for validation, e.g. --validation-split 0.2");
+        }
         Path dir = data != null ? Path.of(data) : Dataset.named(dataset).load(Progress.console());
         Architecture arch = Architecture.named(args.get("base", Architecture.MOBILENET_V2.id()));
         Recipe r = new Recipe(dir, arch.id(), args.getInt("size", arch.defaultSize()), args.getDouble("alpha", 1.0),
                 args.get("weights") == null ? null : Path.of(args.get("weights")), args.getInt("batch-size", 32),
                 args.getInt("epochs", 10), args.getInt("fine-tune-at", 100), args.getInt("fine-epochs", 10),
-                args.getDouble("lr", 1e-4), args.getDouble("fine-lr", 2e-5), args.getDouble("validation-split", 0.2),
-                args.flag("augment"), args.getInt("limit-per-class", 0), args.getInt("seed", 37),
+                args.getDouble("lr", 1e-4), args.getDouble("fine-lr", 2e-5), split,
+                args.flag("augment"), limit, args.getInt("seed", 37),
                 args.path("out", "build/train"), args.flag("restart"));
         args.done();
         r.run();

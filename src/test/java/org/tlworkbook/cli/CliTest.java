@@ -224,4 +224,18 @@ class CliTest {
         assertEquals(first.replaceAll("\"peak_rss_mib\": [0-9]+", ""), again.replaceAll("\"peak_rss_mib\": [0-9]+", ""),
                 "a finished run started again reports the times it trained, not 0");
     }
+
+    @Test
+    void limitAndSplitOfZeroAreRefusedInTheCommandLinesOwnTerms() {
+        Path out = tmp.resolve("zero");
+        String[] r = cli("train", "--data", images.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35",
+                "--limit-per-class", "0", "--out", out.toString());
+        assertEquals("2", r[0]);
+        assertTrue(r[1].contains("--limit-per-class takes a number of images per class, at least 1"), r[1]);
+        r = cli("train", "--data", images.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35",
+                "--validation-split", "0", "--out", out.toString());
+        assertEquals("2", r[0]);
+        assertTrue(r[1].contains("--validation-split must be above 0 and below 1") && !r[1].contains("validationSplit("), r[1]);
+        assertFalse(Files.exists(out), "refused before anything was written");
+    }
 }
