@@ -54,7 +54,9 @@ record Recipe(Path data, String base, int size, double alpha, Path weights, int 
         return RunManifest.builder()
                 .set("data.classes", String.join(",", trainFolder.classes()))
                 .set("data.training", trainFolder.fingerprint())
+                .set("data.training" + RunManifest.DESCRIBES, describe(trainFolder))
                 .set("data.validation", valFolder == trainFolder ? "split of training" : valFolder.fingerprint())
+                .set("data.validation" + RunManifest.DESCRIBES, valFolder == trainFolder ? "split of training" : describe(valFolder))
                 .set("validation_split", valFolder == trainFolder ? validationSplit : 0)
                 .set("limit_per_class", limitPerClass)
                 .set("base", base).set("size", size).set("alpha", alpha)
@@ -63,6 +65,16 @@ record Recipe(Path data, String base, int size, double alpha, Path weights, int 
                 .set("batch_size", batchSize).set("augment", augment).set("seed", seed)
                 .set("learning_rate", learningRate).set("fine_tune_at", fineTuneAt).set("fine_learning_rate", fineLearningRate)
                 .epochs(epochs, fineEpochs);
+    }
+
+    /** "25 images: cats 12, dogs 13": what a fingerprint covers, in words a changed dataset can be told by. */
+    private static String describe(ImageFolder folder) {
+        java.util.Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+        for (String c : folder.classes()) counts.put(c, 0);
+        for (ImageFolder.Sample s : folder.all()) counts.merge(folder.classes().get(s.label()), 1, Integer::sum);
+        StringBuilder sb = new StringBuilder(folder.all().size() + " images:");
+        counts.forEach((c, n) -> sb.append(' ').append(c).append(' ').append(n).append(','));
+        return sb.substring(0, sb.length() - 1);
     }
 
     private Head head(int classes) {

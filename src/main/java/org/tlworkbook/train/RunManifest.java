@@ -23,6 +23,12 @@ public record RunManifest(Map<String, String> settings, int frozenEpochs, int fi
     }
 
     /** Settings in the caller's order; values are compared as text. */
+    /**
+     * Keys ending so describe another setting in words (how many images of each class a fingerprint covers); they
+     * explain a difference, and a checkpoint written before they existed is not refused for lacking them.
+     */
+    public static final String DESCRIBES = ".images";
+
     public static Builder builder() {
         return new Builder();
     }
@@ -47,6 +53,7 @@ public record RunManifest(Map<String, String> settings, int frozenEpochs, int fi
         keys.putAll(settings);
         for (String k : keys.keySet()) {
             String was = before.settings.get(k), now = settings.get(k);
+            if (was == null && k.endsWith(DESCRIBES)) continue; // a checkpoint from before the description was kept
             if (!Objects.equals(was, now)) out.add(k + ": " + (was == null ? "not set" : was) + " in the checkpoint, " + (now == null ? "not set" : now) + " now");
         }
         return out;

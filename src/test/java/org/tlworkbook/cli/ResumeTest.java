@@ -52,6 +52,8 @@ class ResumeTest {
         assertEquals("2", r[0], r[1]);
         assertTrue(r[1].contains("holds a different training run"), r[1]);
         assertTrue(r[1].contains("data.training: "), "the data differs: " + r[1]);
+        assertTrue(r[1].contains("data.training.images: 20 images: cats 10, dogs 10 in the checkpoint, 24 images: cats 12, dogs 12 now"),
+                "and says how: " + r[1]);
         assertTrue(r[1].contains("learning_rate: 1.0E-4 in the checkpoint, 0.001 now"), r[1]);
         assertTrue(r[1].contains("--restart") && r[1].contains("another --out"), r[1]);
         assertArrayEquals(before, Files.readAllBytes(out.resolve("checkpoint.zip")), "the refused run changed nothing");
