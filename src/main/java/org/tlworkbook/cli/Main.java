@@ -82,15 +82,31 @@ public final class Main {
         if (HELP.containsKey(argv[0]) && java.util.List.of(argv).subList(1, argv.length).contains("--help")) return help(argv[0]);
         try {
             return command.run(new Args(Arrays.copyOfRange(argv, 1, argv.length)));
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            if (System.getenv("WORKBOOK_DEBUG") != null) e.printStackTrace();
-            return 2;
         } catch (Exception e) {
-            System.err.println("error: " + e.getMessage());
+            System.err.println("error: " + describe(e));
             if (System.getenv("WORKBOOK_DEBUG") != null) e.printStackTrace();
-            return 1;
+            return exitCode(e);
         }
+    }
+
+    /**
+     * 2 for a request the workbook refuses (its own argument and setting checks throw IllegalArgumentException),
+     * 1 for work that failed, including an IllegalArgumentException from a library underneath.
+     */
+    static int exitCode(Throwable e) {
+        if (!(e instanceof IllegalArgumentException)) return 1;
+        StackTraceElement[] at = e.getStackTrace();
+        return at.length > 0 && at[0].getClassName().startsWith("org.tlworkbook.") ? 2 : 1;
+    }
+
+    /** What went wrong in words: a file-system error whose message is only a path says what happened to that path. */
+    static String describe(Throwable e) {
+        if (e instanceof java.nio.file.NoSuchFileException f) return "no such file or folder: " + f.getFile();
+        if (e instanceof java.nio.file.FileAlreadyExistsException f) return f.getFile() + " already exists (and is in the way: a file where a folder is needed?)";
+        if (e instanceof java.nio.file.AccessDeniedException f) return "permission denied: " + f.getFile();
+        if (e instanceof java.nio.file.NotDirectoryException f) return f.getFile() + " is not a folder";
+        if (e instanceof java.nio.file.FileSystemException f) return f.getFile() + ": " + (f.getReason() == null ? e.getClass().getSimpleName() : f.getReason());
+        return e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /** One command's options, defaults and an example, on standard output. */

@@ -70,6 +70,9 @@ final class UseCommands {
 
     /** Refuses an {@code --out} file that cannot be written, before any work. */
     private static void writable(Path file) {
+        for (Path p = file.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+            if (Files.exists(p) && !Files.isDirectory(p)) throw new IllegalArgumentException("--out: " + p + " is a file, not a folder: give a path in a folder");
+        }
         try {
             Path dir = Files.createDirectories(file.toAbsolutePath().getParent());
             Files.deleteIfExists(Files.createTempFile(dir, ".write-check", ".tmp"));
@@ -91,6 +94,7 @@ final class UseCommands {
         int batch = args.getInt("batch-size", 32);
         args.done();
         if (modelFile == null || data == null) throw new IllegalArgumentException("evaluate needs --model model.zip and --data DIR");
+        writable(out.resolve("metrics.json"));
         Classifier model = Classifier.load(modelFile);
         Path folder = Files.isDirectory(data.resolve("validation")) && Files.isDirectory(data.resolve("train")) ? data.resolve("validation") : data;
         ImageFolder images = ImageFolder.from(folder);

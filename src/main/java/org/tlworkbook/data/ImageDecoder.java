@@ -97,6 +97,10 @@ public final class ImageDecoder {
     /** Opens {@code file} with a matching ImageIO reader; every failure becomes an {@link UnreadableImageException}. */
     private static <T> T withReader(Path file, String failure, ReaderAction<T> action) throws UnreadableImageException {
         try {
+            if (file.toString().isEmpty()) throw new UnreadableImageException(file, "an empty argument is not a file name");
+            if (!Files.exists(file)) throw new UnreadableImageException(file, "no such file");
+            if (Files.isDirectory(file)) throw new UnreadableImageException(file, "a folder, not an image file");
+            if (!Files.isReadable(file)) throw new UnreadableImageException(file, "cannot be read (permission denied)");
             if (Files.size(file) == 0) throw new UnreadableImageException(file, "empty file (0 bytes)");
             try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
                 ImageReader reader = readerFor(file, in);

@@ -9,7 +9,7 @@ public class UnreadableImageException extends IOException {
     private final String reason;
 
     public UnreadableImageException(Path file, String reason) {
-        super(file + ": " + reason);
+        super((file.toString().isEmpty() ? "''" : file) + ": " + reason);
         this.file = file;
         this.reason = reason;
     }

@@ -238,4 +238,25 @@ class CliTest {
         assertTrue(r[1].contains("--validation-split must be above 0 and below 1") && !r[1].contains("validationSplit("), r[1]);
         assertFalse(Files.exists(out), "refused before anything was written");
     }
+
+    @Test
+    void errorsSayWhatHappenedNotJustAPathAndOnlyRefusedRequestsExitWith2() throws Exception {
+        String[] r = cli("embed", "--base", "mobilenet_v2", "--size", "32", "--alpha", "0.35", "--weights", weights.toString(), "");
+        assertEquals("1", r[0]);
+        assertTrue(r[1].contains("'': an empty argument is not a file name"), r[1]);
+        Path missing = tmp.resolve("missing.jpg");
+        r = cli("embed", "--base", "mobilenet_v2", "--size", "32", "--alpha", "0.35", "--weights", weights.toString(), missing.toString());
+        assertTrue(r[1].contains(missing + ": no such file") && !r[1].contains("cannot decode"), r[1]);
+        Path aFile = Files.writeString(tmp.resolve("afile.txt"), "x");
+        r = cli("evaluate", "--model", tmp.resolve("no-model.zip").toString(), "--data", images.toString(), "--out", aFile.resolve("metrics").toString());
+        assertEquals("2", r[0]);
+        assertTrue(r[1].contains(aFile + " is a file, not a folder"), r[1]);
+        assertEquals("no such file or folder: /x/y", Main.describe(new java.nio.file.NoSuchFileException("/x/y")));
+        IllegalArgumentException ours = new IllegalArgumentException("ours"), theirs = new IllegalArgumentException("Zero length string");
+        ours.setStackTrace(new StackTraceElement[]{new StackTraceElement("org.tlworkbook.cli.Args", "get", "Args.java", 1)});
+        theirs.setStackTrace(new StackTraceElement[]{new StackTraceElement("java.awt.font.TextLayout", "<init>", "TextLayout.java", 1)});
+        assertEquals(2, Main.exitCode(ours), "the workbook refused the request");
+        assertEquals(1, Main.exitCode(theirs), "a library underneath failed: the work failed, not the usage");
+        assertEquals(1, Main.exitCode(new java.io.IOException("disk full")));
+    }
 }
