@@ -94,12 +94,21 @@ record Recipe(Path data, String base, int size, double alpha, Path weights, int 
         ImageGenerator validation = valFolder.validation(model.base()).batchSize(batchSize).classMode(model.classMode()).build();
 
         Callback checkpoints = run.checkpoint();
+        int trainedBefore = model.history().size();
+        // a resumed run adds the epochs of earlier starts (their own seconds) to this start's wall time per phase
+        double frozenBefore = seconds(model.history(), Phase.FROZEN), fineBefore = seconds(model.history(), Phase.FINE_TUNE);
+        long t0 = System.nanoTime();
         recipe.fitFrozen(model, train, validation, checkpoints);
+        double frozenSeconds = frozenBefore + (System.nanoTime() - t0) / 1e9;
+        long t1 = System.nanoTime();
         recipe.fitFineTuned(model, train, validation, checkpoints);
+        double fineSeconds = fineBefore + (System.nanoTime() - t1) / 1e9;
 
-        History all = model.history(); // its epochs carry their seconds, across resumes and repeated runs
-        double frozenSeconds = all.phase(Phase.FROZEN).stream().mapToDouble(History.Epoch::seconds).sum();
-        double fineSeconds = all.phase(Phase.FINE_TUNE).stream().mapToDouble(History.Epoch::seconds).sum();
+        History all = model.history();
+        if (all.size() == trainedBefore && Files.isRegularFile(out.resolve("metrics.json"))) {
+            System.out.println("Nothing left to train: " + out + " holds the finished run; its files, metrics.json with its times included, are kept.");
+            return;
+        }
         all.save(out);
         LearningCurves.savePng(LearningCurves.plot(all), out.resolve("curves.png"));
         model.save(out.resolve("model.zip"));
@@ -117,6 +126,10 @@ record Recipe(Path data, String base, int size, double alpha, Path weights, int 
         AtomicFiles.writeString(out.resolve("metrics.json"), metrics);
         System.out.println("Wrote history.csv, curves.png, model.zip and metrics.json to " + out);
         System.out.print(metrics);
+    }
+
+    private static double seconds(History h, Phase phase) {
+        return h.phase(phase).stream().mapToDouble(History.Epoch::seconds).sum();
     }
 
     private static double lastValAccuracy(History h, Phase phase) {
