@@ -6,6 +6,7 @@ import org.tlworkbook.data.DataHome;
 import org.tlworkbook.data.Downloader;
 import org.tlworkbook.data.Progress;
 import org.tlworkbook.data.SafeUnzip;
+import org.tlworkbook.data.Suggest;
 import org.tlworkbook.model.Architecture;
 import org.tlworkbook.notebook.NotebookRunner;
 import org.tlworkbook.notebook.Profile;
@@ -119,7 +120,7 @@ public final class Grader {
                 String name = p.getFileName().toString();
                 if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !name.startsWith(".")) students.add(p);
                 else ignored.add(name + ": ignored, not a student folder" + (name.endsWith(".ipynb")
-                        ? " (notebooks go in SUBMISSIONS/<student>/" + nearest(name, instructor.keySet()) + ")" : ""));
+                        ? " (notebooks go in SUBMISSIONS/<student>/" + Suggest.nearest(name, instructor.keySet()) + ")" : ""));
             }
         }
         if (students.isEmpty()) {
@@ -174,11 +175,6 @@ public final class Grader {
         } finally {
             if (!Isolation.remove(scratch)) System.err.println("Could not delete all of " + scratch + " (a submission left files there); delete it by hand.");
         }
-    }
-
-    /** The expected notebook name closest to {@code name}, for messages. */
-    static String nearest(String name, Set<String> expected) {
-        return org.tlworkbook.data.Suggest.nearest(name, expected);
     }
 
     private record Job(String student, String notebook, JsonNode instructor, Path file) { }
@@ -294,7 +290,7 @@ public final class Grader {
                     found.put(as, p);
                     ignored.add(student + "/" + name + ": graded as " + as);
                 } else {
-                    ignored.add(student + "/" + name + ": ignored, not an exercise name (nearest: " + nearest(name, expected) + ")");
+                    ignored.add(student + "/" + name + ": ignored, not an exercise name (nearest: " + Suggest.nearest(name, expected) + ")");
                 }
             }
             return found;

@@ -1,6 +1,5 @@
 package org.tlworkbook.classroom;
 
-import jdk.jshell.EvalException;
 import jdk.jshell.ExpressionSnippet;
 import jdk.jshell.JShell;
 import jdk.jshell.MethodSnippet;
@@ -116,7 +115,7 @@ public final class GradingHost {
     }
 
     private void emit(ObjectNode r) {
-        if (System.getenv("WORKBOOK_DEBUG") != null) System.err.printf("[host %.1f s] %s%n", (System.nanoTime() - T0) / 1e9, r.path("type").asText());
+        debug(r.path("type").asText());
         channel.println(signed.sign(r));
     }
 
@@ -433,7 +432,7 @@ public final class GradingHost {
                 if (dead) return deathReason;
                 for (SnippetEvent e : got) {
                     if (e.causeSnippet() != null) continue;
-                    if (e.exception() != null) return describe(e.exception());
+                    if (e.exception() != null) return cap(NotebookRunner.describe(e.exception()), 4000);
                     if (e.status() == Snippet.Status.REJECTED) {
                         StringBuilder d = new StringBuilder();
                         shell.diagnostics(e.snippet()).forEach(x -> d.append(x.getMessage(null)).append("; "));
@@ -450,16 +449,6 @@ public final class GradingHost {
 
     private String timedOut() {
         return "stopped: the cell ran longer than its time limit of " + cellSeconds + " s (an endless loop?); the rest of the cell did not run";
-    }
-
-    private static String describe(Throwable t) {
-        String name = t instanceof EvalException ee ? ee.getExceptionClassName() : t.getClass().getName();
-        StringBuilder sb = new StringBuilder(name + ": " + t.getMessage());
-        for (Throwable cause = t.getCause(); cause != null; cause = cause.getCause()) {
-            sb.append(" / caused by ").append(cause instanceof EvalException ee ? ee.getExceptionClassName() : cause.getClass().getName())
-                    .append(": ").append(cause.getMessage());
-        }
-        return cap(sb.toString(), 4000);
     }
 
     static String cap(String s, int max) {

@@ -12,51 +12,44 @@ public final class Main {
 
     private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
     private static final Map<String, String> HELP = new LinkedHashMap<>();
-    private static final Map<String, String> EXAMPLES = new LinkedHashMap<>();
 
     static {
         add("run", "run [--profile smoke|quick|full] [--notebooks notebooks] [--out build/notebooks] [--html] [--site build/site]\n"
-                + "        execute every notebook headlessly (stops at the first failing one); --html also writes a static site", RunCommand::run);
-        add("download", "download [--dataset cats_and_dogs_filtered]   fetch, verify and extract a dataset", DownloadCommand::run);
+                + "        execute every notebook headlessly (stops at the first failing one); --html also writes a static site",
+                "./workbook run --profile quick --html", RunCommand::run);
+        add("download", "download [--dataset cats_and_dogs_filtered]   fetch, verify and extract a dataset",
+                "./workbook download --dataset cats_and_dogs_filtered", DownloadCommand::run);
         add("summary", "summary --base mobilenet_v2|vgg16 --size 160 [--alpha 1.0] [--fine-tune-at 100]   layer table and parameter counts",
-                ModelCommands::summary);
-        add("embed", "embed --base mobilenet_v2 --size 160 [--weights FILE] IMG...   CSV of pooled base features", ModelCommands::embed);
+                "./workbook summary --base mobilenet_v2 --size 160 --fine-tune-at 100", ModelCommands::summary);
+        add("embed", "embed --base mobilenet_v2 --size 160 [--weights FILE] IMG...   CSV of pooled base features",
+                "./workbook embed --base mobilenet_v2 --size 160 data/cats_and_dogs_filtered/validation/cats/cat.2000.jpg", ModelCommands::embed);
         add("train", "train --data DIR|--dataset NAME [--base mobilenet_v2] [--size 160] [--epochs 10] [--fine-tune-at 100]\n"
                 + "        [--fine-epochs 10] [--validation-split 0.2] [--weights FILE] [--augment] [--limit-per-class N] --out DIR\n"
                 + "        [--restart]   resumes DIR's run when its settings match; --restart moves an earlier run aside",
-                ModelCommands::train);
-        add("predict", "predict --model model.zip [--out FILE] IMG...   CSV: path, predicted class, probabilities", UseCommands::predict);
+                "./workbook train --dataset cats_and_dogs_filtered --size 160 --epochs 10 --fine-epochs 10 --out build/train", ModelCommands::train);
+        add("predict", "predict --model model.zip [--out FILE] [--strict] IMG...   CSV: path, predicted class, probabilities",
+                "./workbook predict --model build/train/model.zip photo1.jpg photo2.jpg", UseCommands::predict);
         add("evaluate", "evaluate --model model.zip --data DIR [--out build/evaluate]   accuracy, confusion matrix, precision/recall, metrics.json",
-                UseCommands::evaluate);
+                "./workbook evaluate --model build/train/model.zip --data data/cats_and_dogs_filtered/validation", UseCommands::evaluate);
         add("kernel", "kernel [--kernel ijava|jjava]   fetch and check a Jupyter Java kernel (cached under the data folder); prints its jar",
-                KernelCommand::run);
+                "./workbook kernel --kernel jjava", KernelCommand::run);
         add("lab", "lab [--kernel ijava|jjava] [--port 8888] [--no-browser]   JupyterLab on the notebooks with the workbook kernel (one command)",
-                args -> { throw new IllegalStateException("'lab' is run by the ./workbook launcher"); });
+                "./workbook lab --kernel ijava --port 8888", args -> { throw new IllegalStateException("'lab' is run by the ./workbook launcher"); });
         add("exercises", "exercises release --out DIR [--force]   student notebooks from src/exercises: solutions stubbed, hidden tests removed (nbgrader format)",
-                ExerciseCommands::exercises);
+                "./workbook exercises release --out build/student", ExerciseCommands::exercises);
         add("grade", "grade SUBMISSIONS_DIR --out grades.csv [--memory 3g] [--timeout 1200] [--cell-timeout 300] [--parallel 1]\n"
                 + "        [--student A,B] [--notebook 01_split_counts]   verdicts decided outside the submission's JVM; also writes\n"
                 + "        gradebook.csv and feedback/<student>/<notebook>.html beside grades.csv; a partial run merges into grades.csv",
-                ExerciseCommands::grade);
+                "./workbook grade submissions --out grades/grades.csv --parallel 2", ExerciseCommands::grade);
         COMMANDS.put("grade-notebook", ExerciseCommands::gradeNotebook);
-        add("bench", "bench model|generator|vgg16|grade [--size 160] [--batch 32] [--iterations 3] [--weights FILE] [--data DIR --epochs 3] [--out DIR] [--parallel 1]   img/s, seconds, peak RSS; grade: a class of 5, time per student", BenchCommand::run);
-        EXAMPLES.put("run", "./workbook run --profile quick --html");
-        EXAMPLES.put("download", "./workbook download --dataset cats_and_dogs_filtered");
-        EXAMPLES.put("summary", "./workbook summary --base mobilenet_v2 --size 160 --fine-tune-at 100");
-        EXAMPLES.put("embed", "./workbook embed --base mobilenet_v2 --size 160 data/cats_and_dogs_filtered/validation/cats/cat.2000.jpg");
-        EXAMPLES.put("train", "./workbook train --dataset cats_and_dogs_filtered --size 160 --epochs 10 --fine-epochs 10 --out build/train");
-        EXAMPLES.put("predict", "./workbook predict --model build/train/model.zip photo1.jpg photo2.jpg");
-        EXAMPLES.put("evaluate", "./workbook evaluate --model build/train/model.zip --data data/cats_and_dogs_filtered/validation");
-        EXAMPLES.put("kernel", "./workbook kernel --kernel jjava");
-        EXAMPLES.put("lab", "./workbook lab --kernel ijava --port 8888");
-        EXAMPLES.put("exercises", "./workbook exercises release --out build/student");
-        EXAMPLES.put("grade", "./workbook grade submissions --out grades/grades.csv --parallel 2");
-        EXAMPLES.put("bench", "./workbook bench model --weights data/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_160_no_top.h5");
+        add("bench", "bench model|generator|vgg16|grade [--size 160] [--batch 32] [--iterations 3] [--weights FILE] [--data DIR --epochs 3] [--out DIR] [--parallel 1]   img/s, seconds, peak RSS; grade: a class of 5, time per student",
+                "./workbook bench model --weights data/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_160_no_top.h5", BenchCommand::run);
     }
 
-    static void add(String name, String help, Command command) {
+    /** A command with its usage line(s) and one example, both shown by {@code ./workbook COMMAND --help}. */
+    static void add(String name, String help, String example, Command command) {
         COMMANDS.put(name, command);
-        HELP.put(name, help);
+        HELP.put(name, help + "\nexample: " + example);
     }
 
     public static void main(String[] argv) {
@@ -112,12 +105,11 @@ public final class Main {
     /** One command's options, defaults and an example, on standard output. */
     private static int help(String command) {
         System.out.println("usage: ./workbook " + HELP.get(command));
-        if (EXAMPLES.containsKey(command)) System.out.println("example: " + EXAMPLES.get(command));
         return 0;
     }
 
     private static void usage() {
         System.err.println("usage: ./workbook COMMAND [options]   (./workbook COMMAND --help: its options and an example; --version)");
-        HELP.values().forEach(h -> System.err.println("  " + h));
+        HELP.values().forEach(h -> System.err.println("  " + h.substring(0, h.lastIndexOf("\nexample: "))));
     }
 }

@@ -164,7 +164,8 @@ public final class NotebookRunner {
         return new String[]{null, value, name};
     }
 
-    private static String describe(Throwable t) {
+    /** An exception as JShell reports it from the code it ran: class, message, and each cause. */
+    public static String describe(Throwable t) {
         String name = t instanceof EvalException ee ? ee.getExceptionClassName() : t.getClass().getName();
         StringBuilder sb = new StringBuilder(name + ": " + t.getMessage());
         Throwable cause = t.getCause();
