@@ -12,6 +12,7 @@ public final class AtomicFiles {
 
     /** Something that fills a file. */
     public interface Writer {
+        /** Writes the whole content into {@code file}, a temporary file that becomes the target only if this returns. */
         void write(Path file) throws IOException;
     }
 
@@ -50,6 +51,7 @@ public final class AtomicFiles {
 
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
+    /** Writes {@code text} as UTF-8 to {@code target} atomically. */
     public static Path writeString(Path target, String text) throws IOException {
         return write(target, f -> Files.writeString(f, text));
     }

@@ -12,6 +12,7 @@ import java.util.Random;
 public record Augmentation(double rotationRange, double widthShiftRange, double heightShiftRange,
                            double zoomRange, boolean horizontalFlip) {
 
+    /** No augmentation: every image as it is (what validation data gets). */
     public static Augmentation none() {
         return new Augmentation(0, 0, 0, 0, false);
     }
@@ -21,26 +22,32 @@ public record Augmentation(double rotationRange, double widthShiftRange, double 
         return new Augmentation(15, 0.1, 0.1, 0.1, true);
     }
 
+    /** A copy rotating by up to {@code degrees} either way (Keras {@code rotation_range}). */
     public Augmentation rotation(double degrees) {
         return new Augmentation(degrees, widthShiftRange, heightShiftRange, zoomRange, horizontalFlip);
     }
 
+    /** A copy shifting sideways by up to {@code fraction} of the width (Keras {@code width_shift_range}). */
     public Augmentation widthShift(double fraction) {
         return new Augmentation(rotationRange, fraction, heightShiftRange, zoomRange, horizontalFlip);
     }
 
+    /** A copy shifting up or down by up to {@code fraction} of the height (Keras {@code height_shift_range}). */
     public Augmentation heightShift(double fraction) {
         return new Augmentation(rotationRange, widthShiftRange, fraction, zoomRange, horizontalFlip);
     }
 
+    /** A copy zooming each axis by a factor in [1-range, 1+range] (Keras {@code zoom_range}). */
     public Augmentation zoom(double range) {
         return new Augmentation(rotationRange, widthShiftRange, heightShiftRange, range, horizontalFlip);
     }
 
+    /** A copy that mirrors half the images left to right, or none (Keras {@code horizontal_flip}). */
     public Augmentation horizontalFlip(boolean flip) {
         return new Augmentation(rotationRange, widthShiftRange, heightShiftRange, zoomRange, flip);
     }
 
+    /** Whether this leaves every image unchanged, so a generator can skip resampling. */
     public boolean isIdentity() {
         return rotationRange == 0 && widthShiftRange == 0 && heightShiftRange == 0 && zoomRange == 0 && !horizontalFlip;
     }
@@ -61,6 +68,7 @@ public record Augmentation(double rotationRange, double widthShiftRange, double 
      * fractions of the image size, centred).
      */
     public record Transform(double theta, double shiftX, double shiftY, double zoomX, double zoomY, boolean flip) {
+        /** The transform that changes nothing. */
         public static final Transform IDENTITY = new Transform(0, 0, 0, 1, 1, false);
     }
 }

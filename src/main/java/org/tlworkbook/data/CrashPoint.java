@@ -15,6 +15,7 @@ public final class CrashPoint {
 
     private CrashPoint() { }
 
+    /** Halts the JVM here if {@code workbook.crash_at} names this point (tests of atomic writes and resume); otherwise returns at once. */
     public static void reach(String name) {
         if (SPEC == null) return;
         int at = SPEC.lastIndexOf('@');

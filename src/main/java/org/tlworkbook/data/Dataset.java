@@ -14,6 +14,7 @@ import java.util.stream.Stream;
  * {@code get_file(..., extract=True)} in Keras.
  */
 public final class Dataset {
+    /** Where the TensorFlow tutorial downloads cats vs dogs from. */
     public static final String CATS_AND_DOGS_URL =
             "https://storage.googleapis.com/mledu-datasets/cats_and_dogs_filtered.zip";
 
@@ -21,6 +22,7 @@ public final class Dataset {
     private final RemoteFile archive;
     private final Map<String, Integer> expectedCounts;
 
+    /** A dataset downloaded as {@code archive}, whose unpacked folders must hold {@code expectedCounts} images (path to count). */
     public Dataset(String name, RemoteFile archive, Map<String, Integer> expectedCounts) {
         this.name = name;
         this.archive = archive;
@@ -38,6 +40,7 @@ public final class Dataset {
                 RemoteFile.of("cats_and_dogs_filtered.zip", CATS_AND_DOGS_URL, 68_606_236L), counts);
     }
 
+    /** Where TensorFlow's tutorials download {@code flower_photos} from. */
     public static final String FLOWERS_URL = "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz";
 
     /**
@@ -61,14 +64,17 @@ public final class Dataset {
         throw new IllegalArgumentException("Unknown dataset '" + name + "'. Known: cats_and_dogs_filtered, flower_photos");
     }
 
+    /** The folder name it unpacks to under the data home. */
     public String name() {
         return name;
     }
 
+    /** The archive to download, with its size and checksum. */
     public RemoteFile archive() {
         return archive;
     }
 
+    /** Images expected per folder after unpacking, checked before the dataset is used. */
     public Map<String, Integer> expectedCounts() {
         return expectedCounts;
     }

@@ -31,6 +31,7 @@ public final class Downloader {
     private final Progress progress;
     private final Duration readTimeout;
 
+    /** Downloads into {@code cacheDir}, trying a local {@code mirror} folder first, reporting bytes to {@code progress}. */
     public Downloader(Path cacheDir, Optional<Path> mirror, Progress progress) {
         this(cacheDir, mirror, progress, Duration.ofSeconds(60));
     }
@@ -48,6 +49,7 @@ public final class Downloader {
         return new Downloader(DataHome.cache(), DataHome.mirror(), progress);
     }
 
+    /** Where finished downloads are kept. */
     public Path cacheDir() {
         return cacheDir;
     }
@@ -210,6 +212,7 @@ public final class Downloader {
         return null;
     }
 
+    /** The file's SHA-256, lower-case hex. */
     public static String sha256(Path path) throws IOException {
         try (InputStream in = Files.newInputStream(path)) {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");

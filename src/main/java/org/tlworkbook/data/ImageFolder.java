@@ -32,6 +32,7 @@ import java.util.stream.Stream;
  * }</pre>
  */
 public final class ImageFolder {
+    /** File extensions read as images (lower case), as Keras' {@code flow_from_directory}. */
     public static final Set<String> EXTENSIONS = Set.of("jpg", "jpeg", "png", "bmp", "gif");
 
     private final Path root;
@@ -167,14 +168,17 @@ public final class ImageFolder {
                 new ImageFolder(root, classes, List.copyOf(held), List.of(), 0, seed, 0));
     }
 
+    /** The folder whose sub-folders are the classes. */
     public Path root() {
         return root;
     }
 
+    /** Class names, the sub-folder names in alphabetical order (Keras' class indices). */
     public List<String> classes() {
         return classes;
     }
 
+    /** The seed of the validation split. */
     public long seed() {
         return seed;
     }

@@ -73,6 +73,7 @@ public final class ImageGenerator implements DataSetIterator {
         return Nd4j.create(features, new long[]{files.size(), 3, s, s}, 'c');
     }
 
+    /** A generator over these samples; the defaults are Keras' (224x224, batch 32, shuffled, categorical). */
     public static Builder builder(List<ImageFolder.Sample> samples, List<String> classes) {
         return new Builder(samples, classes);
     }
@@ -95,10 +96,12 @@ public final class ImageGenerator implements DataSetIterator {
             this.classes = classes;
         }
 
+        /** Square images of {@code size} pixels (Keras {@code target_size=(size, size)}). */
         public Builder targetSize(int size) {
             return targetSize(size, size);
         }
 
+        /** Images resized to {@code height} x {@code width}. */
         public Builder targetSize(int height, int width) {
             if (height < 1 || width < 1) throw new IllegalArgumentException("target size must be positive");
             this.height = height;
@@ -106,22 +109,26 @@ public final class ImageGenerator implements DataSetIterator {
             return this;
         }
 
+        /** Images per batch. */
         public Builder batchSize(int n) {
             if (n < 1) throw new IllegalArgumentException("batchSize must be >= 1");
             this.batchSize = n;
             return this;
         }
 
+        /** Whether each epoch reads the images in a new order (validation data keeps its order). */
         public Builder shuffle(boolean shuffle) {
             this.shuffle = shuffle;
             return this;
         }
 
+        /** Seed of the shuffling and augmentation, so a run repeats. */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
+        /** How labels are encoded (Keras {@code class_mode}). */
         public Builder classMode(ClassMode mode) {
             this.classMode = mode;
             return this;
@@ -133,16 +140,19 @@ public final class ImageGenerator implements DataSetIterator {
             return this;
         }
 
+        /** How pixel values are scaled (Keras {@code rescale} or the base's {@code preprocess_input}). */
         public Builder preprocessing(Preprocessing p) {
             this.preprocessing = p;
             return this;
         }
 
+        /** Random transforms applied to each image, drawn anew every epoch. */
         public Builder augment(Augmentation a) {
             this.augmentation = a;
             return this;
         }
 
+        /** The generator, at the first batch of its first epoch. */
         public ImageGenerator build() {
             return new ImageGenerator(this);
         }
@@ -158,30 +168,37 @@ public final class ImageGenerator implements DataSetIterator {
         return classes;
     }
 
+    /** The images it reads, in their original order. */
     public List<ImageFolder.Sample> sampleList() {
         return samples;
     }
 
+    /** Width of the images it yields. */
     public int width() {
         return width;
     }
 
+    /** Height of the images it yields. */
     public int height() {
         return height;
     }
 
+    /** How its labels are encoded. */
     public ClassMode classMode() {
         return classMode;
     }
 
+    /** How it scales pixel values. */
     public Preprocessing preprocessing() {
         return preprocessing;
     }
 
+    /** The random transforms it applies. */
     public Augmentation augmentation() {
         return augmentation;
     }
 
+    /** Seed of its shuffling and augmentation. */
     public long seed() {
         return seed;
     }
@@ -332,10 +349,12 @@ public final class ImageGenerator implements DataSetIterator {
         return lastBatch;
     }
 
+    /** The order of the images in the current epoch. */
     public List<ImageFolder.Sample> epochOrder() {
         return Collections.unmodifiableList(order);
     }
 
+    /** How many epochs it has started (each reset begins one). */
     public int epoch() {
         return epoch;
     }

@@ -21,6 +21,7 @@ public record Preprocessing(String name, float scale, float offset) {
         return new Preprocessing("none", 1f, 0f);
     }
 
+    /** The scaling with this name, as the CLI and run manifests write it. */
     public static Preprocessing named(String name) {
         return switch (name) {
             case "mobilenet_v2", "tf" -> mobileNetV2();
@@ -35,6 +36,7 @@ public record Preprocessing(String name, float scale, float offset) {
         };
     }
 
+    /** The network input for one 0-255 channel value. */
     public float apply(int value) {
         return value * scale + offset;
     }

@@ -111,14 +111,17 @@ public interface Progress {
         /** Shows the status line: a task's {@code first} one, a progress update, or its {@code last} one. */
         protected abstract void show(boolean first, boolean last);
 
+        /** The status line as it stands: task, amount, rate, time left. */
         protected synchronized String line() {
             return describe(task, done, total, unit, (System.nanoTime() - started) / 1e9);
         }
 
+        /** Units done so far. */
         protected synchronized long amountDone() {
             return done;
         }
 
+        /** Units in all, or -1 when unknown. */
         protected synchronized long total() {
             return total;
         }
@@ -130,6 +133,7 @@ public interface Progress {
         private final boolean inPlace;
         private long printedAt = -1;
 
+        /** Prints to {@code out}, rewriting one line in place (a terminal) or a line per step (logs, notebooks without a display). */
         public Console(PrintStream out, boolean inPlace) {
             this.out = out;
             this.inPlace = inPlace;

@@ -9,6 +9,7 @@ import java.awt.image.BufferedImage;
 public final class Resampler {
     private Resampler() { }
 
+    /** Resizes {@code src} through transform {@code t} (bilinear, edges repeated as Keras fill_mode nearest) and writes its preprocessed channel planes into {@code dst} at {@code offset}. */
     public static void sample(BufferedImage src, int outW, int outH, Augmentation.Transform t,
                               Preprocessing pre, float[] dst, int offset) {
         int sw = src.getWidth();

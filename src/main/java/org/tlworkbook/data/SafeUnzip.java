@@ -28,6 +28,7 @@ public final class SafeUnzip {
     private final long maxEntries;
     private final long maxBytes;
 
+    /** Refuses archives of more than {@code maxEntries} entries or {@code maxBytes} unpacked bytes. */
     public SafeUnzip(long maxEntries, long maxBytes) {
         this.maxEntries = maxEntries;
         this.maxBytes = maxBytes;
@@ -180,6 +181,7 @@ public final class SafeUnzip {
         }
     }
 
+    /** Deletes {@code dir} and everything in it, not following links; a missing folder is fine. */
     public static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) return;
         try (Stream<Path> walk = Files.walk(dir)) {

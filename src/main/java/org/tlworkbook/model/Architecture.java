@@ -46,10 +46,12 @@ public enum Architecture {
         return defaultSize;
     }
 
+    /** How its ImageNet weights expect pixels scaled, which generators built for it apply. */
     public Preprocessing preprocessing() {
         return preprocessing;
     }
 
+    /** The architecture with this id ({@code mobilenet_v2}, {@code vgg16}); an unknown id is refused with the known ones. */
     public static Architecture named(String name) {
         for (Architecture a : values()) if (a.id.equals(name)) return a;
         StringBuilder known = new StringBuilder();

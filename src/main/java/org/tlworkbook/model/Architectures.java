@@ -12,6 +12,7 @@ import java.util.List;
 public final class Architectures {
     private Architectures() { }
 
+    /** The width multipliers Keras has ImageNet weights for. */
     public static final double[] MOBILENET_V2_ALPHAS = {0.35, 0.5, 0.75, 1.0, 1.3, 1.4};
 
     /** Keras' {@code _make_divisible}: channel counts rounded to multiples of 8, never down by more than 10%. */

@@ -44,6 +44,7 @@ public final class BaseModel implements ImageInput {
         return architecture.id();
     }
 
+    /** Which network this is, with its recipe size and preprocessing. */
     public Architecture architecture() {
         return architecture;
     }
@@ -105,15 +106,18 @@ public final class BaseModel implements ImageInput {
         return trainableFrom;
     }
 
+    /** Whether fitting updates this layer's weights. */
     public boolean isTrainable(String layerName) {
         return indexOf(layerName) >= trainableFrom;
     }
 
+    /** Position of the Keras layer with this name, or -1. */
     public int indexOf(String layerName) {
         for (int i = 0; i < layers.size(); i++) if (layers.get(i).name().equals(layerName)) return i;
         return -1;
     }
 
+    /** The Keras layer at {@code index} (0 is the input), as in {@code base.layers[index]}. */
     public KerasLayer layer(int index) {
         return layers.get(index);
     }

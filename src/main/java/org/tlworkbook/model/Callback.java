@@ -8,6 +8,7 @@ import java.util.Map;
 /** Runs after every epoch of {@link Classifier#fit}, once the epoch's weights are in the model (Keras callbacks). */
 @FunctionalInterface
 public interface Callback {
+    /** Called after each epoch with its metrics, once the model's history has it. */
     void onEpochEnd(Classifier model, History.Epoch epoch) throws IOException;
 
     /**

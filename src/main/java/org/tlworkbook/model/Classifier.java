@@ -117,22 +117,27 @@ public final class Classifier {
         return new Network(layers(), base.layers().size(), compiledTrainableFrom, graph(), optimizer.updater(), head.loss(), base.size());
     }
 
+    /** The pretrained base, with its trainable layers. */
     public BaseModel base() {
         return base;
     }
 
+    /** The head recipe on top of the base. */
     public Head head() {
         return head;
     }
 
+    /** Class names, in the order of the outputs. */
     public List<String> classes() {
         return classes;
     }
 
+    /** The optimizer of the last {@code compile}. */
     public Optimizer optimizer() {
         return optimizer;
     }
 
+    /** MobileNetV2's width multiplier (1.0 for other bases). */
     public double alpha() {
         return base.alpha();
     }
@@ -301,16 +306,19 @@ public final class Classifier {
         return FastForward.inference(layers(), graph());
     }
 
+    /** All parameters, as Keras' {@code model.count_params()}. */
     public long countParams() {
         return graph().numParams();
     }
 
+    /** Parameters that fitting updates now (batch-norm statistics excluded, as in Keras' summary). */
     public long countTrainableParams() {
         long n = base.countTrainableParams();
         for (KerasLayer k : headLayers()) n += BaseModel.trainableParams(graph(), k);
         return n;
     }
 
+    /** Weight arrays that fitting updates, as {@code len(model.trainable_variables)}. */
     public int countTrainableArrays() {
         int n = base.countTrainableArrays();
         for (KerasLayer k : headLayers()) n += BaseModel.trainableArrays(k);

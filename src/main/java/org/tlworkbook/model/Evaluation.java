@@ -25,24 +25,28 @@ public record Evaluation(List<String> classes, int[][] confusion, double loss, L
     /** A wrongly classified image with the model's confidence in its (wrong) answer. */
     public record Mistake(ImageFolder.Sample sample, int predicted, double confidence) { }
 
+    /** Images evaluated. */
     public int total() {
         int n = 0;
         for (int[] row : confusion) for (int v : row) n += v;
         return n;
     }
 
+    /** Fraction of images whose most probable class is their label. */
     public double accuracy() {
         int ok = 0;
         for (int i = 0; i < confusion.length; i++) ok += confusion[i][i];
         return (double) ok / Math.max(1, total());
     }
 
+    /** Of the images predicted as class {@code c}, the fraction that are (0 if none were). */
     public double precision(int c) {
         int col = 0;
         for (int[] row : confusion) col += row[c];
         return col == 0 ? 0 : (double) confusion[c][c] / col;
     }
 
+    /** Of the images of class {@code c}, the fraction predicted so (0 if there are none). */
     public double recall(int c) {
         int row = 0;
         for (int v : confusion[c]) row += v;
@@ -63,6 +67,7 @@ public record Evaluation(List<String> classes, int[][] confusion, double loss, L
         return t;
     }
 
+    /** Precision, recall and image count per class, as a table. */
     public Table perClass() {
         StringColumn name = StringColumn.create("class");
         DoubleColumn p = DoubleColumn.create("precision");

@@ -14,6 +14,7 @@ import java.util.Locale;
  */
 public record Head(Kind kind, int hidden, double dropout) {
 
+    /** The head's layer pattern. */
     public enum Kind {
         /** GAP + Dense(1, sigmoid). */
         BINARY("binary"),
@@ -28,6 +29,7 @@ public record Head(Kind kind, int hidden, double dropout) {
             this.label = label;
         }
 
+        /** The name in CLI options and run manifests. */
         public String label() {
             return label;
         }
@@ -61,6 +63,7 @@ public record Head(Kind kind, int hidden, double dropout) {
         };
     }
 
+    /** Whether it ends in one sigmoid unit (two classes, binary labels). */
     public boolean isBinary() {
         return kind == Kind.BINARY;
     }

@@ -33,10 +33,12 @@ public final class History {
         return this;
     }
 
+    /** Every epoch so far, in order, across fit calls. */
     public synchronized List<Epoch> epochs() {
         return List.copyOf(epochs);
     }
 
+    /** Epochs so far. */
     public int size() {
         return epochs.size();
     }
@@ -62,6 +64,7 @@ public final class History {
         return all.isEmpty() ? null : all.get(all.size() - 1);
     }
 
+    /** The history as a table, one row per epoch (Keras' {@code pd.DataFrame(history.history)}). */
     public Table toTable() {
         IntColumn epoch = IntColumn.create("epoch");
         StringColumn phase = StringColumn.create("phase");
@@ -84,6 +87,7 @@ public final class History {
         return Table.create("history", epoch, phase, loss, acc, vLoss, vAcc, lr, secs);
     }
 
+    /** The history as CSV with a header, as {@code history.csv} holds it. */
     public String toCsv() {
         StringBuilder sb = new StringBuilder("epoch,phase,loss,accuracy,val_loss,val_accuracy,lr,seconds\n");
         for (Epoch e : epochs()) {
@@ -93,6 +97,7 @@ public final class History {
         return sb.toString();
     }
 
+    /** The history as JSON lists per metric, as Keras' {@code history.history}. */
     public String toJson() {
         StringBuilder sb = new StringBuilder("[\n");
         List<Epoch> all = epochs();
@@ -117,6 +122,7 @@ public final class History {
         writeAtomically(dir.resolve("history.json"), toJson());
     }
 
+    /** Reads a history written by {@link #toCsv()}. */
     public static History loadCsv(Path csv) throws IOException {
         return parseCsv(Files.readString(csv));
     }

@@ -28,6 +28,7 @@ import java.util.Set;
 public final class KerasWeights {
     private KerasWeights() { }
 
+    /** Loads a Keras weights file into the graph's layers of {@code layers}; a missing or mismatched weight is named. */
     public static void load(Path file, List<KerasLayer> layers, ComputationGraph graph) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IOException("Weights file " + file + " does not exist. Download it (see README: weights) or pass --weights FILE.");

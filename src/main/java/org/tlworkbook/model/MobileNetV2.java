@@ -24,6 +24,7 @@ public final class MobileNetV2 {
         return imagenet(size, 1.0);
     }
 
+    /** ImageNet weights at width multiplier {@code alpha}, downloaded once into the data home (or taken from {@code WORKBOOK_MIRROR}). */
     public static BaseModel imagenet(int size, double alpha) {
         return Architecture.MOBILENET_V2.imagenet(size, alpha);
     }

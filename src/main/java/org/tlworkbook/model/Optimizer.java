@@ -6,6 +6,7 @@ import org.nd4j.linalg.learning.config.IUpdater;
 /** An optimizer with Keras' defaults (RMSprop rho 0.9, Adam betas 0.9/0.999, epsilon 1e-7). */
 public sealed interface Optimizer {
 
+    /** The learning rate. */
     double learningRate();
 
     /** The name saved with a model and accepted by {@link #named}. */
@@ -67,18 +68,22 @@ public sealed interface Optimizer {
         return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
     }
 
+    /** RMSprop with Keras' defaults (rho 0.9, epsilon 1e-7), as the TensorFlow tutorial uses. */
     static Optimizer rmsprop(double lr) {
         return new RmsProp(lr);
     }
 
+    /** Adam with Keras' defaults. */
     static Optimizer adam(double lr) {
         return new Adam(lr);
     }
 
+    /** Plain stochastic gradient descent. */
     static Optimizer sgd(double lr) {
         return new Sgd(lr);
     }
 
+    /** The optimizer with this name ({@code rmsprop}, {@code adam}, {@code sgd}) and rate. */
     static Optimizer named(String name, double lr) {
         return switch (name) {
             case "rmsprop" -> rmsprop(lr);

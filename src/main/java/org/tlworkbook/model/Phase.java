@@ -21,6 +21,7 @@ public enum Phase {
         return label;
     }
 
+    /** The phase with this label, as history files write it. */
     public static Phase of(String label) {
         for (Phase p : values()) if (p.label.equals(label)) return p;
         throw new IllegalArgumentException("unknown phase '" + label + "' (frozen, fine_tune)");

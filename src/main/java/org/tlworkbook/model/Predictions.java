@@ -29,10 +29,12 @@ public record Predictions(List<String> classes, List<Path> images, float[][] pro
         }
     }
 
+    /** Images predicted. */
     public int size() {
         return images.size();
     }
 
+    /** The prediction for image {@code i}: its most probable class and every class's probability. */
     public Prediction get(int i) {
         Map<String, Double> p = new LinkedHashMap<>();
         int best = 0;
@@ -43,6 +45,7 @@ public record Predictions(List<String> classes, List<Path> images, float[][] pro
         return new Prediction(images.get(i), classes.get(best), probabilities[i][best], p);
     }
 
+    /** Every prediction, in image order. */
     public List<Prediction> all() {
         List<Prediction> out = new ArrayList<>();
         for (int i = 0; i < size(); i++) out.add(get(i));

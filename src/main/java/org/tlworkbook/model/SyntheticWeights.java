@@ -14,6 +14,7 @@ import java.util.Map;
 public final class SyntheticWeights {
     private SyntheticWeights() { }
 
+    /** Sets batch-norm statistics from {@code images}, so random weights give activations of sensible size (tests, benches). */
     public static BaseModel calibrate(BaseModel base, INDArray images) {
         for (KerasLayer k : base.layers()) {
             if (k.kind() != KerasLayer.Kind.BATCH_NORM) continue;

@@ -12,10 +12,12 @@ public final class Vgg16 {
         return Architecture.VGG16.create(size, 1.0, seed);
     }
 
+    /** ImageNet weights, downloaded once into the data home (or taken from {@code WORKBOOK_MIRROR}). */
     public static BaseModel imagenet(int size) {
         return Architecture.VGG16.imagenet(size, 1.0);
     }
 
+    /** Weights from a Keras applications .h5 file ({@code vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5}). */
     public static BaseModel fromWeights(int size, Path weights) throws IOException {
         return Architecture.VGG16.fromWeights(size, 1.0, weights);
     }

@@ -8,6 +8,7 @@ import java.util.Locale;
 public final class WeightFiles {
     private WeightFiles() { }
 
+    /** Where Keras downloads its application weights from. */
     public static final String BASE = "https://storage.googleapis.com/tensorflow/keras-applications/";
 
     /** Keras trains MobileNetV2 at these resolutions; other sizes use the 224 weights, as Keras does. */
@@ -18,6 +19,7 @@ public final class WeightFiles {
         };
     }
 
+    /** Keras' ImageNet no-top weights of MobileNetV2 at this width and input size. */
     public static RemoteFile mobileNetV2(double alpha, int size) {
         String a = alpha == 1.0 ? "1.0" : alpha == 0.35 ? "0.35" : alpha == 0.5 ? "0.5" : alpha == 0.75 ? "0.75"
                 : String.format(Locale.ROOT, "%.1f", alpha);
@@ -25,6 +27,7 @@ public final class WeightFiles {
         return RemoteFile.of(name, BASE + "mobilenet_v2/" + name, -1);
     }
 
+    /** Keras' ImageNet no-top weights of VGG16. */
     public static RemoteFile vgg16() {
         String name = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5";
         return RemoteFile.of(name, BASE + "vgg16/" + name, 58_889_256L);

@@ -16,6 +16,7 @@ import java.util.Random;
 public final class DemoImages {
     private DemoImages() { }
 
+    /** The classes of the own-folder demo (seed 000's surfing recipe). */
     public static final String[] CLASSES = {"kitesurfing", "surfing", "windsurfing"};
 
     /** Writes {@code perClass} JPEGs per class under {@code dir/<class>/}; returns {@code dir}. */

@@ -22,8 +22,10 @@ import java.util.stream.Stream;
  * size and SHA-256; JJava's release is checked by its structure until its checksum can be pinned.
  */
 public enum KernelRelease {
+    /** IJava 1.3.0, the kernel the course was written for. */
     IJAVA("ijava", RemoteFile.of("ijava-1.3.0.zip", "https://github.com/SpencerPark/IJava/releases/download/v1.3.0/ijava-1.3.0.zip", -1),
             "ijava-1.3.0.jar", 3_642_609L, "6aaa4b8cb4c2527ff9d6655e8b79c200ed9599c4515657ca19b33db9d6831f45"),
+    /** JJava 1.0-a6, IJava's maintained successor. */
     JJAVA("jjava", RemoteFile.of("jjava-1.0-a6-kernelspec.zip", "https://github.com/dflib/jjava/releases/download/1.0-a6/jjava-1.0-a6-kernelspec.zip", -1),
             "jjava.jar", -1, null);
 
@@ -41,6 +43,7 @@ public enum KernelRelease {
         this.jarSha256 = jarSha256;
     }
 
+    /** The kernel with this name ({@code ijava}, {@code jjava}). */
     public static KernelRelease named(String name) {
         for (KernelRelease k : values()) if (k.id.equals(name.toLowerCase(Locale.ROOT))) return k;
         throw new IllegalArgumentException("--kernel must be ijava or jjava, got '" + name + "'");

@@ -38,6 +38,7 @@ public final class NotebookRunner {
 
     /** What happened: cells run, images shown, and the first error (null when none). */
     public record Result(Path output, int cellsRun, int images, String error) {
+        /** Whether every cell ran without an error. */
         public boolean ok() {
             return error == null;
         }
@@ -45,6 +46,7 @@ public final class NotebookRunner {
 
     private NotebookRunner() { }
 
+    /** Runs every code cell of {@code notebook} in a fresh JShell, writing the executed notebook into {@code outputDir}. */
     public static Result run(Path notebook, Path outputDir) throws IOException {
         JsonNode nb = JSON.readTree(notebook.toFile());
         ObjectNode out = (ObjectNode) nb.deepCopy();

@@ -20,6 +20,7 @@ public final class OwnData {
 
     private OwnData() { }
 
+    /** The own-folder dataset: {@code WORKBOOK_OWN_DATA} if set, else demo images made for the profile. */
     public static ImageFolder folder(Profile profile) throws IOException {
         String own = System.getProperty("workbook.own_data", System.getenv().getOrDefault("WORKBOOK_OWN_DATA", ""));
         if (!own.isBlank()) return ImageFolder.from(Path.of(own));

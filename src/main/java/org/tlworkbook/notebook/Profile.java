@@ -54,6 +54,7 @@ public record Profile(String name, int imageSize, double alpha, int batchSize, i
                 profile.expectedCounts) : profile;
     }
 
+    /** The profile with this name ({@code smoke}, {@code quick}, {@code full}). */
     public static Profile named(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "smoke" -> smoke();

@@ -13,6 +13,7 @@ import java.util.List;
 public final class ConfusionMatrixPlot {
     private ConfusionMatrixPlot() { }
 
+    /** The confusion matrix as a heat map, counts in the cells. */
     public static BufferedImage plot(Evaluation report) {
         List<String> classes = report.classes();
         int k = classes.size();

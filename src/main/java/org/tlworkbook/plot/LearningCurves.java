@@ -25,10 +25,12 @@ import java.util.List;
 public final class LearningCurves {
     private LearningCurves() { }
 
+    /** Accuracy and loss, training against validation, with a line where fine-tuning starts; default size. */
     public static BufferedImage plot(History history) {
         return plot(history, 800, 800);
     }
 
+    /** The same curves at {@code width} x {@code height} pixels. */
     public static BufferedImage plot(History history, int width, int height) {
         List<History.Epoch> rows = history.epochs();
         if (rows.isEmpty()) throw new IllegalArgumentException("history is empty: train for at least one epoch first");

@@ -22,6 +22,7 @@ import java.util.Locale;
  */
 public record FineTuning(int frozenEpochs, int fineTuneAt, int fineEpochs, Optimizer fineOptimizer) {
 
+    /** Refuses negative epoch counts. */
     public FineTuning {
         if (frozenEpochs < 0 || fineEpochs < 0) throw new IllegalArgumentException("epochs must be >= 0");
     }

@@ -22,6 +22,7 @@ import java.util.Map;
  * (nothing is deleted).
  */
 public final class RunFolder implements AutoCloseable {
+    /** The checkpoint's file name in a run folder. */
     public static final String CHECKPOINT = "checkpoint.zip";
     static final String MANIFEST_ENTRY = "run.properties";
 
@@ -69,6 +70,7 @@ public final class RunFolder implements AutoCloseable {
         System.out.println("--restart: moved the earlier run in " + dir + " to " + aside + ".");
     }
 
+    /** The run's folder. */
     public Path dir() {
         return dir;
     }

@@ -18,29 +18,33 @@ import java.util.TreeMap;
  * run); every other setting must be equal.
  */
 public record RunManifest(Map<String, String> settings, int frozenEpochs, int fineEpochs) {
+    /** Copies the settings, which are then fixed. */
     public RunManifest {
         settings = Map.copyOf(settings);
     }
 
-    /** Settings in the caller's order; values are compared as text. */
     /**
      * Keys ending so describe another setting in words (how many images of each class a fingerprint covers); they
      * explain a difference, and a checkpoint written before they existed is not refused for lacking them.
      */
     public static final String DESCRIBES = ".images";
 
+    /** Settings in the caller's order; values are compared as text. */
     public static Builder builder() {
         return new Builder();
     }
 
+    /** Collects settings, then the epoch counts. */
     public static final class Builder {
         private final Map<String, String> settings = new LinkedHashMap<>();
 
+        /** Adds one setting; its text form is what is compared. */
         public Builder set(String key, Object value) {
             settings.put(key, String.valueOf(value));
             return this;
         }
 
+        /** The manifest, with each phase's epoch count. */
         public RunManifest epochs(int frozen, int fine) {
             return new RunManifest(settings, frozen, fine);
         }
@@ -59,6 +63,7 @@ public record RunManifest(Map<String, String> settings, int frozenEpochs, int fi
         return out;
     }
 
+    /** The manifest as a properties file, as a checkpoint stores it. */
     public String toText() {
         Properties p = new Properties();
         p.putAll(settings);
@@ -73,6 +78,7 @@ public record RunManifest(Map<String, String> settings, int frozenEpochs, int fi
         return w.toString();
     }
 
+    /** Reads a manifest written by {@link #toText()}. */
     public static RunManifest parse(String text) {
         Properties p = new Properties();
         try {
