@@ -25,7 +25,7 @@ def main():
         resized.append(out)
     java = subprocess.run(["./workbook", "embed", "--base", "mobilenet_v2", "--size", str(SIZE), "--weights", weights] + resized,
                           check=True, capture_output=True, text=True).stdout
-    ours = {row[0]: np.array([float(v) for v in row[1:]], dtype=np.float32) for row in csv.reader(io.StringIO(java)) if row}
+    ours = {row[0]: np.array([float(v) for v in row[1:]], dtype=np.float32) for row in csv.reader(io.StringIO(java)) if row and row[0] != "path"}
 
     import keras
     model = keras.applications.MobileNetV2(input_shape=(SIZE, SIZE, 3), include_top=False, weights=None, pooling="avg")

@@ -1,6 +1,14 @@
 package org.tlworkbook.classroom;
 
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVPrinter;
+import org.apache.commons.csv.CSVRecord;
 import org.nd4j.shade.jackson.databind.JsonNode;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,17 +26,21 @@ final class Feedback {
     private Feedback() { }
 
     static String gradesCsv(List<Grader.Row> rows) {
-        StringBuilder sb = new StringBuilder("student,notebook,grade_id,points,max_points,feedback\n");
-        Map<String, double[]> totals = new LinkedHashMap<>();
-        for (Grader.Row r : rows) {
-            sb.append(String.join(",", quote(r.student()), quote(r.notebook()), quote(r.gradeId()), r.points() == null ? "" : number(r.points()),
-                    number(r.maxPoints()), quote(r.feedback()))).append('\n');
-            double[] t = totals.computeIfAbsent(r.student(), k -> new double[2]);
-            t[0] += r.points() == null ? 0 : r.points();
-            t[1] += r.maxPoints();
-        }
-        for (var t : totals.entrySet()) {
-            sb.append(String.join(",", quote(t.getKey()), "TOTAL", "", number(t.getValue()[0]), number(t.getValue()[1]), "")).append('\n');
+        StringBuilder sb = new StringBuilder();
+        try (CSVPrinter csv = new CSVPrinter(sb, CSV.builder().setHeader("student", "notebook", "grade_id", "points", "max_points", "feedback").build())) {
+            Map<String, double[]> totals = new LinkedHashMap<>();
+            for (Grader.Row r : rows) {
+                csv.printRecord(text(r.student()), text(r.notebook()), text(r.gradeId()), r.points() == null ? "" : number(r.points()),
+                        number(r.maxPoints()), text(r.feedback()));
+                double[] t = totals.computeIfAbsent(r.student(), k -> new double[2]);
+                t[0] += r.points() == null ? 0 : r.points();
+                t[1] += r.maxPoints();
+            }
+            for (var t : totals.entrySet()) {
+                csv.printRecord(text(t.getKey()), "TOTAL", "", number(t.getValue()[0]), number(t.getValue()[1]), "");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return sb.toString();
     }
@@ -36,12 +48,14 @@ final class Feedback {
     /** Rows of a grades.csv this class wrote (TOTAL rows skipped). */
     static List<Grader.Row> parseGrades(String csv) {
         List<Grader.Row> rows = new ArrayList<>();
-        List<List<String>> records = parseCsv(csv);
-        for (int i = 1; i < records.size(); i++) {
-            List<String> f = records.get(i);
-            if (f.size() < 6 || f.get(1).equals("TOTAL")) continue;
-            rows.add(new Grader.Row(f.get(0), f.get(1), f.get(2), f.get(3).isEmpty() ? null : Double.parseDouble(f.get(3)),
-                    Double.parseDouble(f.get(4)), f.get(5)));
+        try (CSVParser parser = CSV.builder().setHeader().setSkipHeaderRecord(true).build().parse(new StringReader(csv))) {
+            for (CSVRecord f : parser) {
+                if (f.size() < 6 || f.get(1).equals("TOTAL")) continue;
+                rows.add(new Grader.Row(untext(f.get(0)), untext(f.get(1)), untext(f.get(2)), f.get(3).isEmpty() ? null : Double.parseDouble(f.get(3)),
+                        Double.parseDouble(f.get(4)), untext(f.get(5))));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return rows;
     }
@@ -55,20 +69,27 @@ final class Feedback {
             students.add(r.student());
             book.computeIfAbsent(r.student(), k -> new LinkedHashMap<>()).merge(r.notebook(), r.points() == null ? 0 : r.points(), Double::sum);
         }
-        StringBuilder sb = new StringBuilder("student");
-        for (String nb : notebooks) sb.append(',').append(quote(nb.replace(".ipynb", "")));
-        sb.append(",total,max_points\n");
+        List<String> header = new ArrayList<>(List.of("student"));
+        for (String nb : notebooks) header.add(text(nb.replace(".ipynb", "")));
+        header.addAll(List.of("total", "max_points"));
         double maxTotal = 0;
         for (String nb : notebooks) maxTotal += max.getOrDefault(nb, 0.0);
-        for (String s : students) {
-            sb.append(quote(s));
-            double total = 0;
-            for (String nb : notebooks) {
-                Double p = book.get(s).get(nb);
-                sb.append(',').append(p == null ? "" : number(p));
-                total += p == null ? 0 : p;
+        StringBuilder sb = new StringBuilder();
+        try (CSVPrinter csv = new CSVPrinter(sb, CSV.builder().setHeader(header.toArray(String[]::new)).build())) {
+            for (String s : students) {
+                List<String> row = new ArrayList<>(List.of(text(s)));
+                double total = 0;
+                for (String nb : notebooks) {
+                    Double p = book.get(s).get(nb);
+                    row.add(p == null ? "" : number(p));
+                    total += p == null ? 0 : p;
+                }
+                row.add(number(total));
+                row.add(number(maxTotal));
+                csv.printRecord(row);
             }
-            sb.append(',').append(number(total)).append(',').append(number(maxTotal)).append('\n');
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return sb.toString();
     }
@@ -127,45 +148,18 @@ final class Feedback {
         return v == Math.rint(v) ? Long.toString((long) v) : String.format(Locale.ROOT, "%.2f", v);
     }
 
-    static String quote(String s) {
+    private static final CSVFormat CSV = CSVFormat.DEFAULT.builder().setRecordSeparator('\n').build();
+
+    /**
+     * A text field on one line, and never read as a formula: a spreadsheet opening the gradebook runs a cell that starts
+     * with = + - or @ (a student's folder can be named so), so such a cell gets a leading apostrophe, as OWASP advises.
+     */
+    static String text(String s) {
         String one = s.replace("\r", " ").replace("\n", " ").strip();
-        return one.contains(",") || one.contains("\"") ? "\"" + one.replace("\"", "\"\"") + "\"" : one;
+        return !one.isEmpty() && "=+-@".indexOf(one.charAt(0)) >= 0 ? "'" + one : one;
     }
 
-    static List<List<String>> parseCsv(String csv) {
-        List<List<String>> records = new ArrayList<>();
-        List<String> fields = new ArrayList<>();
-        StringBuilder f = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < csv.length(); i++) {
-            char c = csv.charAt(i);
-            if (quoted) {
-                if (c == '"' && i + 1 < csv.length() && csv.charAt(i + 1) == '"') {
-                    f.append('"');
-                    i++;
-                } else if (c == '"') {
-                    quoted = false;
-                } else {
-                    f.append(c);
-                }
-            } else if (c == '"') {
-                quoted = true;
-            } else if (c == ',') {
-                fields.add(f.toString());
-                f.setLength(0);
-            } else if (c == '\n') {
-                fields.add(f.toString());
-                f.setLength(0);
-                records.add(fields);
-                fields = new ArrayList<>();
-            } else if (c != '\r') {
-                f.append(c);
-            }
-        }
-        if (f.length() > 0 || !fields.isEmpty()) {
-            fields.add(f.toString());
-            records.add(fields);
-        }
-        return records;
+    static String untext(String s) {
+        return s.length() > 1 && s.charAt(0) == '\'' && "=+-@".indexOf(s.charAt(1)) >= 0 ? s.substring(1) : s;
     }
 }

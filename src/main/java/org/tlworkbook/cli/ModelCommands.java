@@ -45,7 +45,7 @@ final class ModelCommands {
         return 0;
     }
 
-    /** CSV: path, then the pooled base features of each image (MobileNetV2 preprocessing). */
+    /** CSV with a header: path, then the pooled base features of each image (feature_0, ...), quoted where a path needs it. */
     static int embed(Args args) throws Exception {
         BaseModel base = base(args, true);
         args.done();
@@ -53,11 +53,20 @@ final class ModelCommands {
         List<KerasLayer> pooled = new java.util.ArrayList<>(base.layers());
         pooled.add(KerasLayer.globalAvgPool("pooled", base.outputName()));
         FastForward features = FastForward.compile(pooled, base.paramTable());
+        org.apache.commons.csv.CSVPrinter csv = null;
         for (String file : args.positional()) {
-            INDArray x = ImageGenerator.load(List.of(Path.of(file)), base);
-            StringBuilder sb = new StringBuilder(file);
-            for (float v : features.output(x).toFloatVector()) sb.append(',').append(v);
-            System.out.println(sb);
+            float[] f = features.output(ImageGenerator.load(List.of(Path.of(file)), base)).toFloatVector();
+            if (csv == null) {
+                List<String> header = new java.util.ArrayList<>(List.of("path"));
+                for (int i = 0; i < f.length; i++) header.add("feature_" + i);
+                csv = new org.apache.commons.csv.CSVPrinter(System.out, org.apache.commons.csv.CSVFormat.DEFAULT.builder()
+                        .setRecordSeparator('\n').setHeader(header.toArray(String[]::new)).build());
+            }
+            List<Object> row = new java.util.ArrayList<>(f.length + 1);
+            row.add(file);
+            for (float v : f) row.add(v);
+            csv.printRecord(row);
+            csv.flush();
         }
         return 0;
     }

@@ -1,5 +1,12 @@
 package org.tlworkbook.model;
 
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVPrinter;
+import org.apache.commons.csv.CSVRecord;
+import java.io.UncheckedIOException;
+import java.io.StringReader;
+
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
@@ -89,12 +96,23 @@ public final class History {
 
     /** The history as CSV with a header, as {@code history.csv} holds it. */
     public String toCsv() {
-        StringBuilder sb = new StringBuilder("epoch,phase,loss,accuracy,val_loss,val_accuracy,lr,seconds\n");
-        for (Epoch e : epochs()) {
-            sb.append(String.format(Locale.ROOT, "%d,%s,%.6f,%.6f,%.6f,%.6f,%.3g,%.3f%n", e.epoch(), e.phase().label(), e.loss(),
-                    e.accuracy(), e.valLoss(), e.valAccuracy(), e.lr(), e.seconds()));
+        StringBuilder sb = new StringBuilder();
+        try (CSVPrinter csv = new CSVPrinter(sb, CSV.builder().setHeader(COLUMNS).build())) {
+            for (Epoch e : epochs()) {
+                csv.printRecord(e.epoch(), e.phase().label(), fixed(e.loss()), fixed(e.accuracy()), fixed(e.valLoss()),
+                        fixed(e.valAccuracy()), String.format(Locale.ROOT, "%.3g", e.lr()), String.format(Locale.ROOT, "%.3f", e.seconds()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return sb.toString();
+    }
+
+    private static final String[] COLUMNS = {"epoch", "phase", "loss", "accuracy", "val_loss", "val_accuracy", "lr", "seconds"};
+    private static final CSVFormat CSV = CSVFormat.DEFAULT.builder().setRecordSeparator('\n').build();
+
+    private static String fixed(double v) {
+        return String.format(Locale.ROOT, "%.6f", v);
     }
 
     /** The history as JSON lists per metric, as Keras' {@code history.history}. */
@@ -130,13 +148,17 @@ public final class History {
     /** Reads what {@link #toCsv} wrote. */
     public static History parseCsv(String csv) {
         History h = new History();
-        List<String> lines = csv.lines().toList();
-        if (lines.isEmpty()) return h;
-        for (String line : lines.subList(1, lines.size())) {
-            if (line.isBlank()) continue;
-            String[] f = line.split(",");
-            h.add(new Epoch(Integer.parseInt(f[0]), Phase.of(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3]),
-                    Double.parseDouble(f[4]), Double.parseDouble(f[5]), Double.parseDouble(f[6]), Double.parseDouble(f[7])));
+        try (CSVParser parser = CSV.builder().setHeader().setSkipHeaderRecord(true).build().parse(new StringReader(csv))) {
+            for (CSVRecord r : parser) {
+                if (r.size() == 1 && r.get(0).isBlank()) continue;
+                h.add(new Epoch(Integer.parseInt(r.get("epoch")), Phase.of(r.get("phase")), Double.parseDouble(r.get("loss")),
+                        Double.parseDouble(r.get("accuracy")), Double.parseDouble(r.get("val_loss")), Double.parseDouble(r.get("val_accuracy")),
+                        Double.parseDouble(r.get("lr")), Double.parseDouble(r.get("seconds"))));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new IllegalArgumentException("not a history.csv the workbook wrote (" + e.getMessage() + ")", e);
         }
         return h;
     }

@@ -62,6 +62,14 @@ class ClassroomPartsTest {
         assertEquals("to be graded by hand second line", back.get(1).feedback());
         assertEquals(0.5, back.get(2).points());
         assertTrue(Feedback.gradesCsv(rows).contains("\"bo, \"\"b\"\"\",TOTAL,,0.50,4,"), Feedback.gradesCsv(rows));
+
+        // a student folder named like a formula is written so a spreadsheet shows it as text, and reads back as itself
+        List<Grader.Row> formula = List.of(new Grader.Row("=HYPERLINK(\"http://x\")", "01.ipynb", "ex1", 1.0, 2, "-1 point: see hint"));
+        String grades = Feedback.gradesCsv(formula);
+        assertTrue(grades.contains("\"'=HYPERLINK(\"\"http://x\"\")\"") && grades.contains("'-1 point"), grades);
+        assertEquals(formula, Feedback.parseGrades(grades));
+        String book = Feedback.gradebookCsv(formula, java.util.Map.of("01.ipynb", 2.0));
+        assertTrue(book.lines().skip(1).noneMatch(l -> l.startsWith("=")), book);
     }
 
     @Test

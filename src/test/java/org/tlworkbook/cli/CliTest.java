@@ -151,6 +151,19 @@ class CliTest {
         assertEquals(dog, back.stringColumn("path").get(1));
         assertEquals("1", cli("predict", "--model", model.toString(), "--strict", "--out", oddCsv.toString(), odd.toString(), text.toString())[0],
                 "--strict fails when anything was skipped");
+        // embed writes the same kind of CSV: a header, and the odd path as one field
+        String[] embedded = cliOut("embed", "--base", "mobilenet_v2", "--size", "32", "--alpha", "0.35", "--weights", weights.toString(),
+                odd.toString(), dog);
+        assertEquals("0", embedded[0], embedded[2]);
+        try (var parser = org.apache.commons.csv.CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).build()
+                .parse(new java.io.StringReader(embedded[1]))) {
+            List<org.apache.commons.csv.CSVRecord> rows = parser.getRecords();
+            assertEquals(2, rows.size(), embedded[1]);
+            assertEquals(odd.toString(), rows.get(0).get("path"));
+            int columns = parser.getHeaderNames().size();
+            assertTrue(columns > 2 && rows.get(0).size() == columns && rows.get(1).size() == columns, "every row has the header's fields");
+            assertEquals("feature_" + (columns - 2), parser.getHeaderNames().get(columns - 1));
+        }
         String[] intoFolder = cli("predict", "--model", model.toString(), "--out", tmp.toString(), cat);
         assertEquals("2", intoFolder[0]);
         assertTrue(intoFolder[1].contains("is a folder"), intoFolder[1]);
