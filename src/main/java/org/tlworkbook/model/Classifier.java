@@ -54,6 +54,7 @@ public final class Classifier {
     private Integer plannedFineTuneAt;
     private Fitting.Activations kept;
     private Path loadedFrom;
+    private boolean imported;
     private final List<Double> speeds = new ArrayList<>();
     private final java.util.Set<Predictions> made = java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
 
@@ -378,6 +379,33 @@ public final class Classifier {
             objects.putAll(extraEntries);
             ModelArchive.write(graph(), tmp, objects);
         });
+    }
+
+    /**
+     * Writes this classifier as one ONNX model (opset 13): a batch of preprocessed NHWC images in, the probabilities
+     * {@link #predict(INDArray)} gives out. The metadata names the classes, the image size and the pixel scaling. For
+     * onnxruntime in Java, Python or a browser, and every tool that reads ONNX.
+     */
+    public void exportOnnx(Path file) throws IOException {
+        exportOnnx(file, false);
+    }
+
+    /** As {@link #exportOnnx(Path)}; with {@code pixelsIn} the graph also does the base's pixel scaling, so it takes 0-255 RGB. */
+    public void exportOnnx(Path file, boolean pixelsIn) throws IOException {
+        checkExportable(file);
+        OnnxExport.write(this, layers(), file, pixelsIn);
+    }
+
+    private void checkExportable(Path file) throws IOException {
+        if (history.size() == 0 && loadedFrom == null && !imported) {
+            throw new IllegalStateException("this model has not been trained: its head still has random weights. "
+                    + "Train it with model.fit(...) (or load a trained one with Classifier.load) before exporting it.");
+        }
+        graph();
+        Path parent = file.toAbsolutePath().getParent();
+        if (Files.isDirectory(file)) throw new IOException("cannot export to " + file + ": it is a folder; give a file name such as model.onnx");
+        if (!Files.isDirectory(parent)) throw new IOException("cannot export to " + file + ": folder " + parent + " does not exist; create it first");
+        if (!Files.isWritable(parent)) throw new IOException("cannot export to " + file + ": folder " + parent + " is not writable; choose another place");
     }
 
     /** A text entry that {@link #save(Path, Map)} added to {@code file}, or null when it has none. */

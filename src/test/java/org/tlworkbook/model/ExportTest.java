@@ -1,0 +1,140 @@
+package org.tlworkbook.model;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import onnx.Onnx;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.tlworkbook.data.ClassMode;
+import org.tlworkbook.data.ImageFolder;
+import org.tlworkbook.data.Progress;
+import org.tlworkbook.testing.TestImages;
+
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Exported models give the workbook's probabilities in another runtime: ONNX files run in onnxruntime (its Java
+ * package), for every base and head the workbook trains, with weights the test makes (random bases, a head trained for
+ * one epoch).
+ */
+class ExportTest {
+    @TempDir
+    static Path tmp;
+
+    record Trained(Classifier model, INDArray images, ImageFolder folder) { }
+
+    static Trained trained(String base, int size, double alpha, String head, int classes) throws IOException {
+        String[] names = {"cats", "dogs", "foxes"};
+        Path dir = tmp.resolve(base + size + alpha + head + classes);
+        ImageFolder folder = ImageFolder.from(TestImages.folder(dir, 40, 12, java.util.Arrays.copyOf(names, classes)))
+                .validationSplit(0.25).seed(3);
+        BaseModel b = base.equals("vgg16") ? Vgg16.create(size, 7) : MobileNetV2.create(size, alpha, 7);
+        SyntheticWeights.calibrate(b, folder.training(b).batchSize(16).build().next().getFeatures());
+        Head h = switch (head) {
+            case "binary" -> Head.binary();
+            case "pooled_dense" -> Head.pooledDense(8);
+            default -> Head.flattenDense(16, 0.5);
+        };
+        Classifier model = Classifier.of(b.freeze(), h, folder.classes()).compile(Optimizer.rmsprop(1e-3)).progress(Progress.silent());
+        ClassMode mode = h.isBinary() ? ClassMode.BINARY : ClassMode.CATEGORICAL;
+        model.fit(folder.training(b).batchSize(8).classMode(mode).build(), folder.validation(b).batchSize(8).classMode(mode).build(), 1);
+        INDArray images = folder.training(b).batchSize(16).shuffle(false).build().next().getFeatures();
+        assertEquals(16, images.size(0));
+        return new Trained(model, images, folder);
+    }
+
+    static float[][] onnxruntime(Path file, INDArray nchw) throws Exception {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession session = env.createSession(file.toString(), new OrtSession.SessionOptions())) {
+            INDArray nhwc = nchw.permute(0, 2, 3, 1).dup('c');
+            try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(nhwc.reshape(nhwc.length()).toFloatVector()), nhwc.shape());
+                 OrtSession.Result result = session.run(Map.of("image", input))) {
+                return (float[][]) result.get(0).getValue();
+            }
+        }
+    }
+
+    static double maxDiff(float[][] a, INDArray b) {
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            for (int j = 0; j < a[i].length; j++) max = Math.max(max, Math.abs(a[i][j] - b.getDouble(i, j)));
+        }
+        return max;
+    }
+
+    @ParameterizedTest(name = "{0} {1}px alpha {2}, {3} head, {4} classes")
+    @CsvSource({
+            "mobilenet_v2, 32, 0.35, binary, 2",
+            "mobilenet_v2, 48, 0.5, pooled_dense, 3",
+            "mobilenet_v2, 32, 1.0, pooled_dense, 2",
+            "vgg16, 32, 1.0, flatten_dense, 3",
+    })
+    void onnxRuntimeGivesTheWorkbooksProbabilities(String base, int size, double alpha, String head, int classes) throws Exception {
+        Trained t = trained(base, size, alpha, head, classes);
+        Path file = tmp.resolve(base + "-" + head + "-" + classes + ".onnx");
+        t.model().exportOnnx(file);
+        INDArray ours = t.model().predict(t.images());
+        float[][] theirs = onnxruntime(file, t.images());
+        assertEquals(16, theirs.length);
+        assertEquals(ours.size(1), theirs[0].length);
+        double diff = maxDiff(theirs, ours);
+        System.out.printf("%s %dpx alpha %s %s: onnxruntime vs workbook max abs diff %.2e%n", base, size, alpha, head, diff);
+        assertTrue(diff <= 1e-4, "max abs difference " + diff);
+
+        Onnx.ModelProto proto = Onnx.ModelProto.parseFrom(Files.readAllBytes(file));
+        assertEquals(OnnxExport.OPSET, proto.getOpsetImport(0).getVersion());
+        assertEquals("", proto.getOpsetImport(0).getDomain());
+        Map<String, String> meta = new java.util.HashMap<>();
+        proto.getMetadataPropsList().forEach(p -> meta.put(p.getKey(), p.getValue()));
+        assertEquals(Integer.toString(size), meta.get("image_size"));
+        assertTrue(meta.get("class_names").startsWith("[\"cats\", \"dogs\""), meta.toString());
+        assertTrue(meta.get("pixel_scaling").contains(t.model().base().preprocessing().name()), meta.toString());
+        assertTrue(proto.getGraph().getNodeList().stream().noneMatch(n -> n.getOpType().equals("Dropout")), "Dropout is identity");
+    }
+
+    @Test
+    void withPixelsInTheGraphScalesTheImageItselfAndStillAgrees() throws Exception {
+        Trained t = trained("mobilenet_v2", 32, 0.35, "binary", 2);
+        Path file = tmp.resolve("pixels.onnx");
+        t.model().exportOnnx(file, true);
+        var pre = t.model().base().preprocessing();
+        INDArray pixels = t.images().sub(pre.offset()).div(pre.scale()); // back to 0-255
+        double diff = maxDiff(onnxruntime(file, pixels), t.model().predict(t.images()));
+        assertTrue(diff <= 1e-4, "max abs difference " + diff);
+    }
+
+    @Test
+    void anUntrainedModelOrAnUnwritablePlaceIsRefusedSayingWhatToDo() throws Exception {
+        Trained t = trained("mobilenet_v2", 32, 0.35, "binary", 2);
+        Classifier fresh = Classifier.of(MobileNetV2.create(32, 0.35, 1), Head.binary(), List.of("a", "b")).compile(Optimizer.rmsprop(1e-3));
+        IllegalStateException untrained = assertThrows(IllegalStateException.class, () -> fresh.exportOnnx(tmp.resolve("fresh.onnx")));
+        assertTrue(untrained.getMessage().contains("has not been trained") && untrained.getMessage().contains("fit"), untrained.getMessage());
+
+        IOException noFolder = assertThrows(IOException.class, () -> t.model().exportOnnx(tmp.resolve("no/such/model.onnx")));
+        assertTrue(noFolder.getMessage().contains("does not exist"), noFolder.getMessage());
+        IOException folder = assertThrows(IOException.class, () -> t.model().exportOnnx(tmp));
+        assertTrue(folder.getMessage().contains("is a folder"), folder.getMessage());
+        Path locked = Files.createDirectories(tmp.resolve("locked"));
+        assertTrue(locked.toFile().setWritable(false));
+        try {
+            if (!Files.isWritable(locked)) { // root may write anywhere
+                IOException readOnly = assertThrows(IOException.class, () -> t.model().exportOnnx(locked.resolve("m.onnx")));
+                assertTrue(readOnly.getMessage().contains("not writable"), readOnly.getMessage());
+            }
+        } finally {
+            locked.toFile().setWritable(true);
+        }
+        assertFalse(Files.exists(tmp.resolve("fresh.onnx")));
+    }
+}
