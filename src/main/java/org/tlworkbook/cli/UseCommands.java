@@ -68,6 +68,31 @@ final class UseCommands {
         return strict && !skipped.isEmpty() ? 1 : 0;
     }
 
+    /**
+     * A trained model in a format other tools read: {@code onnx} (onnxruntime and every ONNX tool) or {@code keras}
+     * (a legacy-HDF5 full model that {@code keras.models.load_model} reads, and the TFLite converter after it).
+     */
+    static int export(Args args) throws Exception {
+        Path modelFile = args.path("model", null);
+        String format = args.get("format");
+        Path out = args.path("out", null);
+        boolean pixelsIn = args.flag("pixels-in");
+        args.done();
+        if (modelFile == null || format == null || out == null) {
+            throw new IllegalArgumentException("export needs --model model.zip, --format onnx|keras and --out FILE");
+        }
+        if (!java.util.List.of("onnx", "keras").contains(format)) {
+            throw new IllegalArgumentException("--format " + format + " is not a format the workbook writes: use onnx or keras");
+        }
+        if (pixelsIn && !format.equals("onnx")) throw new IllegalArgumentException("--pixels-in is for --format onnx only");
+        writable(out);
+        Classifier model = Classifier.load(modelFile);
+        if (format.equals("onnx")) model.exportOnnx(out, pixelsIn);
+        else model.exportKeras(out);
+        System.out.printf(Locale.ROOT, "wrote %s (%s, %,d bytes)%n", out, format, Files.size(out));
+        return 0;
+    }
+
     /** Refuses an {@code --out} file that cannot be written, before any work. */
     private static void writable(Path file) {
         for (Path p = file.toAbsolutePath().getParent(); p != null; p = p.getParent()) {

@@ -396,6 +396,16 @@ public final class Classifier {
         OnnxExport.write(this, layers(), file, pixelsIn);
     }
 
+    /**
+     * Writes this classifier as a Keras legacy-HDF5 full model, as {@code model.save("x.h5")} does:
+     * {@code keras.models.load_model(file)} reads it without custom objects and predicts what this model predicts, and
+     * TensorFlow's TFLite converter takes it from there.
+     */
+    public void exportKeras(Path file) throws IOException {
+        checkExportable(file);
+        KerasExport.write(this, layers(), file);
+    }
+
     private void checkExportable(Path file) throws IOException {
         if (history.size() == 0 && loadedFrom == null && !imported) {
             throw new IllegalStateException("this model has not been trained: its head still has random weights. "

@@ -103,6 +103,55 @@ class ExportTest {
         assertTrue(proto.getGraph().getNodeList().stream().noneMatch(n -> n.getOpType().equals("Dropout")), "Dropout is identity");
     }
 
+    /** Keras 3's own {@code load_model}, where Python has Keras and a backend (the dev machine's wheel index has them; CI may not). */
+    @ParameterizedTest(name = "{0} {1}px alpha {2}, {3} head, {4} classes")
+    @CsvSource({
+            "mobilenet_v2, 32, 0.35, binary, 2",
+            "mobilenet_v2, 48, 0.5, pooled_dense, 3",
+            "vgg16, 32, 1.0, flatten_dense, 3",
+    })
+    void kerasLoadModelReadsTheKerasExport(String base, int size, double alpha, String head, int classes) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(python("import keras, h5py, numpy"),
+                "python3 has no keras (pip install tensorflow-cpu): Keras' own reading of the .h5 export is checked by bench/interop.py");
+        Trained t = trained(base, size, alpha, head, classes);
+        Path file = tmp.resolve(base + "-" + head + "-" + classes + ".h5");
+        t.model().exportKeras(file);
+        INDArray nhwc = t.images().permute(0, 2, 3, 1).dup('c');
+        Path input = tmp.resolve("input.f32");
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate((int) nhwc.length() * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (float v : nhwc.reshape(nhwc.length()).toFloatVector()) bytes.putFloat(v);
+        Files.write(input, bytes.array());
+        String script = String.join("\n",
+                "import os, sys; os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')",
+                "import numpy as np, keras",
+                "m = keras.models.load_model(sys.argv[1], compile=False)",
+                "x = np.fromfile(sys.argv[2], dtype='<f4').reshape(16, " + size + ", " + size + ", 3)",
+                "np.savetxt(sys.stdout, m.predict(x, verbose=0), fmt='%.8f')");
+        Process p = new ProcessBuilder("python3", "-c", script, file.toString(), input.toString()).redirectErrorStream(false).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        String err = new String(p.getErrorStream().readAllBytes());
+        assertEquals(0, p.waitFor(), err);
+        float[][] keras = out.lines().map(l -> {
+            String[] f = l.trim().split("\\s+");
+            float[] r = new float[f.length];
+            for (int i = 0; i < f.length; i++) r[i] = Float.parseFloat(f[i]);
+            return r;
+        }).toArray(float[][]::new);
+        double diff = maxDiff(keras, t.model().predict(t.images()));
+        System.out.printf("%s %dpx alpha %s %s: keras.models.load_model vs workbook max abs diff %.2e%n", base, size, alpha, head, diff);
+        assertTrue(diff <= 1e-4, "max abs difference " + diff);
+    }
+
+    static boolean python(String code) {
+        try {
+            Process p = new ProcessBuilder("python3", "-c", code).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
     @Test
     void withPixelsInTheGraphScalesTheImageItselfAndStillAgrees() throws Exception {
         Trained t = trained("mobilenet_v2", 32, 0.35, "binary", 2);

@@ -1,0 +1,263 @@
+package org.tlworkbook.model;
+
+import io.jhdf.HdfFile;
+import io.jhdf.WritableHdfFile;
+import io.jhdf.api.WritableGroup;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.node.ArrayNode;
+import org.nd4j.shade.jackson.databind.node.ObjectNode;
+import org.tlworkbook.data.AtomicFiles;
+import org.tlworkbook.engine.KerasLayer;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A classifier as Keras' legacy HDF5 full model ({@code model.save("x.h5")}): the root's {@code model_config} (a flat
+ * {@code Functional} model whose layers keep the workbook's Keras names) and {@code model_weights} (one group per layer
+ * with weights, in Keras' order and layout). {@code keras.models.load_model} reads it with no custom objects, and
+ * {@link KerasImport} reads it back. Kernels go from DL4J's layouts to Keras' (convolutions {@code (out, in, h, w)} to
+ * {@code (h, w, in, out)}; a Dense after Flatten has its rows reordered from channels-first to channels-last).
+ */
+final class KerasExport {
+    static final String KERAS_VERSION = "2.15.0";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private KerasExport() { }
+
+    static void write(Classifier model, List<KerasLayer> layers, Path file) throws IOException {
+        Map<String, INDArray> params = model.graph().paramTable();
+        Map<String, int[]> shapes = shapes(layers, model.base().size());
+        String config = config(model, layers);
+        AtomicFiles.write(file, tmp -> {
+            try (WritableHdfFile h5 = HdfFile.write(tmp)) {
+                h5.putAttribute("keras_version", KERAS_VERSION);
+                h5.putAttribute("backend", "tensorflow");
+                h5.putAttribute("model_config", config);
+                WritableGroup weights = h5.putGroup("model_weights");
+                List<String> names = new ArrayList<>();
+                for (KerasLayer k : layers) names.add(k.name());
+                weights.putAttribute("layer_names", names.toArray(String[]::new));
+                weights.putAttribute("backend", "tensorflow");
+                weights.putAttribute("keras_version", KERAS_VERSION);
+                for (KerasLayer k : layers) {
+                    WritableGroup g = weights.putGroup(k.name());
+                    List<String> weightNames = new ArrayList<>();
+                    if (k.hasWeights()) {
+                        WritableGroup inner = g.putGroup(k.name());
+                        for (Map.Entry<String, Object> w : kerasWeights(k, params, shapes).entrySet()) {
+                            inner.putDataset(w.getKey() + ":0", w.getValue());
+                            weightNames.add(k.name() + "/" + w.getKey() + ":0");
+                        }
+                    }
+                    // a layer without weights has no weight_names: Keras reads the absent attribute as an empty list
+                    if (!weightNames.isEmpty()) g.putAttribute("weight_names", weightNames.toArray(String[]::new));
+                }
+            }
+        });
+    }
+
+    /** A layer's weights in Keras' order and layout, keyed by Keras' weight name. */
+    static Map<String, Object> kerasWeights(KerasLayer k, Map<String, INDArray> params, Map<String, int[]> shapes) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        switch (k.kind()) {
+            case CONV -> {
+                out.put("kernel", to4d(param(params, k, "W").permute(2, 3, 1, 0)));
+                if (k.bias()) out.put("bias", vector(param(params, k, "b")));
+            }
+            case DEPTHWISE -> out.put("depthwise_kernel", to4d(param(params, k, "W")));
+            case BATCH_NORM -> {
+                out.put("gamma", vector(param(params, k, "gamma")));
+                out.put("beta", vector(param(params, k, "beta")));
+                out.put("moving_mean", vector(param(params, k, "mean")));
+                out.put("moving_variance", vector(param(params, k, "var")));
+            }
+            case DENSE -> {
+                INDArray w = param(params, k, "W");
+                int[] flattened = shapes.get(k.input() + "#flatten");
+                if (flattened != null) w = channelsLast(w, flattened);
+                out.put("kernel", to2d(w));
+                out.put("bias", vector(param(params, k, "b")));
+            }
+            default -> throw new IllegalStateException(k.name() + " has no weights");
+        }
+        return out;
+    }
+
+    /** Rows of a Dense kernel after Flatten, from DL4J's (c, h, w) order to Keras' (h, w, c). */
+    static INDArray channelsLast(INDArray w, int[] chw) {
+        int c = chw[0], h = chw[1], wd = chw[2];
+        long units = w.size(1);
+        return w.reshape('c', c, h, wd, units).permute(1, 2, 0, 3).dup('c').reshape('c', (long) h * wd * c, units);
+    }
+
+    /** The inverse of {@link #channelsLast}: Keras' (h, w, c) rows to DL4J's (c, h, w). */
+    static INDArray channelsFirst(INDArray w, int[] chw) {
+        int c = chw[0], h = chw[1], wd = chw[2];
+        long units = w.size(1);
+        return w.reshape('c', h, wd, c, units).permute(2, 0, 1, 3).dup('c').reshape('c', (long) c * h * wd, units);
+    }
+
+    /**
+     * Each layer's output as {channels, height, width} (4-d) or {units} (2-d), computed as Keras does; a Flatten's input
+     * shape is also kept under {@code "<flatten name>#flatten"}.
+     */
+    static Map<String, int[]> shapes(List<KerasLayer> layers, int size) {
+        Map<String, int[]> s = new HashMap<>();
+        for (KerasLayer k : layers) {
+            int[] in = k.inputs().isEmpty() ? null : s.get(k.input());
+            int[] out = switch (k.kind()) {
+                case INPUT -> new int[]{3, size, size};
+                case CONV -> new int[]{k.filters(), spatial(in[1], k), spatial(in[2], k)};
+                case DEPTHWISE -> new int[]{in[0], spatial(in[1], k), spatial(in[2], k)};
+                case ZERO_PAD -> new int[]{in[0], in[1] + k.padding()[0] + k.padding()[1], in[2] + k.padding()[2] + k.padding()[3]};
+                case MAX_POOL -> new int[]{in[0], in[1] / 2, in[2] / 2};
+                case GLOBAL_AVG_POOL -> new int[]{in[0]};
+                case FLATTEN -> {
+                    s.put(k.name() + "#flatten", in);
+                    yield new int[]{in[0] * in[1] * in[2]};
+                }
+                case DENSE -> new int[]{k.filters()};
+                default -> in;
+            };
+            s.put(k.name(), out);
+        }
+        return s;
+    }
+
+    private static int spatial(int in, KerasLayer k) {
+        return k.samePadding() ? (in + k.stride() - 1) / k.stride() : (in - k.kernel()) / k.stride() + 1;
+    }
+
+    static String config(Classifier model, List<KerasLayer> layers) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("class_name", "Functional");
+        ObjectNode config = root.putObject("config");
+        config.put("name", model.base().name() + "_" + model.head().kind().label());
+        ArrayNode list = config.putArray("layers");
+        for (KerasLayer k : layers) list.add(layer(k, model.base().size()));
+        config.putArray("input_layers").addArray().add(layers.get(0).name()).add(0).add(0);
+        config.putArray("output_layers").addArray().add(layers.get(layers.size() - 1).name()).add(0).add(0);
+        return root.toString();
+    }
+
+    private static ObjectNode layer(KerasLayer k, int size) {
+        ObjectNode l = JSON.createObjectNode();
+        l.put("class_name", k.typeName());
+        ObjectNode c = l.putObject("config");
+        c.put("name", k.name());
+        c.put("trainable", true);
+        c.put("dtype", "float32");
+        switch (k.kind()) {
+            case INPUT -> {
+                c.putArray("batch_input_shape").addNull().add(size).add(size).add(3);
+                c.put("sparse", false);
+                c.put("ragged", false);
+            }
+            case CONV -> {
+                c.put("filters", k.filters());
+                pair(c, "kernel_size", k.kernel());
+                pair(c, "strides", k.stride());
+                c.put("padding", k.samePadding() ? "same" : "valid");
+                c.put("data_format", "channels_last");
+                pair(c, "dilation_rate", 1);
+                c.put("groups", 1);
+                c.put("activation", k.activation() == null ? "linear" : k.activation());
+                c.put("use_bias", k.bias());
+            }
+            case DEPTHWISE -> {
+                pair(c, "kernel_size", k.kernel());
+                pair(c, "strides", k.stride());
+                c.put("padding", k.samePadding() ? "same" : "valid");
+                c.put("data_format", "channels_last");
+                pair(c, "dilation_rate", 1);
+                c.put("depth_multiplier", 1);
+                c.put("activation", "linear");
+                c.put("use_bias", false);
+            }
+            case BATCH_NORM -> {
+                c.put("axis", -1);
+                c.put("momentum", 0.999);
+                c.put("epsilon", 1e-3);
+                c.put("center", true);
+                c.put("scale", true);
+            }
+            case RELU6 -> {
+                c.put("max_value", 6.0);
+                c.put("negative_slope", 0.0);
+                c.put("threshold", 0.0);
+            }
+            case ZERO_PAD -> {
+                int[] p = k.padding();
+                ArrayNode pad = c.putArray("padding");
+                pad.addArray().add(p[0]).add(p[1]);
+                pad.addArray().add(p[2]).add(p[3]);
+                c.put("data_format", "channels_last");
+            }
+            case MAX_POOL -> {
+                pair(c, "pool_size", 2);
+                pair(c, "strides", 2);
+                c.put("padding", "valid");
+                c.put("data_format", "channels_last");
+            }
+            case GLOBAL_AVG_POOL -> {
+                c.put("data_format", "channels_last");
+                c.put("keepdims", false);
+            }
+            case FLATTEN -> c.put("data_format", "channels_last");
+            case DENSE -> {
+                c.put("units", k.filters());
+                c.put("activation", k.activation() == null ? "linear" : k.activation());
+                c.put("use_bias", true);
+            }
+            case DROPOUT -> c.put("rate", k.filters() / 100.0);
+            case ADD -> { }
+        }
+        l.put("name", k.name());
+        ArrayNode inbound = l.putArray("inbound_nodes");
+        if (!k.inputs().isEmpty()) {
+            ArrayNode node = inbound.addArray();
+            for (String in : k.inputs()) node.addArray().add(in).add(0).add(0).addObject();
+        }
+        return l;
+    }
+
+    private static void pair(ObjectNode c, String key, int v) {
+        c.putArray(key).add(v).add(v);
+    }
+
+    private static INDArray param(Map<String, INDArray> params, KerasLayer k, String key) {
+        INDArray p = params.get(k.name() + "_" + key);
+        if (p == null) throw new IllegalStateException("layer " + k.name() + " has no weight " + key);
+        return p;
+    }
+
+    static float[] vector(INDArray a) {
+        return a.dup('c').reshape(a.length()).toFloatVector();
+    }
+
+    static float[][] to2d(INDArray a) {
+        INDArray c = a.dup('c');
+        float[][] out = new float[(int) c.size(0)][(int) c.size(1)];
+        for (int i = 0; i < out.length; i++) out[i] = c.getRow(i).dup().toFloatVector();
+        return out;
+    }
+
+    static float[][][][] to4d(INDArray a) {
+        INDArray c = a.dup('c');
+        long[] s = c.shape();
+        float[] flat = c.reshape(c.length()).toFloatVector();
+        float[][][][] out = new float[(int) s[0]][(int) s[1]][(int) s[2]][(int) s[3]];
+        int i = 0;
+        for (float[][][] a3 : out) for (float[][] a2 : a3) for (float[] a1 : a2) {
+            System.arraycopy(flat, i, a1, 0, a1.length);
+            i += a1.length;
+        }
+        return out;
+    }
+}
