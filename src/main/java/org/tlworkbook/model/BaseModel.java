@@ -27,6 +27,7 @@ public final class BaseModel implements ImageInput {
     private final ComputationGraph graph;
     private final double alpha;
     private int trainableFrom;
+    private Preprocessing preprocessing;
 
     BaseModel(Architecture architecture, List<KerasLayer> layers, int size, double alpha, long seed) {
         this.architecture = architecture;
@@ -37,6 +38,7 @@ public final class BaseModel implements ImageInput {
         this.graph = new ComputationGraph(conf);
         this.graph.init();
         this.trainableFrom = 0;
+        this.preprocessing = architecture.preprocessing();
     }
 
     /** The architecture's name, e.g. {@code mobilenet_v2}. */
@@ -67,7 +69,16 @@ public final class BaseModel implements ImageInput {
     /** How images must be scaled for this base (e.g. [-1, 1] for MobileNetV2). */
     @Override
     public Preprocessing preprocessing() {
-        return architecture.preprocessing();
+        return preprocessing;
+    }
+
+    /**
+     * Feeds this base pixels scaled another way than its ImageNet weights expect: for a model trained that way, such as
+     * seed 000's MobileNetV2 with {@code rescale=1./255}. Generators built for the base follow it.
+     */
+    public BaseModel withPreprocessing(Preprocessing preprocessing) {
+        this.preprocessing = java.util.Objects.requireNonNull(preprocessing);
+        return this;
     }
 
     /** Name of the last layer, whose output the head consumes. */

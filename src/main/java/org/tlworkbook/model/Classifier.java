@@ -8,6 +8,7 @@ import org.tlworkbook.data.AtomicFiles;
 import org.tlworkbook.data.ClassMode;
 import org.tlworkbook.data.ImageFolder;
 import org.tlworkbook.data.ImageGenerator;
+import org.tlworkbook.data.Preprocessing;
 import org.tlworkbook.data.Progress;
 import org.tlworkbook.engine.FastForward;
 import org.tlworkbook.engine.Fitting;
@@ -67,6 +68,10 @@ public final class Classifier {
     /** Stacks {@code head} on {@code base}; {@code classes} name the outputs (sorted folder names, {@code folder.classes()}). */
     public static Classifier of(BaseModel base, Head head, List<String> classes) {
         if (classes.size() < 2) throw new IllegalArgumentException("a classifier needs at least 2 classes, got " + classes);
+        if (head.kind() == Head.Kind.KERAS && !head.isBinary() && head.outputs(classes.size()) != classes.size()) {
+            throw new IllegalArgumentException("the head's last Dense has " + head.outputs(classes.size()) + " units, one per class, but "
+                    + classes.size() + " classes were named: " + classes);
+        }
         if (head.isBinary() && classes.size() != 2) {
             throw new IllegalArgumentException("Head.binary() is for 2 classes; the " + classes.size() + " classes " + classes
                     + " need a softmax head such as Head.pooledDense(64)");
@@ -365,6 +370,7 @@ public final class Classifier {
             p.setProperty("head", head.kind().label());
             p.setProperty("head_hidden", Integer.toString(head.hidden()));
             p.setProperty("head_dropout", Double.toString(head.dropout()));
+            if (head.spec() != null) p.setProperty("head_spec", head.spec());
             p.setProperty("classes", String.join("\n", classes));
             p.setProperty("preprocessing", base.preprocessing().name());
             p.setProperty("trainable_from", Integer.toString(compiledTrainableFrom));
@@ -406,6 +412,30 @@ public final class Classifier {
         KerasExport.write(this, layers(), file);
     }
 
+    /**
+     * Reads a classifier Keras saved whole ({@code model.save("model.h5")}): a MobileNetV2 or VGG16 base from
+     * {@code keras.applications} (nested or flat) with a head of pooling or Flatten, Dense and Dropout layers. It
+     * predicts, evaluates and, after {@code base().unfreezeFrom(n)} and {@link #compile}, fine-tunes further. The file
+     * holds neither class names nor pixel scaling: the classes are {@code class_0, class_1, ...} and the scaling is the
+     * base's usual one; {@link #importKeras(Path, List, Preprocessing)} sets both. A layer it cannot take is named.
+     */
+    public static Classifier importKeras(Path file) throws IOException {
+        return KerasImport.read(file, null, null);
+    }
+
+    /**
+     * As {@link #importKeras(Path)}, naming the classes in output order (for a folder, {@code folder.classes()}) and the
+     * pixel scaling the model was trained with (seed 000 used {@code Preprocessing.rescale(1.0 / 255)}; null keeps the base's).
+     */
+    public static Classifier importKeras(Path file, List<String> classes, Preprocessing preprocessing) throws IOException {
+        return KerasImport.read(file, classes, preprocessing);
+    }
+
+    void markImported(Path file) {
+        imported = true;
+        loadedFrom = file.toAbsolutePath().normalize();
+    }
+
     private void checkExportable(Path file) throws IOException {
         if (history.size() == 0 && loadedFrom == null && !imported) {
             throw new IllegalStateException("this model has not been trained: its head still has random weights. "
@@ -440,9 +470,10 @@ public final class Classifier {
         BaseModel base = Architecture.named(p.getProperty("base")).create(size, alpha, 0);
         int trainableFrom = Integer.parseInt(p.getProperty("trainable_from"));
         base.unfreezeFrom(trainableFrom);
+        if (p.getProperty("preprocessing") != null) base.withPreprocessing(Preprocessing.named(p.getProperty("preprocessing")));
         List<String> classes = List.of(p.getProperty("classes").split("\n"));
-        Head head = Head.named(p.getProperty("head"));
-        if (p.getProperty("head_hidden") != null && !head.isBinary()) {
+        Head head = p.getProperty("head_spec") != null ? Head.keras(p.getProperty("head_spec")) : Head.named(p.getProperty("head"));
+        if (p.getProperty("head_hidden") != null && !head.isBinary() && head.kind() != Head.Kind.KERAS) {
             int hidden = Integer.parseInt(p.getProperty("head_hidden"));
             head = head.kind() == Head.Kind.POOLED_DENSE ? Head.pooledDense(hidden)
                     : Head.flattenDense(hidden, Double.parseDouble(p.getProperty("head_dropout")));

@@ -88,6 +88,9 @@ class ExportTest {
         float[][] theirs = onnxruntime(file, t.images());
         assertEquals(16, theirs.length);
         assertEquals(ours.size(1), theirs[0].length);
+        double spread = 0;
+        for (int i = 0; i < 16; i++) spread = Math.max(spread, Math.abs(ours.getDouble(i, 0) - ours.getDouble(0, 0)));
+        assertTrue(spread > 1e-3, "the predictions differ between images, so agreeing means something: " + spread);
         double diff = maxDiff(theirs, ours);
         System.out.printf("%s %dpx alpha %s %s: onnxruntime vs workbook max abs diff %.2e%n", base, size, alpha, head, diff);
         assertTrue(diff <= 1e-4, "max abs difference " + diff);
@@ -137,6 +140,9 @@ class ExportTest {
             for (int i = 0; i < f.length; i++) r[i] = Float.parseFloat(f[i]);
             return r;
         }).toArray(float[][]::new);
+        double spread = 0;
+        for (float[] row : keras) spread = Math.max(spread, Math.abs(row[0] - keras[0][0]));
+        assertTrue(spread > 1e-3, "the predictions differ between images, so agreeing means something: " + spread);
         double diff = maxDiff(keras, t.model().predict(t.images()));
         System.out.printf("%s %dpx alpha %s %s: keras.models.load_model vs workbook max abs diff %.2e%n", base, size, alpha, head, diff);
         assertTrue(diff <= 1e-4, "max abs difference " + diff);
@@ -150,6 +156,153 @@ class ExportTest {
         } catch (IOException | InterruptedException e) {
             return false;
         }
+    }
+
+    @ParameterizedTest(name = "{0} {1}px alpha {2}, {3} head, {4} classes")
+    @CsvSource({
+            "mobilenet_v2, 32, 0.35, binary, 2",
+            "mobilenet_v2, 48, 0.5, pooled_dense, 3",
+            "mobilenet_v2, 32, 1.0, pooled_dense, 2",
+            "vgg16, 32, 1.0, flatten_dense, 3",
+    })
+    void theKerasExportReadsBackToTheSamePredictionsAndFineTunesFurther(String base, int size, double alpha, String head, int classes) throws Exception {
+        Trained t = trained(base, size, alpha, head, classes);
+        Path file = tmp.resolve("roundtrip-" + base + "-" + head + "-" + classes + ".h5");
+        t.model().exportKeras(file);
+        Classifier back = Classifier.importKeras(file, t.model().classes(), null);
+        assertEquals(t.model().base().name(), back.base().name());
+        assertEquals(t.model().base().alpha(), back.base().alpha());
+        assertEquals(t.model().head().description(classes), back.head().description(classes));
+        double diff = maxDiff(toArray(back.predict(t.images())), t.model().predict(t.images()));
+        System.out.printf("%s %dpx alpha %s %s: .h5 export read back, max abs diff %.2e%n", base, size, alpha, head, diff);
+        assertTrue(diff <= 1e-5, "max abs difference " + diff);
+        assertEquals(file.toAbsolutePath().normalize(), back.loadedFrom());
+
+        int layers = back.base().layers().size();
+        back.base().unfreezeFrom(layers - 3);
+        back.compile(Optimizer.rmsprop(1e-5)).progress(Progress.silent());
+        ClassMode mode = back.head().isBinary() ? ClassMode.BINARY : ClassMode.CATEGORICAL;
+        History h = back.fit(t.folder().training(back.base()).batchSize(8).classMode(mode).build(),
+                t.folder().validation(back.base()).batchSize(8).classMode(mode).build(), 1);
+        assertEquals(Phase.FINE_TUNE, h.epochs().get(h.size() - 1).phase());
+        assertTrue(Double.isFinite(h.epochs().get(h.size() - 1).loss()));
+    }
+
+    static float[][] toArray(INDArray a) {
+        float[][] out = new float[(int) a.size(0)][];
+        for (int i = 0; i < out.length; i++) out[i] = a.getRow(i).dup().toFloatVector();
+        return out;
+    }
+
+    @Test
+    void importRefusesWhatItCannotTakeAndSaysWhatTheFileIs() throws Exception {
+        Path text = Files.writeString(tmp.resolve("notes.h5"), "not hdf5");
+        IOException notHdf5 = assertThrows(IOException.class, () -> Classifier.importKeras(text));
+        assertTrue(notHdf5.getMessage().contains("not an HDF5 file"), notHdf5.getMessage());
+
+        Path weightsOnly = org.tlworkbook.testing.KerasH5.write(tmp.resolve("mobilenet_v2_weights.h5"), MobileNetV2.create(32, 0.35, 1), n -> false);
+        IOException noConfig = assertThrows(IOException.class, () -> Classifier.importKeras(weightsOnly));
+        assertTrue(noConfig.getMessage().contains("weights-only") && noConfig.getMessage().contains("--weights"), noConfig.getMessage());
+
+        IOException missing = assertThrows(IOException.class, () -> Classifier.importKeras(tmp.resolve("absent.h5")));
+        assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
+
+        Trained t = trained("mobilenet_v2", 32, 0.35, "pooled_dense", 3);
+        String config = KerasExport.config(t.model(), t.model().network().layers());
+        String withBatchNorm = config.replace("{\"class_name\":\"Dense\",\"config\":{\"name\":\"dense\"",
+                "{\"class_name\":\"BatchNormalization\",\"config\":{\"name\":\"head_bn\"},\"name\":\"head_bn\",\"inbound_nodes\":[]},"
+                        + "{\"class_name\":\"Dense\",\"config\":{\"name\":\"dense\"");
+        assertNotEquals(config, withBatchNorm);
+        IOException head = assertThrows(IOException.class, () -> Classifier.importKeras(modelFile("bn-head.h5", withBatchNorm)));
+        assertTrue(head.getMessage().contains("cannot take layer 'head_bn' (BatchNormalization)"), head.getMessage());
+
+        String otherBase = config.replace("\"Conv1\"", "\"conv1_conv\"");
+        IOException base = assertThrows(IOException.class, () -> Classifier.importKeras(modelFile("resnet.h5", otherBase)));
+        assertTrue(base.getMessage().contains("'conv1_conv'") && base.getMessage().contains("MobileNetV2 or VGG16"), base.getMessage());
+
+        String logits = config.replace("\"activation\":\"softmax\"", "\"activation\":\"linear\"");
+        IOException last = assertThrows(IOException.class, () -> Classifier.importKeras(modelFile("logits.h5", logits)));
+        assertTrue(last.getMessage().contains("sigmoid' or 'softmax"), last.getMessage());
+    }
+
+    /** Files Keras itself saved (Keras 3, {@code model.save("x.h5")}), where Python has Keras: nested and flat bases, the seeds' heads. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+            "seed000_nested, 96, 'keras.Sequential([keras.applications.MobileNetV2(input_shape=(96,96,3), alpha=0.35, include_top=False, weights=None), keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(64, activation=\"relu\"), keras.layers.Dense(3, activation=\"sigmoid\")])'",
+            "flat_binary, 96, 'flat()'",
+            "vgg16_nested, 32, 'keras.Sequential([keras.applications.VGG16(input_shape=(32,32,3), include_top=False, weights=None), keras.layers.Flatten(), keras.layers.Dense(16, activation=\"relu\"), keras.layers.Dropout(0.5), keras.layers.Dense(3, activation=\"softmax\")])'",
+    })
+    void importsClassifiersKerasItselfSaved(String name, int size, String build) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(python("import keras, h5py, numpy"),
+                "python3 has no keras (pip install tensorflow-cpu): importing Keras-saved files is checked by bench/interop.py");
+        Path dir = Files.createDirectories(tmp.resolve("keras-" + name));
+        String script = String.join("\n",
+                "import os, sys; os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')",
+                "import numpy as np, keras",
+                "keras.utils.set_random_seed(3)",
+                "def flat():",
+                "    inp = keras.Input((96, 96, 3))",
+                "    b = keras.applications.MobileNetV2(input_tensor=inp, alpha=0.35, include_top=False, weights=None)",
+                "    x = keras.layers.GlobalAveragePooling2D()(b.output)",
+                "    x = keras.layers.Dropout(0.2)(x)",
+                "    return keras.Model(inp, keras.layers.Dense(1, activation='sigmoid')(x))",
+                // random bases give every image the same output: batch-norm statistics and relu convolutions are scaled
+                // on the test images first (as SyntheticWeights.calibrate does), so the outputs differ between images
+                "def calibrate(model, x):",
+                "    base = model.layers[0] if isinstance(model.layers[0], keras.Model) else model",
+                "    for layer in base.layers:",
+                "        if isinstance(layer, keras.layers.BatchNormalization):",
+                "            a = np.asarray(keras.Model(base.inputs, layer.input)(x, training=False))",
+                "            layer.moving_mean.assign(a.mean(axis=(0, 1, 2)))",
+                "            layer.moving_variance.assign(a.var(axis=(0, 1, 2)) + 1e-3)",
+                "        elif type(layer) is keras.layers.Conv2D and layer.activation.__name__ == 'relu':",
+                "            a = np.asarray(keras.Model(base.inputs, layer.output)(x, training=False))",
+                "            layer.kernel.assign(layer.kernel / (a.std() + 1e-6))",
+                "r = np.random.RandomState(0)",
+                "s = " + size,
+                "colors = r.uniform(-1, 1, (16, 1, 1, 3))",
+                "ramp = np.linspace(-1, 1, s)[None, :, None, None] * r.uniform(-1, 1, (16, 1, 1, 3))",
+                "x = np.clip(colors + ramp + r.normal(0, 0.1, (16, s, s, 3)), -1, 1).astype('<f4')",
+                "m = " + build,
+                "m.build((None, s, s, 3))",
+                "calibrate(m, x)",
+                "d = sys.argv[1]",
+                "m.save(os.path.join(d, 'model.h5'))",
+                "x.tofile(os.path.join(d, 'input.f32'))",
+                "np.savetxt(os.path.join(d, 'expected.txt'), m.predict(x, verbose=0), fmt='%.8f')");
+        Process p = new ProcessBuilder("python3", "-c", script, dir.toString()).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), log);
+
+        Classifier model = Classifier.importKeras(dir.resolve("model.h5"));
+        byte[] raw = Files.readAllBytes(dir.resolve("input.f32"));
+        java.nio.FloatBuffer fb = java.nio.ByteBuffer.wrap(raw).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        float[] values = new float[fb.remaining()];
+        fb.get(values);
+        INDArray nchw = org.nd4j.linalg.factory.Nd4j.create(values, new long[]{16, size, size, 3}, 'c').permute(0, 3, 1, 2).dup('c');
+        float[][] expected = Files.readAllLines(dir.resolve("expected.txt")).stream().map(l -> {
+            String[] f = l.trim().split("\\s+");
+            float[] r = new float[f.length];
+            for (int i = 0; i < f.length; i++) r[i] = Float.parseFloat(f[i]);
+            return r;
+        }).toArray(float[][]::new);
+        double spread = 0;
+        for (float[] row : expected) spread = Math.max(spread, Math.abs(row[0] - expected[0][0]));
+        assertTrue(spread > 1e-3, "Keras' predictions differ between images, so agreeing with them means something: " + spread);
+        double diff = maxDiff(expected, model.predict(nchw));
+        System.out.printf("%s: imported Keras model vs keras predict max abs diff %.2e (%s)%n", name, diff, model);
+        assertTrue(diff <= 1e-4, "max abs difference " + diff);
+    }
+
+    /** A Keras-format file with this model_config and no weights (import reads the config first). */
+    static Path modelFile(String name, String config) {
+        Path file = tmp.resolve(name);
+        try (io.jhdf.WritableHdfFile h5 = io.jhdf.HdfFile.write(file)) {
+            h5.putAttribute("model_config", config);
+            h5.putAttribute("keras_version", "2.15.0");
+            h5.putGroup("model_weights").putAttribute("layer_names", new String[]{"x"});
+        }
+        return file;
     }
 
     @Test
