@@ -27,9 +27,11 @@ public final class Main {
                 + "        [--fine-epochs 10] [--validation-split 0.2] [--weights FILE] [--augment] [--limit-per-class N] --out DIR\n"
                 + "        [--restart]   resumes DIR's run when its settings match; --restart moves an earlier run aside",
                 "./workbook train --dataset cats_and_dogs_filtered --size 160 --epochs 10 --fine-epochs 10 --out build/train", ModelCommands::train);
-        add("predict", "predict --model model.zip [--out FILE] [--strict] IMG...   CSV: path, predicted class, probabilities",
+        add("predict", "predict --model model.zip|model.h5 [--out FILE] [--strict] [--classes a,b] [--preprocessing rescale|mobilenet_v2] IMG...\n"
+                        + "        CSV: path, predicted class, probabilities; a Keras .h5 classifier names its classes with --classes",
                 "./workbook predict --model build/train/model.zip photo1.jpg photo2.jpg", UseCommands::predict);
-        add("evaluate", "evaluate --model model.zip --data DIR [--out build/evaluate]   accuracy, confusion matrix, precision/recall, metrics.json",
+        add("evaluate", "evaluate --model model.zip|model.h5 --data DIR [--out build/evaluate] [--classes a,b] [--preprocessing NAME]\n"
+                        + "        accuracy, confusion matrix, precision/recall, metrics.json (a Keras .h5 takes the folder's class names)",
                 "./workbook evaluate --model build/train/model.zip --data data/cats_and_dogs_filtered/validation", UseCommands::evaluate);
         add("export", "export --model model.zip --format onnx|keras --out FILE [--pixels-in]   the model for other runtimes: ONNX, or a Keras .h5\n"
                         + "        (load_model, TFLite); --pixels-in builds the pixel scaling into the ONNX graph",

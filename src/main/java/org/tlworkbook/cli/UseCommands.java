@@ -1,6 +1,7 @@
 package org.tlworkbook.cli;
 
 import org.tlworkbook.data.AtomicFiles;
+import org.tlworkbook.data.Preprocessing;
 import org.tlworkbook.data.ImageFolder;
 import org.tlworkbook.model.Classifier;
 import org.tlworkbook.model.Evaluation;
@@ -29,11 +30,13 @@ final class UseCommands {
         Path modelFile = args.path("model", null);
         Path out = args.path("out", null);
         boolean strict = args.flag("strict");
+        String classes = args.get("classes");
+        String preprocessing = args.get("preprocessing");
         args.done();
-        if (modelFile == null) throw new IllegalArgumentException("predict needs --model model.zip");
+        if (modelFile == null) throw new IllegalArgumentException("predict needs --model model.zip (or a Keras model.h5)");
         if (args.positional().isEmpty()) throw new IllegalArgumentException("predict needs image files");
         if (out != null) writable(out);
-        Classifier model = Classifier.load(modelFile);
+        Classifier model = model(modelFile, classes, preprocessing, null);
         java.util.List<String> readable = new java.util.ArrayList<>(), skipped = new java.util.ArrayList<>();
         for (String file : args.positional()) {
             try {
@@ -93,6 +96,30 @@ final class UseCommands {
         return 0;
     }
 
+    /**
+     * A workbook model.zip, or a Keras .h5 classifier (told apart by the HDF5 signature): the latter takes its class names
+     * from {@code --classes} or the evaluated folder, and {@code --preprocessing} when it was trained with other scaling.
+     */
+    static Classifier model(Path file, String classes, String preprocessing, java.util.List<String> folderClasses) throws java.io.IOException {
+        if (!isHdf5(file)) {
+            if (classes != null || preprocessing != null) {
+                throw new IllegalArgumentException("--classes and --preprocessing are for Keras .h5 models; " + file + " keeps its own");
+            }
+            return Classifier.load(file);
+        }
+        java.util.List<String> names = classes != null ? java.util.List.of(classes.split(",")) : folderClasses;
+        return Classifier.importKeras(file, names, preprocessing == null ? null : Preprocessing.named(preprocessing));
+    }
+
+    static boolean isHdf5(Path file) {
+        byte[] signature = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            return java.util.Arrays.equals(in.readNBytes(8), signature);
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     /** Refuses an {@code --out} file that cannot be written, before any work. */
     private static void writable(Path file) {
         for (Path p = file.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
@@ -117,12 +144,14 @@ final class UseCommands {
         Path data = args.path("data", null);
         Path out = args.path("out", "build/evaluate");
         int batch = args.getInt("batch-size", 32);
+        String classes = args.get("classes");
+        String preprocessing = args.get("preprocessing");
         args.done();
-        if (modelFile == null || data == null) throw new IllegalArgumentException("evaluate needs --model model.zip and --data DIR");
+        if (modelFile == null || data == null) throw new IllegalArgumentException("evaluate needs --model model.zip (or a Keras model.h5) and --data DIR");
         writable(out.resolve("metrics.json"));
-        Classifier model = Classifier.load(modelFile);
         Path folder = Files.isDirectory(data.resolve("validation")) && Files.isDirectory(data.resolve("train")) ? data.resolve("validation") : data;
         ImageFolder images = ImageFolder.from(folder);
+        Classifier model = model(modelFile, classes, preprocessing, images.classes());
         System.out.println(images.report());
         Evaluation e = model.evaluate(images.validation(model.base()).batchSize(batch)
                 .classMode(model.classMode()).build());

@@ -458,6 +458,12 @@ public final class Classifier {
     /** Loads what {@link #save} wrote, history included; the classifier is compiled with the saved optimizer and state. */
     public static Classifier load(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new IOException("No saved model at " + file);
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            if (java.util.Arrays.equals(in.readNBytes(4), new byte[]{(byte) 0x89, 'H', 'D', 'F'})) {
+                throw new IOException(file + " is an HDF5 file (a Keras .h5?), not a model.zip this workbook saved: read a Keras classifier with "
+                        + "Classifier.importKeras(file)");
+            }
+        }
         Properties p = new Properties();
         try {
             String props = ModelSerializer.getObjectFromFile(file.toFile(), "workbook.properties");

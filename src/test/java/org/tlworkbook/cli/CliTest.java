@@ -164,6 +164,32 @@ class CliTest {
             assertTrue(columns > 2 && rows.get(0).size() == columns && rows.get(1).size() == columns, "every row has the header's fields");
             assertEquals("feature_" + (columns - 2), parser.getHeaderNames().get(columns - 1));
         }
+        // export: ONNX and a Keras .h5, which predict and evaluate then read as they read model.zip
+        Path onnxFile = tmp.resolve("exported/model.onnx"), h5 = tmp.resolve("exported/model.h5");
+        r = cli("export", "--model", model.toString(), "--format", "onnx", "--out", onnxFile.toString());
+        assertEquals("0", r[0], r[1]);
+        var proto = onnx.Onnx.ModelProto.parseFrom(Files.readAllBytes(onnxFile));
+        assertTrue(proto.getMetadataPropsList().stream().anyMatch(m -> m.getKey().equals("class_names") && m.getValue().equals("[\"cats\", \"dogs\"]")));
+        r = cli("export", "--model", model.toString(), "--format", "keras", "--out", h5.toString());
+        assertEquals("0", r[0], r[1]);
+        Path fromH5 = tmp.resolve("from-h5.csv");
+        r = cli("predict", "--model", h5.toString(), "--classes", "cats,dogs", "--out", fromH5.toString(), cat, dog);
+        assertEquals("0", r[0], r[1]);
+        assertEquals(lines, Files.readAllLines(fromH5), "the .h5 predicts what model.zip predicts");
+        Path h5Eval = tmp.resolve("evaluation-h5");
+        r = cli("evaluate", "--model", h5.toString(), "--data", images.toString(), "--out", h5Eval.toString());
+        assertEquals("0", r[0], r[1]);
+        assertEquals(metrics, Files.readString(h5Eval.resolve("metrics.json")), "classes come from the folder; the same metrics");
+        r = cli("export", "--model", model.toString(), "--format", "tflite", "--out", tmp.resolve("m.tflite").toString());
+        assertEquals("2", r[0]);
+        assertTrue(r[1].contains("use onnx or keras"), r[1]);
+        r = cli("predict", "--model", model.toString(), "--classes", "a,b", cat);
+        assertEquals("2", r[0]);
+        assertTrue(r[1].contains("--classes and --preprocessing are for Keras .h5 models"), r[1]);
+        r = cli("predict", "--model", h5.toString(), "--classes", "a,b,c", cat);
+        assertEquals("1", r[0]);
+        assertTrue(r[1].contains("the head's last Dense") || r[1].contains("2 classes"), r[1]);
+
         String[] intoFolder = cli("predict", "--model", model.toString(), "--out", tmp.toString(), cat);
         assertEquals("2", intoFolder[0]);
         assertTrue(intoFolder[1].contains("is a folder"), intoFolder[1]);
@@ -202,7 +228,7 @@ class CliTest {
 
     @Test
     void everyCommandExplainsItselfAndTyposGetTheNearestName() throws Exception {
-        for (String command : List.of("run", "download", "summary", "embed", "train", "predict", "evaluate", "kernel", "lab", "exercises", "grade", "bench")) {
+        for (String command : List.of("run", "download", "summary", "embed", "train", "predict", "evaluate", "export", "kernel", "lab", "exercises", "grade", "bench")) {
             String[] r = cliOut(command, "--help");
             assertEquals("0", r[0], command + " --help: " + r[2]);
             assertTrue(r[1].startsWith("usage: ./workbook " + command), r[1]);
