@@ -159,7 +159,7 @@ class ArtifactIT {
         assertTrue(deps.contains("org.nd4j:nd4j-native:jar:linux-x86_64:"), deps);
         assertTrue(deps.contains("org.nd4j:nd4j-native:jar:" + "1.0.0-M2.1"), "the classless nd4j-native jar too:\n" + deps);
         for (String other : List.of("windows", "macosx", "android", "ios-", "linux-arm", "linux-ppc", "nd4j-native-platform",
-                "openblas-platform", "javacpp-platform", "dnnl-platform", "opencl-platform", "slf4j-simple", ":mkl", "junit")) {
+                "openblas-platform", "javacpp-platform", "dnnl-platform", "opencl-platform", "slf4j-simple", ":mkl", "junit", "onnxruntime")) {
             assertFalse(deps.contains(other), other + " in a user's dependencies:\n" + deps);
         }
 
