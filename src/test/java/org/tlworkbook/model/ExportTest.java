@@ -204,6 +204,13 @@ class ExportTest {
         IOException noConfig = assertThrows(IOException.class, () -> Classifier.importKeras(weightsOnly));
         assertTrue(noConfig.getMessage().contains("weights-only") && noConfig.getMessage().contains("--weights"), noConfig.getMessage());
 
+        Path otherHdf5 = tmp.resolve("measurements.h5");
+        try (io.jhdf.WritableHdfFile h5 = io.jhdf.HdfFile.write(otherHdf5)) {
+            h5.putDataset("temperatures", new float[]{20.5f, 21f});
+        }
+        IOException notKeras = assertThrows(IOException.class, () -> Classifier.importKeras(otherHdf5));
+        assertTrue(notKeras.getMessage().contains("an HDF5 file but not a Keras model"), notKeras.getMessage());
+
         IOException missing = assertThrows(IOException.class, () -> Classifier.importKeras(tmp.resolve("absent.h5")));
         assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
 
