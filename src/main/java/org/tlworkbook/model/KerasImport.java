@@ -254,13 +254,8 @@ final class KerasImport {
     }
 
     private static INDArray read(Dataset ds) throws IOException {
-        Object flat = ds.getDataFlat();
-        float[] values;
-        if (flat instanceof float[] f) values = f;
-        else if (flat instanceof double[] d) {
-            values = new float[d.length];
-            for (int i = 0; i < d.length; i++) values[i] = (float) d[i];
-        } else throw new IOException(ds.getPath() + " is not floating point");
+        float[] values = KerasWeights.floats(ds.getDataFlat());
+        if (values == null) throw new IOException(ds.getPath() + " is not floating point");
         long[] shape = Arrays.stream(ds.getDimensions()).asLongStream().toArray();
         return Nd4j.create(values, shape.length == 0 ? new long[]{values.length} : shape, 'c');
     }

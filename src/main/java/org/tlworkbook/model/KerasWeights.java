@@ -72,6 +72,15 @@ public final class KerasWeights {
         throw new IllegalArgumentException("expected strings, found " + data.getClass());
     }
 
+    /** An HDF5 dataset's values as floats (Keras writes float32, some tools float64); null when they are not floating point. */
+    static float[] floats(Object flat) {
+        if (flat instanceof float[] f) return f;
+        if (!(flat instanceof double[] d)) return null;
+        float[] values = new float[d.length];
+        for (int i = 0; i < d.length; i++) values[i] = (float) d[i];
+        return values;
+    }
+
     static String suffix(String weightName) {
         String s = weightName.substring(weightName.lastIndexOf('/') + 1);
         int colon = s.indexOf(':');
@@ -91,13 +100,8 @@ public final class KerasWeights {
         INDArray target = graph.getLayer(k.name()).getParam(key);
         if (target == null) throw new IOException(file + ": layer " + k.name() + " has weight '" + weight + "' this model lacks");
         int[] dims = ds.getDimensions();
-        Object flat = ds.getDataFlat();
-        float[] values;
-        if (flat instanceof float[] f) values = f;
-        else if (flat instanceof double[] d) {
-            values = new float[d.length];
-            for (int i = 0; i < d.length; i++) values[i] = (float) d[i];
-        } else throw new IOException(file + ": layer " + k.name() + " weight " + weight + " is not floating point");
+        float[] values = floats(ds.getDataFlat());
+        if (values == null) throw new IOException(file + ": layer " + k.name() + " weight " + weight + " is not floating point");
         long[] shape = Arrays.stream(dims).asLongStream().toArray();
         INDArray source = Nd4j.create(values, shape, 'c');
         if (k.kind() == KerasLayer.Kind.CONV && key.equals("W")) source = source.permute(3, 2, 0, 1);

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.tlworkbook.data.ClassMode;
 import org.tlworkbook.data.ImageFolder;
@@ -34,7 +35,17 @@ class ExportTest {
 
     record Trained(Classifier model, INDArray images, ImageFolder folder) { }
 
-    static Trained trained(String base, int size, double alpha, String head, int classes) throws IOException {
+    private static final Map<String, Trained> TRAINED = new java.util.HashMap<>();
+
+    /** A model of this base and head, trained once per test class (the tests read it and never change it). */
+    static synchronized Trained trained(String base, int size, double alpha, String head, int classes) throws IOException {
+        String key = base + size + alpha + head + classes;
+        Trained t = TRAINED.get(key);
+        if (t == null) TRAINED.put(key, t = train(base, size, alpha, head, classes));
+        return t;
+    }
+
+    static Trained train(String base, int size, double alpha, String head, int classes) throws IOException {
         String[] names = {"cats", "dogs", "foxes"};
         Path dir = tmp.resolve(base + size + alpha + head + classes);
         ImageFolder folder = ImageFolder.from(TestImages.folder(dir, 40, 12, java.util.Arrays.copyOf(names, classes)))
@@ -52,6 +63,15 @@ class ExportTest {
         INDArray images = folder.training(b).batchSize(16).shuffle(false).build().next().getFeatures();
         assertEquals(16, images.size(0));
         return new Trained(model, images, folder);
+    }
+
+    /** Every base and head the workbook trains: MobileNetV2 at three alphas and two sizes with its heads, VGG16 with Flatten. */
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> pairs() {
+        return java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of("mobilenet_v2", 32, 0.35, "binary", 2),
+                org.junit.jupiter.params.provider.Arguments.of("mobilenet_v2", 48, 0.5, "pooled_dense", 3),
+                org.junit.jupiter.params.provider.Arguments.of("mobilenet_v2", 32, 1.0, "pooled_dense", 2),
+                org.junit.jupiter.params.provider.Arguments.of("vgg16", 32, 1.0, "flatten_dense", 3));
     }
 
     static float[][] onnxruntime(Path file, INDArray nchw) throws Exception {
@@ -74,12 +94,7 @@ class ExportTest {
     }
 
     @ParameterizedTest(name = "{0} {1}px alpha {2}, {3} head, {4} classes")
-    @CsvSource({
-            "mobilenet_v2, 32, 0.35, binary, 2",
-            "mobilenet_v2, 48, 0.5, pooled_dense, 3",
-            "mobilenet_v2, 32, 1.0, pooled_dense, 2",
-            "vgg16, 32, 1.0, flatten_dense, 3",
-    })
+    @MethodSource("pairs")
     void onnxRuntimeGivesTheWorkbooksProbabilities(String base, int size, double alpha, String head, int classes) throws Exception {
         Trained t = trained(base, size, alpha, head, classes);
         Path file = tmp.resolve(base + "-" + head + "-" + classes + ".onnx");
@@ -114,7 +129,7 @@ class ExportTest {
             "vgg16, 32, 1.0, flatten_dense, 3",
     })
     void kerasLoadModelReadsTheKerasExport(String base, int size, double alpha, String head, int classes) throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(python("import keras, h5py, numpy"),
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.tlworkbook.testing.Processes.python("import keras, h5py, numpy"),
                 "python3 has no keras (pip install tensorflow-cpu): Keras' own reading of the .h5 export is checked by bench/interop.py");
         Trained t = trained(base, size, alpha, head, classes);
         Path file = tmp.resolve(base + "-" + head + "-" + classes + ".h5");
@@ -134,37 +149,15 @@ class ExportTest {
         String out = new String(p.getInputStream().readAllBytes());
         String err = new String(p.getErrorStream().readAllBytes());
         assertEquals(0, p.waitFor(), err);
-        float[][] keras = out.lines().map(l -> {
-            String[] f = l.trim().split("\\s+");
-            float[] r = new float[f.length];
-            for (int i = 0; i < f.length; i++) r[i] = Float.parseFloat(f[i]);
-            return r;
-        }).toArray(float[][]::new);
-        double spread = 0;
-        for (float[] row : keras) spread = Math.max(spread, Math.abs(row[0] - keras[0][0]));
-        assertTrue(spread > 1e-3, "the predictions differ between images, so agreeing means something: " + spread);
+        float[][] keras = varyingRows(out.lines().toList());
         double diff = maxDiff(keras, t.model().predict(t.images()));
         System.out.printf("%s %dpx alpha %s %s: keras.models.load_model vs workbook max abs diff %.2e%n", base, size, alpha, head, diff);
         assertTrue(diff <= 1e-4, "max abs difference " + diff);
     }
 
-    static boolean python(String code) {
-        try {
-            Process p = new ProcessBuilder("python3", "-c", code).redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
-    }
 
     @ParameterizedTest(name = "{0} {1}px alpha {2}, {3} head, {4} classes")
-    @CsvSource({
-            "mobilenet_v2, 32, 0.35, binary, 2",
-            "mobilenet_v2, 48, 0.5, pooled_dense, 3",
-            "mobilenet_v2, 32, 1.0, pooled_dense, 2",
-            "vgg16, 32, 1.0, flatten_dense, 3",
-    })
+    @MethodSource("pairs")
     void theKerasExportReadsBackToTheSamePredictionsAndFineTunesFurther(String base, int size, double alpha, String head, int classes) throws Exception {
         Trained t = trained(base, size, alpha, head, classes);
         Path file = tmp.resolve("roundtrip-" + base + "-" + head + "-" + classes + ".h5");
@@ -186,6 +179,20 @@ class ExportTest {
                 t.folder().validation(back.base()).batchSize(8).classMode(mode).build(), 1);
         assertEquals(Phase.FINE_TUNE, h.epochs().get(h.size() - 1).phase());
         assertTrue(Double.isFinite(h.epochs().get(h.size() - 1).loss()));
+    }
+
+    /** Keras' predictions as numpy's savetxt wrote them; they must differ between images, so agreeing with them means something. */
+    static float[][] varyingRows(List<String> lines) {
+        float[][] rows = lines.stream().map(l -> {
+            String[] f = l.trim().split("\\s+");
+            float[] r = new float[f.length];
+            for (int i = 0; i < f.length; i++) r[i] = Float.parseFloat(f[i]);
+            return r;
+        }).toArray(float[][]::new);
+        double spread = 0;
+        for (float[] row : rows) spread = Math.max(spread, Math.abs(row[0] - rows[0][0]));
+        assertTrue(spread > 1e-3, "Keras' predictions differ between images: " + spread);
+        return rows;
     }
 
     static float[][] toArray(INDArray a) {
@@ -240,7 +247,7 @@ class ExportTest {
             "vgg16_nested, 32, 'keras.Sequential([keras.applications.VGG16(input_shape=(32,32,3), include_top=False, weights=None), keras.layers.Flatten(), keras.layers.Dense(16, activation=\"relu\"), keras.layers.Dropout(0.5), keras.layers.Dense(3, activation=\"softmax\")])'",
     })
     void importsClassifiersKerasItselfSaved(String name, int size, String build) throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(python("import keras, h5py, numpy"),
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.tlworkbook.testing.Processes.python("import keras, h5py, numpy"),
                 "python3 has no keras (pip install tensorflow-cpu): importing Keras-saved files is checked by bench/interop.py");
         Path dir = Files.createDirectories(tmp.resolve("keras-" + name));
         String script = String.join("\n",
@@ -287,15 +294,7 @@ class ExportTest {
         float[] values = new float[fb.remaining()];
         fb.get(values);
         INDArray nchw = org.nd4j.linalg.factory.Nd4j.create(values, new long[]{16, size, size, 3}, 'c').permute(0, 3, 1, 2).dup('c');
-        float[][] expected = Files.readAllLines(dir.resolve("expected.txt")).stream().map(l -> {
-            String[] f = l.trim().split("\\s+");
-            float[] r = new float[f.length];
-            for (int i = 0; i < f.length; i++) r[i] = Float.parseFloat(f[i]);
-            return r;
-        }).toArray(float[][]::new);
-        double spread = 0;
-        for (float[] row : expected) spread = Math.max(spread, Math.abs(row[0] - expected[0][0]));
-        assertTrue(spread > 1e-3, "Keras' predictions differ between images, so agreeing with them means something: " + spread);
+        float[][] expected = varyingRows(Files.readAllLines(dir.resolve("expected.txt")));
         double diff = maxDiff(expected, model.predict(nchw));
         System.out.printf("%s: imported Keras model vs keras predict max abs diff %.2e (%s)%n", name, diff, model);
         assertTrue(diff <= 1e-4, "max abs difference " + diff);

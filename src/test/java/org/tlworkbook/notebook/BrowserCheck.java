@@ -28,12 +28,7 @@ final class BrowserCheck {
     }
 
     static boolean python(String code) {
-        try {
-            Process p = new ProcessBuilder("python3", "-c", code).redirectErrorStream(true).start();
-            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
+        return org.tlworkbook.testing.Processes.python(code);
     }
 
     static String run(List<String> command) throws Exception {

@@ -59,19 +59,7 @@ class RealKernelTest {
     }
 
     static String run(Map<String, String> extraEnv, long timeoutSeconds, String... command) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().putAll(extraEnv);
-        Path log = Files.createTempFile("workbook-run", ".log");
-        pb.redirectOutput(log.toFile());
-        Process p = pb.start();
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            throw new AssertionError("timed out after " + timeoutSeconds + " s: " + List.of(command) + "\n" + Files.readString(log));
-        }
-        String out = Files.readString(log);
-        if (p.exitValue() != 0) throw new AssertionError(List.of(command) + " exited " + p.exitValue() + ":\n" + out);
-        return out;
+        return org.tlworkbook.testing.Processes.run(Path.of("."), extraEnv, timeoutSeconds, command);
     }
 
     /** Installs the kernelspec with the project's script into its own prefix; returns the JUPYTER_PATH to find it. */
