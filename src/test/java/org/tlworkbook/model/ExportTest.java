@@ -55,6 +55,8 @@ class ExportTest {
         Head h = switch (head) {
             case "binary" -> Head.binary();
             case "pooled_dense" -> Head.pooledDense(8);
+            // the head an imported Keras model keeps: seed 000's sigmoid over three classes, with a Dropout
+            case "keras" -> Head.keras("gap:pool;dropout:drop:0.2;dense:hidden:8:relu;dense:out:" + classes + ":sigmoid");
             default -> Head.flattenDense(16, 0.5);
         };
         Classifier model = Classifier.of(b.freeze(), h, folder.classes()).compile(Optimizer.rmsprop(1e-3)).progress(Progress.silent());
@@ -65,13 +67,14 @@ class ExportTest {
         return new Trained(model, images, folder);
     }
 
-    /** Every base and head the workbook trains: MobileNetV2 at three alphas and two sizes with its heads, VGG16 with Flatten. */
+    /** Every base and head the workbook trains: MobileNetV2 at three alphas and two sizes with its heads, VGG16 with Flatten, an imported Keras head. */
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> pairs() {
         return java.util.stream.Stream.of(
                 org.junit.jupiter.params.provider.Arguments.of("mobilenet_v2", 32, 0.35, "binary", 2),
                 org.junit.jupiter.params.provider.Arguments.of("mobilenet_v2", 48, 0.5, "pooled_dense", 3),
                 org.junit.jupiter.params.provider.Arguments.of("mobilenet_v2", 32, 1.0, "pooled_dense", 2),
-                org.junit.jupiter.params.provider.Arguments.of("vgg16", 32, 1.0, "flatten_dense", 3));
+                org.junit.jupiter.params.provider.Arguments.of("vgg16", 32, 1.0, "flatten_dense", 3),
+                org.junit.jupiter.params.provider.Arguments.of("mobilenet_v2", 32, 0.35, "keras", 3));
     }
 
     static float[][] onnxruntime(Path file, INDArray nchw) throws Exception {
