@@ -70,11 +70,11 @@ class ExportTest {
     /** Every base and head the workbook trains: MobileNetV2 at three alphas and two sizes with its heads, VGG16 with Flatten, an imported Keras head. */
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> pairs() {
         return java.util.stream.Stream.of(
-                org.junit.jupiter.params.provider.Arguments.of("mobilenet_v2", 32, 0.35, "binary", 2),
+                org.junit.jupiter.params.provider.Arguments.of("mobilenet_v2", 64, 0.35, "binary", 2),
                 org.junit.jupiter.params.provider.Arguments.of("mobilenet_v2", 48, 0.5, "pooled_dense", 3),
-                org.junit.jupiter.params.provider.Arguments.of("mobilenet_v2", 32, 1.0, "pooled_dense", 2),
+                org.junit.jupiter.params.provider.Arguments.of("mobilenet_v2", 64, 1.0, "pooled_dense", 2),
                 org.junit.jupiter.params.provider.Arguments.of("vgg16", 32, 1.0, "flatten_dense", 3),
-                org.junit.jupiter.params.provider.Arguments.of("mobilenet_v2", 32, 0.35, "keras", 3));
+                org.junit.jupiter.params.provider.Arguments.of("mobilenet_v2", 64, 0.35, "keras", 3));
     }
 
     static float[][] onnxruntime(Path file, INDArray nchw) throws Exception {
@@ -127,7 +127,7 @@ class ExportTest {
     /** Keras 3's own {@code load_model}, where Python has Keras and a backend (the dev machine's wheel index has them; CI may not). */
     @ParameterizedTest(name = "{0} {1}px alpha {2}, {3} head, {4} classes")
     @CsvSource({
-            "mobilenet_v2, 32, 0.35, binary, 2",
+            "mobilenet_v2, 64, 0.35, binary, 2",
             "mobilenet_v2, 48, 0.5, pooled_dense, 3",
             "vgg16, 32, 1.0, flatten_dense, 3",
     })
@@ -224,7 +224,7 @@ class ExportTest {
         IOException missing = assertThrows(IOException.class, () -> Classifier.importKeras(tmp.resolve("absent.h5")));
         assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
 
-        Trained t = trained("mobilenet_v2", 32, 0.35, "pooled_dense", 3);
+        Trained t = trained("mobilenet_v2", 48, 0.5, "pooled_dense", 3);
         String config = KerasExport.config(t.model(), t.model().network().layers());
         String withBatchNorm = config.replace("{\"class_name\":\"Dense\",\"config\":{\"name\":\"dense\"",
                 "{\"class_name\":\"BatchNormalization\",\"config\":{\"name\":\"head_bn\"},\"name\":\"head_bn\",\"inbound_nodes\":[]},"
@@ -316,7 +316,7 @@ class ExportTest {
 
     @Test
     void withPixelsInTheGraphScalesTheImageItselfAndStillAgrees() throws Exception {
-        Trained t = trained("mobilenet_v2", 32, 0.35, "binary", 2);
+        Trained t = trained("mobilenet_v2", 64, 0.35, "binary", 2);
         Path file = tmp.resolve("pixels.onnx");
         t.model().exportOnnx(file, true);
         var pre = t.model().base().preprocessing();
@@ -327,7 +327,7 @@ class ExportTest {
 
     @Test
     void anUntrainedModelOrAnUnwritablePlaceIsRefusedSayingWhatToDo() throws Exception {
-        Trained t = trained("mobilenet_v2", 32, 0.35, "binary", 2);
+        Trained t = trained("mobilenet_v2", 64, 0.35, "binary", 2);
         Classifier fresh = Classifier.of(MobileNetV2.create(32, 0.35, 1), Head.binary(), List.of("a", "b")).compile(Optimizer.rmsprop(1e-3));
         IllegalStateException untrained = assertThrows(IllegalStateException.class, () -> fresh.exportOnnx(tmp.resolve("fresh.onnx")));
         assertTrue(untrained.getMessage().contains("has not been trained") && untrained.getMessage().contains("fit"), untrained.getMessage());
