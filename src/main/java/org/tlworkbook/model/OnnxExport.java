@@ -30,6 +30,8 @@ final class OnnxExport {
     static final String INPUT = "image";
     static final String OUTPUT = "probabilities";
 
+    private static final org.nd4j.shade.jackson.databind.ObjectMapper JSON = new org.nd4j.shade.jackson.databind.ObjectMapper();
+
     private final Onnx.GraphProto.Builder graph = Onnx.GraphProto.newBuilder();
     private final Map<String, INDArray> params;
     private final Map<String, String> outputOf = new LinkedHashMap<>();
@@ -69,7 +71,7 @@ final class OnnxExport {
         }
         String last = e.outputOf.get(layers.get(layers.size() - 1).name());
         e.graph.addNode(Onnx.NodeProto.newBuilder().setOpType("Identity").addInput(last).addOutput(OUTPUT).setName(OUTPUT));
-        e.graph.addOutput(e.valueInfo(OUTPUT, "N", model.head().isBinary() ? 1 : model.classes().size()));
+        e.graph.addOutput(e.valueInfo(OUTPUT, "N", model.head().outputs(model.classes().size())));
 
         Onnx.ModelProto.Builder m = Onnx.ModelProto.newBuilder()
                 .setIrVersion(IR_VERSION)
@@ -78,21 +80,19 @@ final class OnnxExport {
                 .setDocString("Transfer Learning Workbook classifier: " + model.base().name() + " base, " + model.head().kind().label() + " head")
                 .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
                 .setGraph(e.graph);
-        for (Map.Entry<String, String> meta : metadata(model, pixelsIn).entrySet()) {
+        for (Map.Entry<String, String> meta : metadata(model, layers.get(layers.size() - 1).activation(), pixelsIn).entrySet()) {
             m.addMetadataProps(Onnx.StringStringEntryProto.newBuilder().setKey(meta.getKey()).setValue(meta.getValue()));
         }
         return m.build();
     }
 
     /** What a consumer needs to feed the model and read its output. */
-    static Map<String, String> metadata(Classifier model, boolean pixelsIn) {
+    static Map<String, String> metadata(Classifier model, String outputActivation, boolean pixelsIn) {
         Preprocessing pre = model.base().preprocessing();
         Map<String, String> meta = new LinkedHashMap<>();
-        StringBuilder names = new StringBuilder("[");
-        for (String c : model.classes()) {
-            names.append(names.length() > 1 ? ", " : "").append('"').append(c.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
-        }
-        meta.put("class_names", names.append(']').toString());
+        List<String> names = new ArrayList<>();
+        for (String c : model.classes()) names.add(JSON.valueToTree(c).toString());
+        meta.put("class_names", "[" + String.join(", ", names) + "]");
         meta.put("image_size", Integer.toString(model.base().size()));
         meta.put("input_layout", "NHWC, RGB");
         meta.put("pixel_scaling", pixelsIn ? "none: feed 0-255 RGB values; the graph applies " + formula(pre)
@@ -100,7 +100,7 @@ final class OnnxExport {
         meta.put("preprocessing", pre.name());
         meta.put("output", model.head().isBinary()
                 ? "sigmoid probability of class_names[1], shape (N, 1)"
-                : "softmax probabilities in class_names order, shape (N, " + model.classes().size() + ")");
+                : outputActivation + " probabilities in class_names order, shape (N, " + model.classes().size() + ")");
         meta.put("base", model.base().name());
         meta.put("head", model.head().kind().label());
         meta.put("workbook_version", Workbook.version());
@@ -177,7 +177,7 @@ final class OnnxExport {
     }
 
     private String node(String op, List<String> inputs, Map<String, Object> attrs) {
-        String out = op.toLowerCase() + "_" + graph.getNodeCount();
+        String out = op.toLowerCase(java.util.Locale.ROOT) + "_" + graph.getNodeCount();
         Onnx.NodeProto.Builder n = Onnx.NodeProto.newBuilder().setOpType(op).setName(out).addOutput(out).addAllInput(inputs);
         for (Map.Entry<String, Object> a : attrs.entrySet()) n.addAttribute(attribute(a.getKey(), a.getValue()));
         graph.addNode(n);

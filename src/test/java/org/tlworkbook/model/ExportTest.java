@@ -121,6 +121,8 @@ class ExportTest {
         assertEquals(Integer.toString(size), meta.get("image_size"));
         assertTrue(meta.get("class_names").startsWith("[\"cats\", \"dogs\""), meta.toString());
         assertTrue(meta.get("pixel_scaling").contains(t.model().base().preprocessing().name()), meta.toString());
+        String output = head.equals("binary") ? "sigmoid probability of class_names[1]" : head.equals("keras") ? "sigmoid probabilities" : "softmax probabilities";
+        assertTrue(meta.get("output").startsWith(output), "the output says its last activation: " + meta.get("output"));
         assertTrue(proto.getGraph().getNodeList().stream().noneMatch(n -> n.getOpType().equals("Dropout")), "Dropout is identity");
     }
 
