@@ -103,7 +103,7 @@ final class UseCommands {
      * from {@code --classes} or the evaluated folder, and {@code --preprocessing} when it was trained with other scaling.
      */
     static Classifier model(Path file, String classes, String preprocessing, java.util.List<String> folderClasses) throws java.io.IOException {
-        if (!isHdf5(file)) {
+        if (!Classifier.isHdf5(file)) {
             if (classes != null || preprocessing != null) {
                 throw new IllegalArgumentException("--classes and --preprocessing are for Keras .h5 models; " + file + " keeps its own");
             }
@@ -111,15 +111,6 @@ final class UseCommands {
         }
         java.util.List<String> names = classes != null ? java.util.List.of(classes.split(",")) : folderClasses;
         return Classifier.importKeras(file, names, preprocessing == null ? null : Preprocessing.named(preprocessing));
-    }
-
-    static boolean isHdf5(Path file) {
-        byte[] signature = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-        try (java.io.InputStream in = Files.newInputStream(file)) {
-            return java.util.Arrays.equals(in.readNBytes(8), signature);
-        } catch (java.io.IOException e) {
-            return false;
-        }
     }
 
     /** Refuses an {@code --out} file that cannot be written, before any work. */

@@ -102,7 +102,7 @@ public final class Classifier {
     }
 
     /** Base layers, then the head's layers wired to the base's output. */
-    private List<KerasLayer> layers() {
+    List<KerasLayer> layers() {
         List<KerasLayer> all = new ArrayList<>(base.layers());
         all.addAll(headLayers());
         return all;
@@ -431,6 +431,16 @@ public final class Classifier {
         return KerasImport.read(file, classes, preprocessing);
     }
 
+    /** Whether {@code file} is an HDF5 file (by its signature), as a Keras .h5 is and a {@link #save}d model.zip is not. */
+    public static boolean isHdf5(Path file) {
+        byte[] signature = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            return java.util.Arrays.equals(in.readNBytes(8), signature);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     void markImported(Path file) {
         imported = true;
         loadedFrom = file.toAbsolutePath().normalize();
@@ -458,11 +468,9 @@ public final class Classifier {
     /** Loads what {@link #save} wrote, history included; the classifier is compiled with the saved optimizer and state. */
     public static Classifier load(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new IOException("No saved model at " + file);
-        try (java.io.InputStream in = Files.newInputStream(file)) {
-            if (java.util.Arrays.equals(in.readNBytes(4), new byte[]{(byte) 0x89, 'H', 'D', 'F'})) {
-                throw new IOException(file + " is an HDF5 file (a Keras .h5?), not a model.zip this workbook saved: read a Keras classifier with "
-                        + "Classifier.importKeras(file)");
-            }
+        if (isHdf5(file)) {
+            throw new IOException(file + " is an HDF5 file (a Keras .h5?), not a model.zip this workbook saved: read a Keras classifier with "
+                    + "Classifier.importKeras(file)");
         }
         Properties p = new Properties();
         try {

@@ -15,6 +15,11 @@ import java.util.Locale;
  */
 public record Head(Kind kind, int hidden, double dropout, String spec) {
 
+    /** Refuses a Keras head whose layer list is not one the workbook can build (see {@link #keras(String)}). */
+    public Head {
+        if (kind == Kind.KERAS) parse(spec);
+    }
+
     /** One of the workbook's own heads. */
     public Head(Kind kind, int hidden, double dropout) {
         this(kind, hidden, dropout, null);
@@ -79,13 +84,10 @@ public record Head(Kind kind, int hidden, double dropout, String spec) {
     public static Head keras(String spec) {
         List<String[]> parts = parse(spec);
         String[] last = parts.get(parts.size() - 1);
-        int dense = 0, hidden = 0;
+        int hidden = 0;
         double rate = 0;
         for (String[] part : parts) {
-            if (part[0].equals("dense")) {
-                dense++;
-                if (part != last) hidden = Integer.parseInt(part[2]);
-            }
+            if (part[0].equals("dense") && part != last) hidden = Integer.parseInt(part[2]);
             if (part[0].equals("dropout")) rate = Double.parseDouble(part[2]);
         }
         return new Head(Kind.KERAS, hidden, rate, spec);
@@ -126,9 +128,9 @@ public record Head(Kind kind, int hidden, double dropout, String spec) {
         }
     }
 
+    /** The last layer of a Keras head, {dense, NAME, UNITS, ACTIVATION}: the constructor checked the spec. */
     private String[] lastDense() {
-        List<String[]> parts = parse(spec);
-        return parts.get(parts.size() - 1);
+        return spec.substring(spec.lastIndexOf(';') + 1).split(":");
     }
 
     /** Whether it ends in one sigmoid unit (two classes, binary labels). */

@@ -161,21 +161,13 @@ final class KerasExport {
             }
             case CONV -> {
                 c.put("filters", k.filters());
-                pair(c, "kernel_size", k.kernel());
-                pair(c, "strides", k.stride());
-                c.put("padding", k.samePadding() ? "same" : "valid");
-                c.put("data_format", "channels_last");
-                pair(c, "dilation_rate", 1);
+                convolution(c, k);
                 c.put("groups", 1);
                 c.put("activation", k.activation() == null ? "linear" : k.activation());
                 c.put("use_bias", k.bias());
             }
             case DEPTHWISE -> {
-                pair(c, "kernel_size", k.kernel());
-                pair(c, "strides", k.stride());
-                c.put("padding", k.samePadding() ? "same" : "valid");
-                c.put("data_format", "channels_last");
-                pair(c, "dilation_rate", 1);
+                convolution(c, k);
                 c.put("depth_multiplier", 1);
                 c.put("activation", "linear");
                 c.put("use_bias", false);
@@ -225,6 +217,15 @@ final class KerasExport {
             for (String in : k.inputs()) node.addArray().add(in).add(0).add(0).addObject();
         }
         return l;
+    }
+
+    /** What Conv2D and DepthwiseConv2D configs share: square kernel and stride, padding, channels-last, no dilation. */
+    private static void convolution(ObjectNode c, KerasLayer k) {
+        pair(c, "kernel_size", k.kernel());
+        pair(c, "strides", k.stride());
+        c.put("padding", k.samePadding() ? "same" : "valid");
+        c.put("data_format", "channels_last");
+        pair(c, "dilation_rate", 1);
     }
 
     private static void pair(ObjectNode c, String key, int v) {

@@ -2,11 +2,9 @@ package org.tlworkbook.model;
 
 import io.jhdf.HdfFile;
 import io.jhdf.api.Attribute;
-import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.tlworkbook.data.Preprocessing;
@@ -16,7 +14,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -116,7 +113,7 @@ final class KerasImport {
             if (!(child instanceof Group g)) continue;
             Attribute names = g.getAttribute("weight_names");
             if (names == null || names.getData() == null) continue;
-            for (String w : strings(names.getData())) {
+            for (String w : KerasWeights.strings(names.getData())) {
                 // the (sub)layer is the segment before the weight's own name: "Conv1/kernel:0" (Keras 2, or a nested
                 // model's layer), "sequential/dense/kernel" (Keras 3 names a Sequential's own layers after the model)
                 String[] parts = w.split("/");
@@ -137,8 +134,7 @@ final class KerasImport {
         BaseModel base = match.architecture.create(size, match.alpha, 0).freeze();
         if (preprocessing != null) base.withPreprocessing(preprocessing);
         Classifier model = Classifier.of(base, head, names).compile(Optimizer.rmsprop(1e-4));
-        List<KerasLayer> layers = new ArrayList<>(base.layers());
-        layers.addAll(head.layers(base.outputName(), names.size()));
+        List<KerasLayer> layers = model.layers();
         Map<String, int[]> shapes = KerasExport.shapes(layers, size);
         Map<String, INDArray> params = model.graph().paramTable();
         Map<String, INDArray> baseParams = base.paramTable();
@@ -147,26 +143,11 @@ final class KerasImport {
             List<String> paths = weights.get(k.name());
             if (paths == null) throw new IOException(file + ": layer " + k.name() + " has no weights in the file");
             for (String path : paths) {
-                String weight = KerasWeights.suffix(path);
-                String key = switch (weight) {
-                    case "kernel", "depthwise_kernel" -> "W";
-                    case "bias" -> "b";
-                    case "gamma", "beta" -> weight;
-                    case "moving_mean" -> "mean";
-                    case "moving_variance" -> "var";
-                    default -> throw new IOException(file + ": layer " + k.name() + " has a weight '" + weight + "' the workbook cannot take");
-                };
-                INDArray value = read(h5.getDatasetByPath(path));
-                if (k.kind() == KerasLayer.Kind.CONV && key.equals("W")) value = value.permute(3, 2, 0, 1);
-                int[] flattened = shapes.get(k.input() + "#flatten");
-                if (k.kind() == KerasLayer.Kind.DENSE && key.equals("W") && flattened != null) value = KerasExport.channelsFirst(value, flattened);
+                String weight = KerasWeights.suffix(path), key = KerasWeights.paramKey(weight);
+                if (key == null) throw new IOException(file + ": layer " + k.name() + " has a weight '" + weight + "' the workbook cannot take");
                 INDArray target = params.get(k.name() + "_" + key);
                 if (target == null) throw new IOException(file + ": layer " + k.name() + " has a weight '" + weight + "' this model lacks");
-                if (target.length() != value.length() || (key.equals("W") && !Arrays.equals(target.shape(), value.shape()))) {
-                    throw new IOException(file + ": layer " + k.name() + " weight " + weight + " has shape " + Arrays.toString(value.shape())
-                            + " where the model needs " + Arrays.toString(target.shape()));
-                }
-                target.assign(value.reshape(target.shape()));
+                KerasWeights.assign(file, k, weight, h5.getDatasetByPath(path), target, shapes.get(k.input() + "#flatten"));
                 INDArray inBase = baseParams.get(k.name() + "_" + key);
                 if (inBase != null) inBase.assign(target);
             }
@@ -253,22 +234,9 @@ final class KerasImport {
         return name;
     }
 
-    private static INDArray read(Dataset ds) throws IOException {
-        float[] values = KerasWeights.floats(ds.getDataFlat());
-        if (values == null) throw new IOException(ds.getPath() + " is not floating point");
-        long[] shape = Arrays.stream(ds.getDimensions()).asLongStream().toArray();
-        return Nd4j.create(values, shape.length == 0 ? new long[]{values.length} : shape, 'c');
-    }
-
     private static String text(Object data) {
         if (data instanceof String s) return s;
         if (data instanceof String[] s && s.length == 1) return s[0];
         throw new IllegalArgumentException("model_config is not text");
-    }
-
-    private static String[] strings(Object data) {
-        if (data instanceof String[] s) return s;
-        if (data instanceof String s) return new String[]{s};
-        throw new IllegalArgumentException("weight_names is not text");
     }
 }

@@ -50,8 +50,11 @@ public final class KerasWeights {
                 Attribute wn = group.getAttribute("weight_names");
                 String[] weightNames = wn == null || wn.getData() == null ? new String[0] : strings(wn.getData());
                 for (String w : weightNames) {
-                    Dataset ds = h5.getDatasetByPath(k.name() + "/" + w);
-                    assign(file, k, graph, suffix(w), ds);
+                    String weight = suffix(w), key = paramKey(weight);
+                    if (key == null) throw new IOException(file + ": layer " + k.name() + " has an unknown weight '" + weight + "'");
+                    INDArray target = graph.getLayer(k.name()).getParam(key);
+                    if (target == null) throw new IOException(file + ": layer " + k.name() + " has weight '" + weight + "' this model lacks");
+                    assign(file, k, weight, h5.getDatasetByPath(k.name() + "/" + w), target, null);
                 }
             }
             if (!missing.isEmpty()) {
@@ -66,7 +69,7 @@ public final class KerasWeights {
         }
     }
 
-    private static String[] strings(Object data) {
+    static String[] strings(Object data) {
         if (data instanceof String[] s) return s;
         if (data instanceof String s) return new String[]{s};
         throw new IllegalArgumentException("expected strings, found " + data.getClass());
@@ -87,26 +90,33 @@ public final class KerasWeights {
         return colon >= 0 ? s.substring(0, colon) : s;
     }
 
-    private static void assign(Path file, KerasLayer k, ComputationGraph graph, String weight, Dataset ds) throws IOException {
-        String key = switch (weight) {
+    /** Keras' name of a weight as DL4J's parameter key ({@code kernel} and {@code depthwise_kernel} are {@code W}), or null. */
+    static String paramKey(String weight) {
+        return switch (weight) {
             case "kernel", "depthwise_kernel" -> "W";
             case "bias" -> "b";
-            case "gamma" -> "gamma";
-            case "beta" -> "beta";
+            case "gamma", "beta" -> weight;
             case "moving_mean" -> "mean";
             case "moving_variance" -> "var";
-            default -> throw new IOException(file + ": layer " + k.name() + " has an unknown weight '" + weight + "'");
+            default -> null;
         };
-        INDArray target = graph.getLayer(k.name()).getParam(key);
-        if (target == null) throw new IOException(file + ": layer " + k.name() + " has weight '" + weight + "' this model lacks");
-        int[] dims = ds.getDimensions();
+    }
+
+    /**
+     * Puts one Keras weight into {@code target}, its DL4J parameter: a convolution kernel goes from {@code (h, w, in, out)}
+     * to {@code (out, in, h, w)}, and a Dense kernel after Flatten (whose input is {@code flattened}, {c, h, w}; else null)
+     * has its rows made channels-first. A shape that does not fit is an error naming the layer.
+     */
+    static void assign(Path file, KerasLayer k, String weight, Dataset ds, INDArray target, int[] flattened) throws IOException {
         float[] values = floats(ds.getDataFlat());
         if (values == null) throw new IOException(file + ": layer " + k.name() + " weight " + weight + " is not floating point");
-        long[] shape = Arrays.stream(dims).asLongStream().toArray();
-        INDArray source = Nd4j.create(values, shape, 'c');
-        if (k.kind() == KerasLayer.Kind.CONV && key.equals("W")) source = source.permute(3, 2, 0, 1);
-        if (source.length() != target.length() || (key.equals("W") && !Arrays.equals(source.shape(), target.shape()))) {
-            throw new IOException(file + ": layer " + k.name() + " weight " + weight + " has shape " + Arrays.toString(dims)
+        long[] shape = Arrays.stream(ds.getDimensions()).asLongStream().toArray();
+        INDArray source = Nd4j.create(values, shape.length == 0 ? new long[]{values.length} : shape, 'c');
+        boolean kernel = paramKey(weight).equals("W");
+        if (k.kind() == KerasLayer.Kind.CONV && kernel) source = source.permute(3, 2, 0, 1);
+        if (k.kind() == KerasLayer.Kind.DENSE && kernel && flattened != null) source = KerasExport.channelsFirst(source, flattened);
+        if (source.length() != target.length() || (kernel && !Arrays.equals(source.shape(), target.shape()))) {
+            throw new IOException(file + ": layer " + k.name() + " weight " + weight + " has shape " + Arrays.toString(ds.getDimensions())
                     + " but the model expects " + Arrays.toString(target.shape())
                     + " (wrong alpha or architecture for this file?)");
         }
