@@ -25,6 +25,15 @@ import java.util.Map;
  */
 public final class Exercises {
     static final ObjectMapper JSON = NotebookRunner.JSON;
+
+    /** {@code node} as one line of JSON. */
+    static String compact(JsonNode node) {
+        try {
+            return JSON.writer().without(org.nd4j.shade.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(node);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
     static final String CODE_STUB = "// YOUR CODE HERE";
     static final String MARKDOWN_STUB = "YOUR ANSWER HERE";
     /** The nbgrader metadata schema this workbook writes (nbgrader 0.8 and later). */

@@ -1,29 +1,29 @@
 package org.tlworkbook.classroom;
 
 import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.node.ObjectNode;
 import org.tlworkbook.data.AtomicFiles;
-import org.tlworkbook.data.DataHome;
 import org.tlworkbook.data.Downloader;
+import org.tlworkbook.data.ImageFolder;
 import org.tlworkbook.data.Progress;
-import org.tlworkbook.data.SafeUnzip;
+import org.tlworkbook.data.RemoteFile;
 import org.tlworkbook.data.Suggest;
 import org.tlworkbook.model.Architecture;
 import org.tlworkbook.notebook.NotebookRunner;
 import org.tlworkbook.notebook.Profile;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,27 +31,37 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
- * Grades a class: {@code SUBMISSIONS/<student>/<notebook>.ipynb} against the instructor's exercise sources. Each
- * notebook is run by a {@link GradingHost} process of its own, in a scratch copy of its student's folder, with
- * time, memory and output caps; the host decides the verdicts and sends them signed, so nothing the submission
- * runs can write them. Around every notebook the grader checks that the class path, the data folder and every
- * submission folder are as they were (see {@link Isolation}); a change costs that notebook its points and is put
- * back. A submission that cannot be read, is too large or breaks its JVM becomes rows with 0 points and the
- * reason; the rest of the class is graded as usual, and results are written after every notebook.
+ * Grades a class: {@code SUBMISSIONS/<student>/<notebook>.ipynb} against the instructor's exercise sources.
+ * Every notebook runs in an OS sandbox of its own ({@link Sandbox}) that sees the JDK, a copy of the class path,
+ * the exercises' part of the data and its own scratch folder, read-only except that folder; it has no network,
+ * sees no other process and dies whole. Its check cells hand the answers out as data ({@link Answers}); a
+ * separate {@link Checker} process, which never runs the submission's code, decides every verdict on the
+ * grader's profile, data and thresholds, evaluating handed-in models on images the notebook never had. A
+ * submission that cannot be read, is too large or breaks its sandbox becomes rows with 0 points and the reason;
+ * the rest of the class is graded as usual, and results are written after every notebook.
  */
 public final class Grader {
-    /** Limits per notebook: heap of the JVM that runs it, wall time of the whole notebook and of one cell, notebooks at once. */
-    public record Limits(String heap, Duration notebook, Duration cell, int parallel) {
+    /**
+     * Limits per notebook: heap of the JVM that runs it, wall time of the whole notebook and of one cell, notebooks
+     * at once, and whether it runs in the sandbox ({@code --no-sandbox} grades without one and says so on every row).
+     */
+    public record Limits(String heap, Duration notebook, Duration cell, int parallel, boolean sandbox) {
         public static Limits defaults() {
-            return new Limits("3g", Duration.ofMinutes(20), Duration.ofMinutes(5), 1);
+            return new Limits("3g", Duration.ofMinutes(20), Duration.ofMinutes(5), 1, true);
+        }
+
+        /** Sandboxed limits. */
+        public Limits(String heap, Duration notebook, Duration cell, int parallel) {
+            this(heap, notebook, cell, parallel, true);
         }
 
         /** Refuses limits that cannot work, before anything runs. */
@@ -86,9 +96,8 @@ public final class Grader {
     /** What a run wrote, what it passed over (with why), and the wall time of each student's notebooks. */
     public record Report(List<Row> rows, List<String> ignored, Path grades, Path gradebook, Path feedback, Map<String, Double> seconds) { }
 
-    static final long MAX_FOLDER_BYTES = 200L << 20;
     static final long OUTPUT_CAP = 1L << 20;
-    private static final long CHANNEL_CAP = 64L << 20;
+    static final String UNSANDBOXED = " [graded without a sandbox]";
     private static final Pattern RENAMED = Pattern.compile("(?i)^(.*?)(?: \\(\\d+\\)|-\\d+| copy)+\\.ipynb$");
 
     private Grader() { }
@@ -97,6 +106,11 @@ public final class Grader {
         String t = s.strip().toLowerCase(Locale.ROOT);
         long unit = t.endsWith("g") ? 1L << 30 : t.endsWith("m") ? 1L << 20 : t.endsWith("k") ? 1L << 10 : 1;
         return Long.parseLong(unit == 1 ? t : t.substring(0, t.length() - 1)) * unit;
+    }
+
+    /** A student folder name as the class lists it: whitespace and case folded, so near-duplicates are found. */
+    private static String folded(String name) {
+        return name.strip().toLowerCase(Locale.ROOT);
     }
 
     /** Grades everyone in {@code submissions} (or the selection), writing {@code grades}, a gradebook and feedback pages beside it. */
@@ -113,16 +127,34 @@ public final class Grader {
         for (String nb : selection.notebooks()) {
             if (!instructor.containsKey(nb)) throw new IllegalArgumentException("--notebook " + nb + " is not an exercise; they are " + instructor.keySet());
         }
+        if (limits.sandbox() && Sandbox.problem() != null) throw new IllegalArgumentException("Cannot grade in a sandbox: " + Sandbox.problem());
         List<String> ignored = new ArrayList<>();
         List<Path> students = new ArrayList<>();
         try (var list = Files.list(submissions)) {
             for (Path p : list.sorted().toList()) {
                 String name = p.getFileName().toString();
-                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !name.startsWith(".")) students.add(p);
+                if (Files.isSymbolicLink(p)) ignored.add(name + ": refused, a symbolic link: put the student's files in a folder of their own, not a link to one");
+                else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !name.startsWith(".")) students.add(p);
                 else ignored.add(name + ": ignored, not a student folder" + (name.endsWith(".ipynb")
                         ? " (notebooks go in SUBMISSIONS/<student>/" + Suggest.nearest(name, instructor.keySet()) + ")" : ""));
             }
         }
+        Map<String, List<String>> byFolded = new TreeMap<>();
+        for (Path p : students) byFolded.computeIfAbsent(folded(p.getFileName().toString()), k -> new ArrayList<>()).add(p.getFileName().toString());
+        List<Path> distinct = new ArrayList<>();
+        for (Path p : students) {
+            String name = p.getFileName().toString();
+            List<String> same = byFolded.get(folded(name));
+            if (same.size() > 1) {
+                ignored.add("'" + name + "': refused, its name differs from " + same.stream().filter(n -> !n.equals(name)).map(n -> "'" + n + "'").toList()
+                        + " only in case or surrounding spaces: rename one of the folders so each student has one");
+            } else if (name.chars().anyMatch(Character::isISOControl)) {
+                ignored.add("'" + name.replaceAll("\\p{Cntrl}", "?") + "': refused, the folder name holds control characters: rename it");
+            } else {
+                distinct.add(p);
+            }
+        }
+        students = distinct;
         if (students.isEmpty()) {
             throw new IllegalArgumentException("No student folders in " + submissions + ": put each student's notebooks in " + submissions
                     + "/<student>/" + (ignored.isEmpty() ? "" : " (found only: " + String.join("; ", ignored) + ")"));
@@ -146,24 +178,33 @@ public final class Grader {
 
         Path scratch = Files.createTempDirectory("workbook-grading-");
         try {
-            Run run = new Run(submissions, scratch, out, gradebook, feedback, kept, maxima, limits);
-            run.prepare(students);
+            Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x")); // the sandbox's own user reads its mounts
+            Set<String> chosen = selection.notebooks().isEmpty() ? instructor.keySet() : selection.notebooks();
+            Run run = new Run(scratch, out, gradebook, feedback, kept, maxima, limits);
+            run.prepare(chosen.contains("05_fine_tuning.ipynb"));
             List<Job> jobs = new ArrayList<>();
             for (Path student : students) {
                 String s = student.getFileName().toString();
                 if (!selection.students().isEmpty() && !selection.students().contains(s)) continue;
-                Map<String, Path> files = run.match(s, instructor.keySet(), ignored);
-                for (var nb : instructor.entrySet()) {
-                    if (!selection.notebooks().isEmpty() && !selection.notebooks().contains(nb.getKey())) continue;
-                    jobs.add(new Job(s, nb.getKey(), nb.getValue(), files.get(nb.getKey())));
+                Map<String, Path> files = match(student, instructor.keySet(), ignored);
+                for (var e : instructor.entrySet()) {
+                    if (!selection.notebooks().isEmpty() && !selection.notebooks().contains(e.getKey())) continue;
+                    jobs.add(new Job(s, e.getKey(), e.getValue(), files.get(e.getKey())));
                 }
             }
             run.write(); // the rows kept from earlier runs are on disk before the first notebook runs
+            BlockingQueue<Integer> slots = new ArrayBlockingQueue<>(limits.parallel());
+            for (int i = 0; i < limits.parallel(); i++) slots.add(i);
             ExecutorService pool = Executors.newFixedThreadPool(limits.parallel());
             try {
                 List<Future<?>> futures = new ArrayList<>();
                 for (Job job : jobs) futures.add(pool.submit(() -> {
-                    run.grade(job);
+                    int slot = slots.take();
+                    try {
+                        run.grade(job, slot);
+                    } finally {
+                        slots.add(slot);
+                    }
                     return null;
                 }));
                 for (Future<?> f : futures) f.get();
@@ -177,27 +218,50 @@ public final class Grader {
         }
     }
 
+    /** The student's file for each expected notebook: its own name, or an LMS-renamed copy ("name (1).ipynb"); the rest reported. */
+    static Map<String, Path> match(Path dir, Set<String> expected, List<String> ignored) throws IOException {
+        String student = dir.getFileName().toString();
+        Map<String, Path> found = new LinkedHashMap<>();
+        List<Path> notebooks;
+        try (var list = Files.list(dir)) {
+            notebooks = list.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".ipynb")).sorted().toList();
+        } catch (IOException | SecurityException e) {
+            return found;
+        }
+        for (Path p : notebooks) if (expected.contains(p.getFileName().toString())) found.put(p.getFileName().toString(), p);
+        for (Path p : notebooks) {
+            String name = p.getFileName().toString();
+            if (found.containsValue(p)) continue;
+            var m = RENAMED.matcher(name);
+            String as = m.matches() ? m.group(1) + ".ipynb" : null;
+            if (as != null && expected.contains(as) && !found.containsKey(as)) {
+                found.put(as, p);
+                ignored.add(student + "/" + name + ": graded as " + as);
+            } else {
+                ignored.add(student + "/" + name + ": ignored, not an exercise name (nearest: " + Suggest.nearest(name, expected) + ")");
+            }
+        }
+        return found;
+    }
+
     private record Job(String student, String notebook, JsonNode instructor, Path file) { }
 
-    /** One grading run's shared state: the snapshots, the guarded folders and the results so far. */
+    /** One grading run's shared state: the class path copy, the data the sandboxes see, and the results so far. */
     private static final class Run {
-        private final Path submissions, scratch, grades, gradebook, feedback;
+        private final Path scratch, grades, gradebook, feedback;
         private final Map<String, Double> maxima;
         private final Limits limits;
         private final List<Row> kept;
         private final Map<String, List<Row>> results = Collections.synchronizedMap(new TreeMap<>());
-        private final Map<String, String> unreadable = new ConcurrentHashMap<>();
-        private final Path snapshots;
-        private final Path classPathCopy;
-        private final String originalClassPath = System.getProperty("java.class.path");
-        private final Object guard = new Object();
-        private String classPath;
-        private Isolation.Fingerprint classPathPrint, originalPrint, dataPrint;
-        private final Map<String, Isolation.Fingerprint> studentPrints = new ConcurrentHashMap<>();
         private final Map<String, Double> seconds = new ConcurrentHashMap<>();
+        private final Profile profile = Profile.exercises();
+        private Path classPath, data, jcache;
+        private final List<String> classPathNames = new ArrayList<>();
+        private Path fullDataset;
+        private String datasetName, counts;
+        private Double frozenReference;
 
-        Run(Path submissions, Path scratch, Path grades, Path gradebook, Path feedback, List<Row> kept, Map<String, Double> maxima, Limits limits) {
-            this.submissions = submissions;
+        Run(Path scratch, Path grades, Path gradebook, Path feedback, List<Row> kept, Map<String, Double> maxima, Limits limits) {
             this.scratch = scratch;
             this.grades = grades;
             this.gradebook = gradebook;
@@ -205,144 +269,164 @@ public final class Grader {
             this.kept = kept;
             this.maxima = maxima;
             this.limits = limits;
-            this.snapshots = scratch.resolve("snapshots");
-            this.classPathCopy = scratch.resolve("classpath");
         }
 
-        /** Snapshots every student folder, copies the class path and makes the exercises' data ready, before any submission runs. */
-        void prepare(List<Path> students) throws IOException {
-            for (Path student : students) {
-                String s = student.getFileName().toString();
-                try {
-                    long total = 0;
-                    try (var walk = Files.walk(student)) {
-                        for (Path p : (Iterable<Path>) walk::iterator) {
-                            if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) total += Files.size(p);
-                        }
+        /**
+         * Before any submission runs: copies the class path, makes the data the sandboxes see (the exercises' images,
+         * hard-linked, and the bases' weights) and, for exercise 5, trains its frozen reference on held-out images.
+         */
+        void prepare(boolean fineTuning) throws IOException {
+            classPath = scratch.resolve("classpath");
+            for (String entry : Isolation.copyClassPath(System.getProperty("java.class.path"), classPath).split(File.pathSeparator)) {
+                if (!entry.isBlank()) classPathNames.add(Path.of(entry).getFileName().toString());
+            }
+            fullDataset = profile.catsAndDogs().load(Progress.console());
+            datasetName = fullDataset.getFileName().toString();
+            data = Files.createDirectories(scratch.resolve("data"));
+            Path view = data.resolve(datasetName);
+            Set<Path> used = new LinkedHashSet<>();
+            int limit = profile.limitPerClass();
+            for (String subset : List.of("train", "validation")) {
+                Path dir = fullDataset.resolve(subset);
+                for (long seed : new long[]{42, 37}) {
+                    for (int n : new int[]{limit, 50}) {
+                        if (limit == 0 && n == 50) continue;
+                        ImageFolder.from(dir).seed(seed).limitPerClass(n).all().forEach(s -> used.add(s.path()));
                     }
-                    if (total > MAX_FOLDER_BYTES) {
-                        unreadable.put(s, String.format(Locale.ROOT, "your folder holds %.0f MiB, more than the %d MiB allowed: submit notebooks "
-                                + "and the small files they read only", total / 1048576.0, MAX_FOLDER_BYTES >> 20));
-                    } else {
-                        Isolation.copy(student, snapshots.resolve(s));
-                    }
-                } catch (IOException | SecurityException e) {
-                    unreadable.put(s, "your folder cannot be read (" + e.getMessage() + "): check its permissions and submit again");
-                }
-                try {
-                    studentPrints.put(s, Isolation.Fingerprint.of(student));
-                } catch (IOException | java.io.UncheckedIOException | SecurityException e) {
-                    unreadable.putIfAbsent(s, "your folder cannot be read (" + e.getMessage() + "): check its permissions and submit again");
                 }
             }
-            classPath = Isolation.copyClassPath(originalClassPath, classPathCopy);
-            classPathPrint = Isolation.Fingerprint.of(classPathCopy);
-            originalPrint = originalPrint();
-            prepareData();
-        }
-
-        private Isolation.Fingerprint originalPrint() throws IOException {
-            Map<String, String> files = new TreeMap<>();
-            int i = 0;
-            for (String entry : originalClassPath.split(java.io.File.pathSeparator)) {
-                if (entry.isBlank() || !Files.exists(Path.of(entry))) continue;
-                Path p = Path.of(entry);
-                int index = i++;
-                if (Files.isDirectory(p)) Isolation.Fingerprint.of(p).files().forEach((k, v) -> files.put(index + "/" + k, v));
-                else Isolation.Fingerprint.of(p.getParent()).files().entrySet().stream()
-                        .filter(e -> e.getKey().equals(p.getFileName().toString())).forEach(e -> files.put(index + "/" + e.getKey(), e.getValue()));
+            Map<String, Integer> perFolder = new TreeMap<>();
+            for (Path file : used) {
+                Path rel = fullDataset.relativize(file);
+                Path target = view.resolve(rel.toString());
+                Files.createDirectories(target.getParent());
+                link(file, target);
+                perFolder.merge(rel.getParent().toString(), 1, Integer::sum);
             }
-            return new Isolation.Fingerprint(files);
-        }
-
-        /** Fetches what the exercises load (the dataset, the bases' weights), so a notebook's run only reads the data folder. */
-        private void prepareData() throws IOException {
-            Profile profile = Profile.exercises();
-            profile.catsAndDogs().load(Progress.console());
-            Downloader downloader = Downloader.standard(Progress.console());
-            for (var file : List.of(Architecture.MOBILENET_V2.weightsFile(profile.imageSize(), profile.alpha()),
-                    Architecture.MOBILENET_V2.weightsFile(224, profile.alpha()), Architecture.VGG16.weightsFile(profile.imageSize(), 1))) {
+            counts = String.join(",", perFolder.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+            Downloader downloader = Downloader.standard(Progress.silent());
+            List<RemoteFile> weights = new ArrayList<>(List.of(Architecture.MOBILENET_V2.weightsFile(profile.imageSize(), profile.alpha()),
+                    Architecture.MOBILENET_V2.weightsFile(224, profile.alpha()), Architecture.VGG16.weightsFile(profile.imageSize(), 1)));
+            for (RemoteFile file : weights) {
                 try {
-                    downloader.fetch(file);
+                    Path got = downloader.fetch(file);
+                    if (!Files.exists(data.resolve(file.name()))) link(got, data.resolve(file.name()));
                 } catch (IOException e) {
                     // not to be had here: the notebooks say so themselves
                 }
             }
-            dataPrint = Isolation.Fingerprint.of(DataHome.cache());
+            if (limits.sandbox()) {
+                jcache = nativeCache();
+                Path full = Files.createDirectories(scratch.resolve("full")).resolve(datasetName);
+                Isolation.copyLinked(fullDataset, full); // where the sandbox's user can reach it
+                fullDataset = full;
+            }
+            Isolation.readableByAll(scratch);
+            if (fineTuning) {
+                Verdicts.Context c = new Verdicts.Context(profile, () -> view, () -> fullDataset, null);
+                frozenReference = Verdicts.frozenReference(c);
+                System.out.printf(Locale.ROOT, "exercise 5's reference: the frozen recipe reaches %.3f on held-out images%n", frozenReference);
+            }
         }
 
-        /** The student's file for each expected notebook: its own name, or an LMS-renamed copy ("name (1).ipynb"); the rest reported. */
-        Map<String, Path> match(String student, Set<String> expected, List<String> ignored) throws IOException {
-            Map<String, Path> found = new LinkedHashMap<>();
-            Path dir = snapshots.resolve(student);
-            if (!Files.isDirectory(dir)) return found;
-            List<Path> notebooks;
-            try (var list = Files.list(dir)) {
-                notebooks = list.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".ipynb")).sorted().toList();
+        /** The natives the JVM extracted (JavaCPP's cache), as a folder the sandbox can mount: loaded here first, so it is complete. */
+        private Path nativeCache() throws IOException {
+            org.nd4j.linalg.factory.Nd4j.create(1); // extracts the natives into JavaCPP's cache
+            Path cache;
+            try {
+                cache = org.bytedeco.javacpp.Loader.getCacheDir().toPath();
+            } catch (IOException e) {
+                throw new IOException("JavaCPP's native cache cannot be found: " + e.getMessage(), e);
             }
-            for (Path p : notebooks) if (expected.contains(p.getFileName().toString())) found.put(p.getFileName().toString(), p);
-            for (Path p : notebooks) {
-                String name = p.getFileName().toString();
-                if (found.containsValue(p)) continue;
-                var m = RENAMED.matcher(name);
-                String as = m.matches() ? m.group(1) + ".ipynb" : null;
-                if (as != null && expected.contains(as) && !found.containsKey(as)) {
-                    found.put(as, p);
-                    ignored.add(student + "/" + name + ": graded as " + as);
-                } else {
-                    ignored.add(student + "/" + name + ": ignored, not an exercise name (nearest: " + Suggest.nearest(name, expected) + ")");
-                }
-            }
-            return found;
+            Path copy = Files.createDirectories(scratch.resolve("jcache"));
+            Isolation.copyLinked(cache, copy);
+            return copy;
         }
 
-        void grade(Job job) throws Exception {
+        private static void link(Path from, Path to) throws IOException {
+            try {
+                Files.createLink(to, from);
+            } catch (IOException | UnsupportedOperationException e) {
+                Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+
+        void grade(Job job, int slot) throws Exception {
             List<Exercises.GradeCell> cells = Exercises.gradeCells(job.instructor());
             List<JsonNode> records = new ArrayList<>();
-            List<String> notes = new ArrayList<>();
-            String reason = unreadable.get(job.student());
-            String submitted = null;
-            if (reason == null && job.file() == null) reason = "notebook not submitted";
-            if (reason == null) {
+            String reason = null;
+            List<SubmissionReader.Cell> submitted = null;
+            if (job.file() == null) reason = "notebook not submitted";
+            else {
                 try {
-                    submitted = readNotebook(job.file());
+                    submitted = SubmissionReader.read(job.file());
                 } catch (IOException e) {
                     reason = e.getMessage();
                 }
             }
-            Map<String, JsonNode> verdicts = new LinkedHashMap<>();
+            Map<String, Verdicts.Verdict> verdicts = new LinkedHashMap<>();
+            Plan plan = null;
             long t0 = System.nanoTime();
             if (reason == null) {
-                Outcome o = runHost(job, submitted, records);
-                for (JsonNode r : records) {
-                    if (r.path("type").asText().equals("check") || r.path("type").asText().equals("manual")) verdicts.put(r.path("grade_id").asText(), r);
-                    if (r.path("type").asText().equals("fatal")) reason = r.path("reason").asText();
-                }
-                if (reason == null && o.failure() != null) reason = o.failure();
-                List<String> tampered = checkGuards(job);
-                if (!tampered.isEmpty()) {
-                    String note = "not counted: while this notebook ran it changed files outside its own folder (put back): " + String.join("; ", tampered);
-                    notes.add(note);
-                    verdicts.replaceAll((k, v) -> v.path("type").asText().equals("check")
-                            ? Exercises.JSON.createObjectNode().put("type", "check").put("grade_id", k).put("passed", false).put("feedback", note) : v);
+                plan = Plan.of(job.notebook(), job.instructor(), submitted);
+                Path dir = Files.createDirectories(scratch.resolve("jobs").resolve(slot + "-" + Integer.toHexString(job.student().hashCode()) + "-"
+                        + job.notebook().replace(".ipynb", "")));
+                try {
+                    String failure = runNotebook(plan, dir, slot, records);
+                    if (failure != null) reason = failure;
+                    verdicts = check(plan, dir, slot);
+                } finally {
+                    Isolation.remove(dir); // what the notebook wrote is of no further use, and may be large
                 }
             }
+            String mark = limits.sandbox() ? "" : UNSANDBOXED;
             List<Row> rows = new ArrayList<>();
             for (Exercises.GradeCell c : cells) {
-                JsonNode v = verdicts.get(c.id());
                 if (c.manual()) {
-                    rows.add(v == null ? new Row(job.student(), job.notebook(), c.id(), 0.0, c.points(), reason != null ? reason : "the answer cell is missing")
-                            : new Row(job.student(), job.notebook(), c.id(), null, c.points(), "to be graded by hand"));
-                } else if (v == null) {
-                    rows.add(new Row(job.student(), job.notebook(), c.id(), 0.0, c.points(), reason != null ? reason : "not run: the notebook stopped before this check"));
-                } else {
-                    boolean passed = v.path("passed").asBoolean();
-                    rows.add(new Row(job.student(), job.notebook(), c.id(), passed ? c.points() : 0.0, c.points(), v.path("feedback").asText()));
+                    String answer = plan == null ? null : plan.manual().get(c.id());
+                    rows.add(answer == null ? new Row(job.student(), job.notebook(), c.id(), 0.0, c.points(), (reason != null ? reason : "the answer cell is missing") + mark)
+                            : new Row(job.student(), job.notebook(), c.id(), null, c.points(), "to be graded by hand" + mark));
+                    continue;
                 }
+                String invalid = plan == null ? null : plan.invalid().get(c.id());
+                Verdicts.Verdict v = verdicts.get(c.id());
+                String feedbackText;
+                boolean passed = false;
+                if (plan == null) feedbackText = reason;
+                else if (invalid != null) feedbackText = "not counted: " + invalid;
+                else if (v == null) feedbackText = reason != null ? reason : "not run: the notebook stopped before this check";
+                else {
+                    passed = v.passed();
+                    StringBuilder f = new StringBuilder(passed ? "passed: " + v.feedback() : v.feedback());
+                    for (Verdicts.HiddenTest t : v.hidden()) f.append(" [hidden test '").append(t.name()).append("': ").append(t.passed() ? "passed" : "failed").append("]");
+                    if (!passed && reason != null) f.append(" (").append(reason).append(")");
+                    for (String hint : plan.hints().getOrDefault(c.id(), List.of())) f.append(" Hint: ").append(hint).append('.');
+                    feedbackText = f.toString();
+                }
+                rows.add(new Row(job.student(), job.notebook(), c.id(), passed ? c.points() : 0.0, c.points(), feedbackText + mark));
             }
             results.put(job.student() + "\u0000" + job.notebook(), rows);
             Path page = feedback.resolve(job.student()).resolve(job.notebook().replace(".ipynb", ".html"));
-            AtomicFiles.writeString(page, Feedback.html(job.student(), job.notebook(), rows, records, reason == null ? notes : List.of(reason)));
+            List<JsonNode> shown = new ArrayList<>();
+            if (plan != null) {
+                Map<Integer, JsonNode> byIndex = new LinkedHashMap<>();
+                for (JsonNode r : records) byIndex.put(r.path("index").asInt(), r);
+                for (Plan.RunCell c : plan.cells()) {
+                    ObjectNode r = Exercises.JSON.createObjectNode().put("type", "cell").put("index", c.index()).put("locked", c.locked())
+                            .put("source", Check.cut(c.source(), 100_000));
+                    JsonNode ran = byIndex.get(c.index());
+                    r.put("output", ran == null ? "" : Check.cut(ran.path("output").asText(), 200_000));
+                    if (ran == null) r.put("error", "not run");
+                    else if (ran.has("error")) r.put("error", ran.path("error").asText());
+                    shown.add(r);
+                    if (c.check()) shown.add(Exercises.JSON.createObjectNode().put("type", "check").put("grade_id", c.gradeId()));
+                }
+                plan.manual().forEach((id, answer) -> shown.add(Exercises.JSON.createObjectNode().put("type", "manual").put("grade_id", id).put("answer", answer)));
+            }
+            List<String> notes = new ArrayList<>();
+            if (reason != null) notes.add(reason);
+            if (!limits.sandbox()) notes.add("Graded without a sandbox (--no-sandbox): the verdicts were decided outside the notebook's process, but the notebook could reach this machine.");
+            AtomicFiles.writeString(page, Feedback.html(job.student(), job.notebook(), rows, shown, notes));
             write();
             double took = (System.nanoTime() - t0) / 1e9;
             seconds.merge(job.student(), took, Double::sum);
@@ -351,196 +435,170 @@ public final class Grader {
                     Feedback.number(rows.stream().mapToDouble(Row::maxPoints).sum()), took);
         }
 
-        /** The notebook as one line of JSON, or an exception whose message says why it cannot be graded. */
-        private static String readNotebook(Path file) throws IOException {
-            byte[] bytes = Files.readAllBytes(file);
-            String text;
-            try {
-                text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
-            } catch (CharacterCodingException e) {
-                throw new IOException(file.getFileName() + " is not UTF-8 text, so not a notebook Jupyter saved: open it in Jupyter, save, and submit again");
-            }
-            JsonNode doc;
-            try {
-                doc = Exercises.JSON.readTree(text);
-            } catch (IOException e) {
-                throw new IOException(file.getFileName() + " is not valid notebook JSON (truncated or edited by hand?): "
-                        + GradingHost.cap(String.valueOf(e.getMessage()).lines().findFirst().orElse(""), 200) + ". Open it in Jupyter, save, and submit again");
-            }
-            if (doc == null || !doc.path("cells").isArray()) throw new IOException(file.getFileName() + " has no cells: it is not a Jupyter notebook");
-            return Signed.compact(doc);
+        private long heap() {
+            return parseBytes(limits.heap());
         }
 
-        private record Outcome(String failure) { }
+        private Sandbox.Caps caps() {
+            long heap = heap();
+            return new Sandbox.Caps(Sandbox.root() ? 1024 : 8192, 8192, 2L << 30, Math.max(60, limits.notebook().toSeconds() * 2),
+                    heap * 2 + (3L << 30), 2L << 30, 20_000);
+        }
 
-        private Outcome runHost(Job job, String submitted, List<JsonNode> records) throws Exception {
-            Path dir = Files.createDirectories(scratch.resolve("jobs").resolve(job.student() + "." + job.notebook().replace(".ipynb", "")));
-            Path snapshot = snapshots.resolve(job.student());
-            if (Files.isDirectory(snapshot)) Isolation.copy(snapshot, dir);
-            String token = HexFormat.of().formatHex(Signed.newKey()).substring(0, 24);
-            byte[] key = Signed.newKey();
-            Signed channel = new Signed(key);
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:+DisableAttachMechanism",
-                    "-cp", classPath, "org.tlworkbook.cli.Main", "grade-notebook", Long.toString(limits.cell().toSeconds()), Long.toString(OUTPUT_CAP)));
-            long heap = parseBytes(limits.heap());
-            cmd.addAll(List.of("-Xmx" + heap, "-XX:+UseSerialGC", "-Dorg.bytedeco.javacpp.maxbytes=" + heap,
-                    "-Dorg.bytedeco.javacpp.maxphysicalbytes=" + (heap * 2 + (512L << 20))));
-            for (String p : new String[]{"workbook.profile", "workbook.home"}) {
-                if (System.getProperty(p) != null) cmd.add("-D" + p + "=" + System.getProperty(p));
+        private List<String> java(Path cp, Path jcachePath, String... mainArgs) {
+            long heap = heap();
+            String javaBin = limits.sandbox() ? Sandbox.JDK + "/bin/java" : Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx" + heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:+DisableAttachMechanism",
+                    "-Xss4m", "-Djava.awt.headless=true", "-Dfile.encoding=UTF-8", "-Dorg.bytedeco.javacpp.maxbytes=" + heap,
+                    "-Dorg.bytedeco.javacpp.maxphysicalbytes=" + (heap * 2 + (512L << 20)), "-Dworkbook.profile=" + profile.name()));
+            if (jcachePath != null) cmd.add("-Dorg.bytedeco.javacpp.cachedir=" + jcachePath);
+            cmd.addAll(List.of("-cp", classPathOf(cp), "org.tlworkbook.cli.Main"));
+            cmd.addAll(List.of(mainArgs));
+            return cmd;
+        }
+
+        private String classPathOf(Path root) {
+            return String.join(File.pathSeparator, classPathNames.stream().map(n -> root.resolve(n).toString()).toList());
+        }
+
+        private Map<String, String> env(String home) {
+            Map<String, String> env = new LinkedHashMap<>();
+            env.put("HOME", home);
+            env.put("LANG", "C.UTF-8");
+            env.put("OPENBLAS_CORETYPE", System.getenv().getOrDefault("OPENBLAS_CORETYPE", "Haswell"));
+            env.put("OMP_NUM_THREADS", "2");
+            return env;
+        }
+
+        private List<Sandbox.Mount> common(boolean withFull) throws IOException {
+            List<Sandbox.Mount> m = new ArrayList<>();
+            m.add(new Sandbox.Mount(classPath, "/cp", false));
+            m.add(new Sandbox.Mount(null, "/data", true));
+            try (var list = Files.list(data)) {
+                for (Path p : list.sorted().toList()) m.add(new Sandbox.Mount(p, "/data/" + p.getFileName(), false));
             }
-            cmd.add("-Dworkbook.data=" + DataHome.cache()); // absolute: the notebook runs in its own folder
-            DataHome.mirror().ifPresent(m -> cmd.add("-Dworkbook.mirror=" + m.toAbsolutePath()));
-            ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
-            pb.environment().put("WORKBOOK_GRADING", token);
-            Process host = pb.start();
-            Set<ProcessHandle> seen = Collections.synchronizedSet(new LinkedHashSet<>());
-            Thread watcher = new Thread(() -> {
-                while (host.isAlive()) {
-                    host.descendants().forEach(seen::add);
+            m.add(new Sandbox.Mount(null, "/jcache", true));
+            try (var list = Files.list(jcache)) {
+                for (Path p : list.sorted().toList()) {
+                    if (!p.getFileName().toString().startsWith(".")) m.add(new Sandbox.Mount(p, "/jcache/" + p.getFileName(), false)); // JavaCPP's lock stays writable
+                }
+            }
+            if (withFull) m.add(new Sandbox.Mount(fullDataset, "/full/" + datasetName, false));
+            return m;
+        }
+
+        /** Runs the plan's cells; null when the notebook ran to its end, else why it did not. */
+        private String runNotebook(Plan plan, Path dir, int slot, List<JsonNode> records) throws IOException, InterruptedException {
+            Path work = Files.createDirectories(dir.resolve("work"));
+            Files.writeString(work.resolve("plan.json"), Exercises.compact(plan.json()));
+            Files.createDirectories(work.resolve("answers"));
+            Sandbox.Caps caps = caps();
+            long seconds = limits.notebook().toSeconds();
+            Sandbox.Ended ended;
+            if (limits.sandbox()) {
+                Sandbox.handOver(work, slot);
+                List<Sandbox.Mount> mounts = common(false);
+                mounts.add(new Sandbox.Mount(work, "/work", true));
+                List<String> cmd = new ArrayList<>(java(Path.of("/cp"), Path.of("/jcache"), "grade-run", "/work/plan.json", "/work/cells.jsonl",
+                        Long.toString(limits.cell().toSeconds()), Long.toString(OUTPUT_CAP)));
+                cmd.add(1, "-Dworkbook.data=/data");
+                cmd.add(1, "-Dworkbook.answers=/work/answers");
+                cmd.add(1, "-Dworkbook.exercise.counts=" + counts);
+                cmd.add(1, "-Duser.home=/work");
+                cmd.add(1, "-Djava.io.tmpdir=/tmp");
+                ended = Sandbox.run(Sandbox.command(slot, caps, mounts, "/work", env("/work"), cmd), seconds, caps, work, null);
+            } else {
+                List<String> cmd = new ArrayList<>(java(classPath, null, "grade-run", work.resolve("plan.json").toString(), work.resolve("cells.jsonl").toString(),
+                        Long.toString(limits.cell().toSeconds()), Long.toString(OUTPUT_CAP)));
+                cmd.add(1, "-Dworkbook.data=" + data);
+                cmd.add(1, "-Dworkbook.answers=" + work.resolve("answers"));
+                cmd.add(1, "-Dworkbook.exercise.counts=" + counts);
+                Path tmp = Files.createDirectories(work.resolve("tmp"));
+                cmd.add(1, "-Djava.io.tmpdir=" + tmp);
+                ended = Sandbox.runPlain(cmd, work, seconds, caps);
+            }
+            readRecords(work.resolve("cells.jsonl"), records);
+            if (ended.timedOut()) return "not run: the notebook exceeded its time limit of " + seconds + " s";
+            if (ended.killedFor() != null) return "stopped: " + ended.killedFor();
+            boolean halted = records.stream().anyMatch(r -> r.path("error").asText().contains("ignored the interruption"));
+            if (halted) return "stopped: a cell ran past its time limit of " + limits.cell().toSeconds() + " s and ignored the interruption";
+            if (ended.exitCode() == 0 && records.size() < plan.cells().size()) {
+                return "the notebook's Java process ended before cell " + plan.cells().get(records.size()).index() + " ran (System.exit, halt or a crash)";
+            }
+            if (ended.exitCode() != 0) {
+                String last = ended.stderrTail().strip().lines().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse("");
+                return "the notebook's Java process ended early (exit code " + ended.exitCode() + (last.isEmpty() ? "" : ": " + Check.cut(last, 300)) + ")";
+            }
+            return null;
+        }
+
+        private static void readRecords(Path file, List<JsonNode> records) {
+            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) return;
+            try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+                String text = new String(in.readNBytes(8 << 20), StandardCharsets.UTF_8);
+                for (String line : text.split("\n")) {
                     try {
-                        Thread.sleep(100);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "grading-process-watch");
-            watcher.setDaemon(true);
-            watcher.start();
-            StringBuilder stderr = new StringBuilder();
-            Thread errors = drain(host.getErrorStream(), stderr);
-            boolean[] ended = {false};
-            Thread reader = new Thread(() -> readChannel(host.getInputStream(), channel, records, ended, host), "grading-channel");
-            reader.setDaemon(true);
-            reader.start();
-            try (OutputStream in = host.getOutputStream()) {
-                in.write((HexFormat.of().formatHex(key) + "\n" + Signed.compact(job.instructor()) + "\n" + submitted + "\n").getBytes(StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                // the host died at start: its exit code says more
-            }
-            long t1 = System.nanoTime();
-            boolean finished = host.waitFor(limits.notebook().toSeconds(), TimeUnit.SECONDS);
-            if (System.getenv("WORKBOOK_DEBUG") != null) System.err.printf("host ran %.1f s%n", (System.nanoTime() - t1) / 1e9);
-            if (!finished) {
-                host.descendants().forEach(seen::add);
-                host.destroyForcibly();
-                host.waitFor();
-            }
-            reader.join(5000);
-            if (System.getenv("WORKBOOK_DEBUG") != null) System.err.printf("reader joined %.1f s%n%s%n", (System.nanoTime() - t1) / 1e9, stderr);
-            errors.join(2000);
-            watcher.interrupt();
-            List<ProcessHandle> all = new ArrayList<>(seen);
-            Isolation.sweep(token, dir, all);
-            Isolation.remove(dir); // what the notebook wrote is of no further use, and may be large
-            if (!finished) return new Outcome("not run: the notebook exceeded its time limit of " + limits.notebook().toSeconds() + " s");
-            if (!ended[0]) {
-                String last = stderr.toString().strip().lines().reduce((a, b) -> b).orElse("");
-                return new Outcome("not run: the grading process ended early (exit code " + host.exitValue() + (last.isEmpty() ? "" : ": " + GradingHost.cap(last, 300)) + ")");
-            }
-            return new Outcome(null);
-        }
-
-        private static void readChannel(InputStream in, Signed channel, List<JsonNode> records, boolean[] ended, Process host) {
-            long total = 0;
-            StringBuilder line = new StringBuilder();
-            boolean tooLong = false;
-            try (var reader = new java.io.InputStreamReader(in, StandardCharsets.UTF_8)) {
-                char[] buf = new char[8192];
-                for (int n; (n = reader.read(buf)) > 0; ) {
-                    total += n;
-                    if (total > CHANNEL_CAP) {
-                        host.destroyForcibly();
-                        return;
-                    }
-                    for (int i = 0; i < n; i++) {
-                        char c = buf[i];
-                        if (c != '\n') {
-                            if (line.length() < (8 << 20)) line.append(c);
-                            else tooLong = true;
-                            continue;
-                        }
-                        if (!tooLong) {
-                            JsonNode r = channel.verify(line.toString());
-                            if (r != null) {
-                                synchronized (records) {
-                                    if (r.path("type").asText().equals("end")) ended[0] = true;
-                                    else records.add(r);
-                                }
-                            }
-                        }
-                        line.setLength(0);
-                        tooLong = false;
+                        JsonNode r = Exercises.JSON.readTree(line);
+                        if (r != null && r.isObject()) records.add(r);
+                    } catch (IOException e) {
+                        // a torn or forged line: the cell shows no output
                     }
                 }
             } catch (IOException e) {
-                // the host is gone: what was verified stands
+                // no outputs to show
             }
         }
 
-        private static Thread drain(InputStream in, StringBuilder into) {
-            Thread t = new Thread(() -> {
-                try (in) {
-                    byte[] buf = new byte[8192];
-                    for (int n; (n = in.read(buf)) > 0; ) {
-                        synchronized (into) {
-                            if (into.length() < 65536) into.append(new String(buf, 0, n, StandardCharsets.UTF_8));
-                        }
-                    }
-                } catch (IOException e) {
-                    // ended
-                }
-            }, "grading-stderr");
-            t.setDaemon(true);
-            t.start();
-            return t;
-        }
-
-        /** What this notebook changed in the class path, the data folder and the submission folders; each is put back. */
-        private List<String> checkGuards(Job job) throws IOException {
-            synchronized (guard) {
-                List<String> changes = new ArrayList<>();
-                List<String> cp = Isolation.Fingerprint.of(classPathCopy).changesSince(classPathPrint);
-                if (!cp.isEmpty()) {
-                    changes.add("the class path it ran on: " + first(cp));
-                    Isolation.restoreClassPath(originalClassPath, classPathCopy);
-                    classPathPrint = Isolation.Fingerprint.of(classPathCopy);
-                }
-                List<String> original = originalPrint().changesSince(originalPrint);
-                if (!original.isEmpty()) {
-                    changes.add("the grader's own class path: " + first(original) + " (rebuild it before grading again)");
-                    originalPrint = originalPrint();
-                }
-                List<String> data = Isolation.Fingerprint.of(DataHome.cache()).changesSince(dataPrint);
-                if (!data.isEmpty()) {
-                    changes.add("the data folder: " + first(data));
-                    Set<String> tops = new LinkedHashSet<>();
-                    for (String c : data) tops.add(c.split("[/ ]")[0]);
-                    for (String top : tops) {
-                        Path p = DataHome.cache().resolve(top);
-                        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) SafeUnzip.deleteTree(p);
-                        else Files.deleteIfExists(p);
-                    }
-                    prepareData();
-                }
-                for (var student : studentPrints.entrySet()) {
-                    Path dir = submissions.resolve(student.getKey());
-                    List<String> s = Isolation.Fingerprint.of(dir).changesSince(student.getValue());
-                    if (s.isEmpty()) continue;
-                    changes.add("the submission folder of " + (student.getKey().equals(job.student()) ? "its own student" : "another student") + ": " + first(s));
-                    Path snapshot = snapshots.resolve(student.getKey());
-                    if (Files.isDirectory(snapshot)) {
-                        SafeUnzip.deleteTree(dir);
-                        Isolation.copy(snapshot, dir);
-                    }
-                    studentPrints.put(student.getKey(), Isolation.Fingerprint.of(dir));
-                }
-                return changes;
+        /** The checker's verdicts on what the notebook handed in, decided in a sandbox of its own. */
+        private Map<String, Verdicts.Verdict> check(Plan plan, Path dir, int slot) throws IOException, InterruptedException {
+            Map<String, Verdicts.Verdict> verdicts = new LinkedHashMap<>();
+            List<String> ids = plan.decidable();
+            if (ids.isEmpty()) return verdicts;
+            Path answers = dir.resolve("work").resolve("answers");
+            Path checking = Files.createDirectories(dir.resolve("checker"));
+            Path result = checking.resolve("verdicts.json");
+            Sandbox.Caps caps = caps();
+            String ref = frozenReference == null ? "-" : Double.toString(frozenReference);
+            Sandbox.Ended ended;
+            if (limits.sandbox()) {
+                Sandbox.handOver(checking, slot);
+                List<Sandbox.Mount> mounts = common(true);
+                if (Files.isDirectory(answers, LinkOption.NOFOLLOW_LINKS)) mounts.add(new Sandbox.Mount(answers, "/answers", false));
+                mounts.add(new Sandbox.Mount(checking, "/work", true));
+                List<String> args = new ArrayList<>(List.of("grade-check", profile.name(), "/answers", "/data/" + datasetName, "/full/" + datasetName, ref));
+                args.addAll(ids);
+                List<String> cmd = new ArrayList<>(java(Path.of("/cp"), Path.of("/jcache"), args.toArray(String[]::new)));
+                cmd.add(1, "-Dworkbook.data=/data");
+                cmd.add(1, "-Duser.home=/work");
+                cmd.add(1, "-Djava.io.tmpdir=/tmp");
+                ended = Sandbox.run(Sandbox.command(slot, caps, mounts, "/work", env("/work"), cmd), limits.notebook().toSeconds(), caps, checking, result);
+            } else {
+                List<String> args = new ArrayList<>(List.of("grade-check", profile.name(), answers.toString(), data.resolve(datasetName).toString(),
+                        fullDataset.toString(), ref));
+                args.addAll(ids);
+                List<String> cmd = new ArrayList<>(java(classPath, null, args.toArray(String[]::new)));
+                cmd.add(1, "-Dworkbook.data=" + data);
+                ended = Sandbox.runPlain(cmd, checking, limits.notebook().toSeconds(), caps, result);
             }
-        }
-
-        private static String first(List<String> changes) {
-            return String.join(", ", changes.subList(0, Math.min(3, changes.size()))) + (changes.size() > 3 ? " and " + (changes.size() - 3) + " more" : "");
+            JsonNode doc = null;
+            try {
+                if (Files.isRegularFile(result)) doc = Exercises.JSON.readTree(Files.readString(result));
+            } catch (IOException e) {
+                doc = null;
+            }
+            for (String id : ids) {
+                JsonNode v = doc == null ? null : doc.get(id);
+                if (v == null) {
+                    String why = ended.timedOut() ? "the checker ran out of time" : ended.killedFor() != null ? "the checker was stopped: " + ended.killedFor()
+                            : "the checker failed (exit code " + ended.exitCode() + ": " + Check.cut(ended.stderrTail().strip().lines().reduce((a, b) -> b).orElse(""), 300) + ")";
+                    verdicts.put(id, Verdicts.Verdict.fail("not checked: " + why));
+                    continue;
+                }
+                List<Verdicts.HiddenTest> hidden = new ArrayList<>();
+                for (JsonNode t : v.path("hidden")) hidden.add(new Verdicts.HiddenTest(t.path("name").asText(), t.path("passed").asBoolean()));
+                verdicts.put(id, new Verdicts.Verdict(v.path("passed").asBoolean(), v.path("feedback").asText(), hidden));
+            }
+            return verdicts;
         }
 
         List<Row> rows() {

@@ -3,61 +3,21 @@ package org.tlworkbook.classroom;
 import org.tlworkbook.data.SafeUnzip;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
+import java.util.Set;
 
 /**
- * What keeps one graded notebook from changing how the next is graded, without an OS sandbox: the class path the
- * submissions run on is the grader's own copy, and it, the data folder and the submission folders are
- * fingerprinted (size, modification and change times, inode: a change time cannot be set back by a user) before
- * and after each notebook, so a write is seen, blamed on that notebook and undone. Processes a notebook started
- * are found by the token in their environment and by their working folder, and killed.
+ * The grader's file work around its sandboxes: the copy of the class path they run on, folders made readable to
+ * the sandbox's own user, hard-linked copies of read-only trees, and removal of what a notebook left behind.
  */
 final class Isolation {
     private Isolation() { }
-
-    /** Path (relative to its root) to a file's identity. */
-    record Fingerprint(Map<String, String> files) {
-        static Fingerprint of(Path root) throws IOException {
-            Map<String, String> files = new TreeMap<>();
-            if (!Files.exists(root)) return new Fingerprint(files);
-            try (var walk = Files.walk(root)) {
-                for (Path p : (Iterable<Path>) walk::iterator) {
-                    if (p.equals(root) || p.getFileName().toString().equals(".lock")) continue; // claims come and go as any run reads
-                    files.put(root.relativize(p).toString(), identity(p));
-                }
-            }
-            return new Fingerprint(files);
-        }
-
-        /** What differs from {@code before}: changed, added and removed paths. */
-        List<String> changesSince(Fingerprint before) {
-            List<String> changes = new ArrayList<>();
-            for (var e : files.entrySet()) {
-                String was = before.files.get(e.getKey());
-                if (was == null) changes.add(e.getKey() + " (added)");
-                else if (!was.equals(e.getValue())) changes.add(e.getKey() + " (changed)");
-            }
-            for (String k : before.files.keySet()) if (!files.containsKey(k)) changes.add(k + " (removed)");
-            return changes;
-        }
-    }
-
-    private static String identity(Path p) {
-        try {
-            Map<String, Object> a = Files.readAttributes(p, "unix:size,lastModifiedTime,ctime,ino,mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
-            if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return "dir"; // its entries speak for it
-            return a.get("size") + "|" + a.get("lastModifiedTime") + "|" + a.get("ctime") + "|" + a.get("ino") + "|" + a.get("mode");
-        } catch (IOException | UnsupportedOperationException e) {
-            return "unreadable";
-        }
-    }
 
     /**
      * The class path copied to {@code into} (jars and class folders), as a class path string. Entries that do not
@@ -70,18 +30,15 @@ final class Isolation {
         for (String entry : classPath.split(java.io.File.pathSeparator)) {
             if (entry.isBlank()) continue;
             Path from = Path.of(entry);
-            if (!Files.exists(from)) continue;
-            Path to = into.resolve(i++ + "-" + from.getFileName());
+            if (!Files.exists(from) || from.endsWith("test-classes")) continue; // a test run's own classes are no part of what a notebook needs
+            String name = from.getFileName().toString(); // jars keep their names: JavaCPP's native cache is keyed by them
+            Path to = into.resolve(name);
+            if (Files.exists(to, LinkOption.NOFOLLOW_LINKS)) to = into.resolve(String.format("%03d-%s", i, name));
+            i++;
             copy(from, to);
             entries.add(to.toString());
         }
         return String.join(java.io.File.pathSeparator, entries);
-    }
-
-    /** Copies the original entries over whatever {@code into} holds now (after a notebook changed it). */
-    static void restoreClassPath(String original, Path into) throws IOException {
-        SafeUnzip.deleteTree(into);
-        copyClassPath(original, into);
     }
 
     static void copy(Path from, Path to) throws IOException {
@@ -98,55 +55,46 @@ final class Isolation {
         }
     }
 
-    /**
-     * Kills every process that carries {@code token} in its environment or works inside {@code folder}, and the
-     * ones in {@code seen} (descendants recorded while the notebook ran); returns how many were still alive.
-     */
-    static int sweep(String token, Path folder, List<ProcessHandle> seen) {
-        int killed = 0;
-        for (ProcessHandle p : seen) if (p.isAlive() && p.destroyForcibly()) killed++;
-        Path proc = Path.of("/proc");
-        if (!Files.isDirectory(proc)) return killed;
-        long self = ProcessHandle.current().pid();
-        byte[] marker = ("WORKBOOK_GRADING=" + token).getBytes(StandardCharsets.UTF_8);
-        try (var list = Files.list(proc)) {
-            for (Path dir : list.toList()) {
-                String name = dir.getFileName().toString();
-                if (!name.chars().allMatch(Character::isDigit)) continue;
-                long pid = Long.parseLong(name);
-                if (pid == self) continue;
-                boolean ours = false;
-                try {
-                    ours = contains(Files.readAllBytes(dir.resolve("environ")), marker);
-                } catch (IOException | SecurityException e) {
-                    // gone, or not ours to read
-                }
-                if (!ours) {
+    /** {@code from}'s tree at {@code to}: files hard-linked where the file system allows, copied elsewhere. */
+    static void copyLinked(Path from, Path to) throws IOException {
+        try (var walk = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createDirectories(target);
+                } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && !Files.exists(target)) {
                     try {
-                        ours = Files.readSymbolicLink(dir.resolve("cwd")).startsWith(folder);
-                    } catch (IOException | SecurityException | UnsupportedOperationException e) {
-                        // gone, or not ours to read
+                        Files.createLink(target, p);
+                    } catch (IOException | UnsupportedOperationException e) {
+                        Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
                     }
                 }
-                if (ours) {
-                    var handle = ProcessHandle.of(pid);
-                    if (handle.isPresent() && handle.get().destroyForcibly()) killed++;
-                }
             }
-        } catch (IOException e) {
-            // /proc unreadable: the recorded descendants were all we could do
         }
-        return killed;
     }
 
-    private static boolean contains(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            if (i > 0 && haystack[i - 1] != 0) continue; // an environment entry starts after a NUL
-            for (int j = 0; j < needle.length; j++) if (haystack[i + j] != needle[j]) continue outer;
-            return i + needle.length == haystack.length || haystack[i + needle.length] == 0;
+    /** Lets every user read {@code root}'s files and enter its folders: the sandbox runs as a user of its own. */
+    static void readableByAll(Path root) throws IOException {
+        try (var walk = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                if (Files.isSymbolicLink(p)) continue;
+                boolean dirEntry = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
+                if (!dirEntry && ((Number) Files.getAttribute(p, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue() > 1) continue; // a link to the user's own file: left as it is
+                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
+                boolean dir = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
+                boolean changed = perms.add(PosixFilePermission.OTHERS_READ) | perms.add(PosixFilePermission.GROUP_READ);
+                if (dir || perms.contains(PosixFilePermission.OWNER_EXECUTE)) {
+                    changed |= perms.add(PosixFilePermission.OTHERS_EXECUTE) | perms.add(PosixFilePermission.GROUP_EXECUTE);
+                }
+                if (changed) {
+                    try {
+                        Files.setPosixFilePermissions(p, perms);
+                    } catch (IOException e) {
+                        // a hard link to a file of another owner: it is readable already, or the sandbox says so
+                    }
+                }
+            }
         }
-        return false;
     }
 
     /**
@@ -154,10 +102,10 @@ final class Isolation {
      * back first); returns false, leaving the rest, when something still cannot be deleted.
      */
     static boolean remove(Path dir) {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return true;
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return true;
         try (var walk = Files.walk(dir)) {
             for (Path p : (Iterable<Path>) walk::iterator) {
-                if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                     try {
                         Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
                     } catch (IOException | UnsupportedOperationException e) {

@@ -2,7 +2,8 @@ package org.tlworkbook.cli;
 
 import org.tlworkbook.classroom.Exercises;
 import org.tlworkbook.classroom.Grader;
-import org.tlworkbook.classroom.GradingHost;
+import org.tlworkbook.classroom.SandboxRun;
+import org.tlworkbook.classroom.Checker;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,7 +36,7 @@ final class ExerciseCommands {
         Path out = args.path("out", "grades.csv");
         Grader.Limits d = Grader.Limits.defaults();
         Grader.Limits limits = new Grader.Limits(args.get("memory", d.heap()), Duration.ofSeconds(args.getInt("timeout", (int) d.notebook().toSeconds())),
-                Duration.ofSeconds(args.getInt("cell-timeout", (int) d.cell().toSeconds())), args.getInt("parallel", d.parallel()));
+                Duration.ofSeconds(args.getInt("cell-timeout", (int) d.cell().toSeconds())), args.getInt("parallel", d.parallel()), !args.flag("no-sandbox"));
         Set<String> students = names(args.get("student", null)), notebooks = names(args.get("notebook", null));
         Set<String> withSuffix = new LinkedHashSet<>();
         for (String n : notebooks) withSuffix.add(n.endsWith(".ipynb") ? n : n + ".ipynb");
@@ -51,8 +52,13 @@ final class ExerciseCommands {
         return names;
     }
 
-    /** The grader's child process: one notebook, verdicts as signed lines. */
-    static int gradeNotebook(Args args) throws Exception {
-        return GradingHost.run(args.positional());
+    /** Inside the grader's sandbox: runs one notebook's cells, handing answers out as data. */
+    static int gradeRun(Args args) throws Exception {
+        return SandboxRun.run(args.positional());
+    }
+
+    /** The grader's checker: decides one notebook's checks on its handed-in answers. */
+    static int gradeCheck(Args args) throws Exception {
+        return Checker.run(args.positional());
     }
 }

@@ -43,11 +43,12 @@ public final class Main {
                 "./workbook lab --kernel ijava --port 8888", args -> { throw new IllegalStateException("'lab' is run by the ./workbook launcher"); });
         add("exercises", "exercises release --out DIR [--force]   student notebooks from src/exercises: solutions stubbed, hidden tests removed (nbgrader format)",
                 "./workbook exercises release --out build/student", ExerciseCommands::exercises);
-        add("grade", "grade SUBMISSIONS_DIR --out grades.csv [--memory 3g] [--timeout 1200] [--cell-timeout 300] [--parallel 1]\n"
-                + "        [--student A,B] [--notebook 01_split_counts]   verdicts decided outside the submission's JVM; also writes\n"
+        add("grade", "grade SUBMISSIONS_DIR --out grades.csv [--memory 3g] [--timeout 1200] [--cell-timeout 300] [--parallel 1] [--no-sandbox]\n"
+                + "        [--student A,B] [--notebook 01_split_counts]   each notebook in a bubblewrap sandbox, verdicts decided by a separate checker; also writes\n"
                 + "        gradebook.csv and feedback/<student>/<notebook>.html beside grades.csv; a partial run merges into grades.csv",
                 "./workbook grade submissions --out grades/grades.csv --parallel 2", ExerciseCommands::grade);
-        COMMANDS.put("grade-notebook", ExerciseCommands::gradeNotebook);
+        COMMANDS.put("grade-run", ExerciseCommands::gradeRun);
+        COMMANDS.put("grade-check", ExerciseCommands::gradeCheck);
         add("bench", "bench model|generator|vgg16|grade [--size 160] [--batch 32] [--iterations 3] [--weights FILE] [--data DIR --epochs 3] [--out DIR] [--parallel 1]   img/s, seconds, peak RSS; grade: a class of 5, time per student",
                 "./workbook bench model --weights data/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_160_no_top.h5", BenchCommand::run);
     }

@@ -21,7 +21,12 @@ public final class DemoImages {
 
     /** Writes {@code perClass} JPEGs per class under {@code dir/<class>/}; returns {@code dir}. */
     public static Path threeClasses(Path dir, int perClass, int size) throws IOException {
-        Random r = new Random(37);
+        return threeClasses(dir, perClass, size, 37);
+    }
+
+    /** {@link #threeClasses(Path, int, int)} drawn with another {@code seed}: new images of the same three kinds. */
+    public static Path threeClasses(Path dir, int perClass, int size, long seed) throws IOException {
+        Random r = new Random(seed);
         for (int c = 0; c < CLASSES.length; c++) {
             Path classDir = Files.createDirectories(dir.resolve(CLASSES[c]));
             for (int i = 0; i < perClass; i++) {

@@ -126,10 +126,23 @@ public final class NotebookRunner {
     }
 
     /**
+     * Runs one cell's source in {@code shell}, snippet by snippet, stopping at the first error: {error or null, the
+     * text of a trailing expression's value or null}. The grader's sandboxed runner uses it.
+     */
+    public static String[] evaluate(JShell shell, String source, java.util.function.BooleanSupplier stopped) {
+        String[] r = evalAll(shell, source, stopped);
+        return new String[]{r[0], r[1]};
+    }
+
+    /**
      * Evaluates every snippet of {@code source}; returns {error or null, text of a trailing expression's value or
      * null, the name JShell gave that value (a variable or {@code $N}) or null}.
      */
     static String[] evalAll(JShell shell, String source) {
+        return evalAll(shell, source, () -> false);
+    }
+
+    private static String[] evalAll(JShell shell, String source, java.util.function.BooleanSupplier stopped) {
         SourceCodeAnalysis analysis = shell.sourceCodeAnalysis();
         String remaining = source;
         String value = null;
@@ -143,6 +156,7 @@ public final class NotebookRunner {
             remaining = info.remaining();
             value = null;
             name = null;
+            if (stopped.getAsBoolean()) return new String[]{"stopped", null, null};
             for (SnippetEvent e : shell.eval(snippet)) {
                 if (e.exception() != null) {
                     return new String[]{describe(e.exception()), null, null};
@@ -162,6 +176,7 @@ public final class NotebookRunner {
                             : e.snippet() instanceof jdk.jshell.ExpressionSnippet x ? x.name() : null;
                 }
             }
+            if (stopped.getAsBoolean()) return new String[]{"stopped", null, null};
         }
         return new String[]{null, value, name};
     }

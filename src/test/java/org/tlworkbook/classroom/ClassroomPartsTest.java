@@ -7,31 +7,15 @@ import org.nd4j.shade.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The grader's parts on their own: the signed channel, the name reader, the CSV round trip and the fingerprints. */
+/** The grader's parts on their own: the name reader and the CSV round trip. */
 class ClassroomPartsTest {
     @TempDir
     Path tmp;
-
-    @Test
-    void theChannelTakesOnlyTheHostsLinesInOrder() {
-        byte[] key = Signed.newKey();
-        Signed host = new Signed(key), grader = new Signed(key), stranger = new Signed(Signed.newKey());
-        String first = host.sign(Exercises.JSON.createObjectNode().put("type", "check").put("passed", false));
-        String second = host.sign(Exercises.JSON.createObjectNode().put("type", "end"));
-        assertNull(grader.verify(stranger.sign(Exercises.JSON.createObjectNode().put("type", "check").put("passed", true))), "another key");
-        assertNull(grader.verify(first.replace("false", "true ")), "an edited line");
-        assertNull(grader.verify(second), "out of order");
-        JsonNode r = grader.verify(first);
-        assertNotNull(r);
-        assertFalse(r.path("passed").asBoolean());
-        assertNull(grader.verify(first), "replayed");
-        assertEquals("end", grader.verify(second).path("type").asText());
-        assertNull(grader.verify("{\"type\":\"end\"}"), "unsigned");
-    }
 
     @Test
     void namesAreReadFromCodeNotFromCommentsOrStrings() {
@@ -73,17 +57,70 @@ class ClassroomPartsTest {
     }
 
     @Test
-    void fingerprintsSeeRewritesThatKeepSizeAndTime() throws Exception {
-        Path f = Files.writeString(tmp.resolve("a.txt"), "abc");
-        Files.writeString(tmp.resolve(".lock"), "");
-        Isolation.Fingerprint before = Isolation.Fingerprint.of(tmp);
-        var mtime = Files.getLastModifiedTime(f);
-        Thread.sleep(20);
-        Files.writeString(f, "xyz");
-        Files.setLastModifiedTime(f, mtime); // a careful forger puts the time back; the change time still moves
-        Files.writeString(tmp.resolve(".lock"), "held");
-        Files.writeString(tmp.resolve("b.txt"), "new");
-        List<String> changes = Isolation.Fingerprint.of(tmp).changesSince(before);
-        assertEquals(List.of("a.txt (changed)", "b.txt (added)"), changes);
+    void submissionsAreReadAsDataNeverAsLinksAndAtABoundedCost() throws Exception {
+        String notebook = "{\"cells\": [{\"cell_type\": \"code\", \"metadata\": {\"nbgrader\": {\"grade_id\": \"a\"}, \"other\": 1}, "
+                + "\"outputs\": [{\"text\": \"" + "x".repeat(100_000) + "\"}], \"source\": [\"int a = 1;\\n\", \"a\"]}], \"metadata\": {}, \"nbformat\": 4}";
+        Path file = Files.writeString(tmp.resolve("nb.ipynb"), notebook);
+        List<SubmissionReader.Cell> cells = SubmissionReader.read(file);
+        assertEquals(1, cells.size());
+        assertEquals("int a = 1;\na", cells.get(0).source());
+        assertEquals("a", cells.get(0).metadata().path("nbgrader").path("grade_id").asText());
+        assertFalse(cells.get(0).metadata().has("other"), "only the grader's metadata is kept");
+        String capped = assertThrows(java.io.IOException.class, () -> SubmissionReader.read(file, 50_000)).getMessage();
+        assertTrue(capped.contains("larger than") && capped.contains("Clear Output"), capped);
+
+        Path link = Files.createSymbolicLink(tmp.resolve("link.ipynb"), file);
+        assertTrue(SubmissionReader.refusal(link).contains("symbolic link"), SubmissionReader.refusal(link));
+        Path hard = Files.createLink(tmp.resolve("hard.ipynb"), file);
+        assertTrue(SubmissionReader.refusal(hard).contains("hard link"), SubmissionReader.refusal(hard));
+        assertTrue(SubmissionReader.refusal(tmp).contains("folder"));
+        assertEquals(0, new ProcessBuilder("mkfifo", tmp.resolve("fifo.ipynb").toString()).start().waitFor());
+        assertTrue(SubmissionReader.refusal(tmp.resolve("fifo.ipynb")).contains("not a regular file"));
+        Path latin = Files.write(tmp.resolve("latin.ipynb"), "{\"cells\": [{\"source\": \"caf\u00e9\"}]}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertTrue(assertThrows(java.io.IOException.class, () -> SubmissionReader.read(latin)).getMessage().contains("not UTF-8"));
+    }
+
+    @Test
+    void answersAreHandedInAsDataSoALiarIsJudgedOnWhatItHandedIn() throws Exception {
+        Map<String, Integer> liar = new java.util.HashMap<>(Map.of("cats", 99)) {
+            @Override
+            public boolean equals(Object o) {
+                return true;
+            }
+
+            @Override
+            public int hashCode() {
+                return 0;
+            }
+        };
+        Answers a = Answers.of("ex1-check").put("training", liar).put("validation", null).put("path", tmp.resolve("x/../y.png"))
+                .put("cuts", Map.of(100, 5L)).put("list", List.of(1, 2.5, "three"));
+        System.setProperty(Answers.PROPERTY, tmp.resolve("answers").toString());
+        try {
+            assertTrue(Answers.collecting());
+            a.handIn();
+        } finally {
+            System.clearProperty(Answers.PROPERTY);
+        }
+        Answers back = Answers.read(tmp.resolve("answers"), "ex1-check");
+        assertEquals(99, back.get("training").path("cats").asInt());
+        assertTrue(back.blank("validation"));
+        assertTrue(back.blank("never handed in"));
+        assertEquals(tmp.resolve("y.png").toString(), back.get("path").asText());
+        assertEquals(5, back.get("cuts").path("100").asLong());
+        assertEquals("three", back.get("list").path(2).asText());
+        assertNull(Answers.read(tmp.resolve("answers"), "ex2-check"), "a check that never ran handed in nothing");
+        Files.writeString(tmp.resolve("answers/ex3-check.json"), "[1, 2]");
+        assertThrows(java.io.IOException.class, () -> Answers.read(tmp.resolve("answers"), "ex3-check"));
+    }
+
+    @Test
+    void theBarComesFromTheGradersProfileNotTheNotebooks() {
+        org.tlworkbook.notebook.Profile smoke = org.tlworkbook.notebook.Profile.smoke();
+        org.tlworkbook.notebook.Profile quickSized = new org.tlworkbook.notebook.Profile("quick", smoke.imageSize(), smoke.alpha(), smoke.batchSize(),
+                smoke.epochs(), smoke.fineEpochs(), 0, smoke.expectedCounts());
+        assertEquals(0.0, Verdicts.headTarget(smoke));
+        assertEquals(0.6, Verdicts.headTarget(quickSized), "the grader's profile fixes exercise 4's bar; System.setProperty in a notebook reaches no checker");
+        assertTrue(Verdicts.decide("ex4-check", null, null).feedback().contains("Not handed in"));
     }
 }
