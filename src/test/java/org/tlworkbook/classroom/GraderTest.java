@@ -245,6 +245,14 @@ class GraderTest {
                 + "  public int hashCode() { return 0; }\n"
                 + "};\n");
         hostile.put("h-exit", solution + "\nSystem.exit(0);\n");
+        hostile.put("h-shadow", "class Check { static void splitCounts(Object a, Object b) { System.out.println(\"\u2713 all good\"); } }\n"
+                + "Map<String, Integer> trainCounts = Map.of(), valCounts = Map.of();\n");
+        hostile.put("h-org", "class org { }\nMap<String, Integer> trainCounts = Map.of(), valCounts = Map.of();\n");
+        hostile.put("h-reassign", "folder = ImageFolder.from(root.resolve(\"validation\")).validationSplit(0.2).seed(42);\n" + solution);
+        hostile.put("h-oracle", "Map<String, Integer> trainCounts = null, valCounts = null;\n"
+                + "for (int a = 0; a <= 20 && trainCounts == null; a++) for (int b = 0; b <= 20 && trainCounts == null; b++) {\n"
+                + "  try { Check.splitCounts(Map.of(\"cats\", a, \"dogs\", b), Map.of(\"cats\", 2, \"dogs\", 2)); trainCounts = Map.of(\"cats\", a, \"dogs\", b); } catch (Throwable t) { }\n}\n"
+                + "valCounts = Map.of(\"cats\", 2, \"dogs\", 2);\n");
         hostile.put("h-oom", "Map<String, Integer> trainCounts = null, valCounts = null;\nList<long[]> hog = new ArrayList<>();\nwhile (true) hog.add(new long[1 << 20]);\n");
         hostile.put("h-fork", "Path sleeper = Path.of(System.getProperty(\"java.io.tmpdir\"), \"Sleeper.java\");\n"
                 + "Files.writeString(sleeper, \"public class Sleeper { public static void main(String[] a) throws Exception { Thread.sleep(600_000); } }\");\n"
@@ -356,7 +364,8 @@ class GraderTest {
 
         Map<String, String> reasons = Map.ofEntries(
                 Map.entry("h-lookalike", "Not handed in"), Map.entry("h-procmem", "Not answered"), Map.entry("h-lyingmap", "Some counts are off"),
-                Map.entry("h-exit", "ended before cell"), Map.entry("h-oom", "Not answered"), Map.entry("h-symlink", "symbolic link"),
+                Map.entry("h-exit", "ended before cell"), Map.entry("h-oom", "Not answered"), Map.entry("h-shadow", "Not handed in"),
+                Map.entry("h-org", ""), Map.entry("h-reassign", "Some counts are off"), Map.entry("h-oracle", "Some counts are off"), Map.entry("h-symlink", "symbolic link"),
                 Map.entry("h-hardlink", "hard link"), Map.entry("h-fifo", "not a regular file"),
                 Map.entry("h-truncated", "not valid notebook JSON"), Map.entry("h-latin1", "not UTF-8"), Map.entry("h-editor", "ex1-setup0' is missing"));
         for (var e : reasons.entrySet()) {
