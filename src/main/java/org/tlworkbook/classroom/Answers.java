@@ -192,6 +192,20 @@ final class Answers {
         return v == null || v.isNull();
     }
 
+    /** Models loaded in this checker, by their file's digest: two checks of one notebook that hand in the same model load it once. */
+    private static final Map<String, Classifier> LOADED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static String digest(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) sha.update(buf, 0, n);
+            return java.util.HexFormat.of().formatHex(sha.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /**
      * The model handed in as {@code name}: the object itself when checked in the learner's notebook, else the
      * saved file, loaded here. A file that is not a model this workbook saved is refused with why.
@@ -205,7 +219,13 @@ final class Answers {
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) throw new Check.Hint("The model " + name + " was not handed in as a file.");
         if (Files.size(file) > MAX_MODEL_BYTES) throw new Check.Hint("The model file " + name + " is larger than " + (MAX_MODEL_BYTES >> 20) + " MiB.");
         try {
-            return Classifier.load(file);
+            String digest = digest(file);
+            Classifier loaded = LOADED.get(digest);
+            if (loaded == null) {
+                loaded = Classifier.load(file);
+                LOADED.put(digest, loaded);
+            }
+            return loaded;
         } catch (IOException | RuntimeException e) {
             throw new Check.Hint("The handed-in " + name + " is not a model this workbook saved: " + Check.cut(String.valueOf(e.getMessage()), 200));
         }

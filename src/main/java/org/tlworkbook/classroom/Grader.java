@@ -448,7 +448,7 @@ public final class Grader {
         private List<String> java(Path cp, Path jcachePath, String... mainArgs) {
             long heap = heap();
             String javaBin = limits.sandbox() ? Sandbox.JDK + "/bin/java" : Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx" + heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:+DisableAttachMechanism",
+            List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx" + heap, "-XX:+UseSerialGC", "-XX:+DisableAttachMechanism",
                     "-Xss4m", "-Djava.awt.headless=true", "-Dfile.encoding=UTF-8", "-Dorg.bytedeco.javacpp.maxbytes=" + heap,
                     "-Dorg.bytedeco.javacpp.maxphysicalbytes=" + (heap * 2 + (512L << 20)), "-Dworkbook.profile=" + profile.name()));
             if (jcachePath != null) cmd.add("-Dorg.bytedeco.javacpp.cachedir=" + jcachePath);

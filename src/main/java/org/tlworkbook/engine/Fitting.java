@@ -85,6 +85,14 @@ public final class Fitting {
         return this;
     }
 
+    /** Ends the epochs early once {@code stop} says so after an epoch (a callback's early stop). */
+    public Fitting stopWhen(java.util.function.BooleanSupplier stop) {
+        this.stop = stop;
+        return this;
+    }
+
+    private java.util.function.BooleanSupplier stop = () -> false;
+
     /** Turns activation caching off: every batch of every epoch then runs the frozen layers again. */
     public Fitting cache(boolean cache) {
         this.cache = cache;
@@ -225,6 +233,7 @@ public final class Fitting {
             System.out.println(String.format(Locale.ROOT, "Epoch %d/%d - %.1fs - loss: %.4f - accuracy: %.4f - val_loss: %.4f - val_accuracy: %.4f",
                     e, initialEpoch + epochs, seconds, epochLoss, accuracy, val[0], val[1]));
             onEpoch.accept(e, epochLoss, accuracy, val[0], val[1], seconds);
+            if (stop.getAsBoolean()) break;
         }
     }
 

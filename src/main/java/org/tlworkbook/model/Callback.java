@@ -11,6 +11,19 @@ public interface Callback {
     /** Called after each epoch with its metrics, once the model's history has it. */
     void onEpochEnd(Classifier model, History.Epoch epoch) throws IOException;
 
+    /** Called once when {@link Classifier#fit} ends, after its last epoch or an early stop. */
+    default void onTrainEnd(Classifier model) throws IOException {
+    }
+
+    /**
+     * Keras' {@code EarlyStopping(monitor, patience)}: stops training once {@code monitor} ({@code val_loss},
+     * {@code val_accuracy}, {@code loss} or {@code accuracy}) has not improved for {@code patience} epochs. Add
+     * {@link EarlyStopping#restoreBestWeights()} to keep the best epoch's weights instead of the last.
+     */
+    static EarlyStopping earlyStopping(String monitor, int patience) {
+        return new EarlyStopping(monitor, patience, 0, false);
+    }
+
     /**
      * Keras' {@code ModelCheckpoint}: after every epoch, {@code dir/checkpoint.zip} (weights, optimizer state and
      * history) and {@code dir/history.csv}, each written atomically, so an interrupted run loses at most the

@@ -204,7 +204,8 @@ public final class Classifier {
         Network network = network();
         String keepAt = phase == Phase.FROZEN && plannedFineTuneAt != null ? SplitGraph.cutFor(withTrainableFrom(network, plannedFineTuneAt), plannedFineTuneAt) : null;
         History thisCall = new History();
-        kept = Fitting.of(network).epochs(epochs).initialEpoch(history.lastEpoch()).phase(phase.label()).progress(progress != null ? progress : Progress.console())
+        stopRequested = false;
+        kept = Fitting.of(network).stopWhen(() -> stopRequested).epochs(epochs).initialEpoch(history.lastEpoch()).phase(phase.label()).progress(progress != null ? progress : Progress.console())
                 .keepActivationsAt(keepAt).reuse(kept)
                 .fit(train, validation, (e, loss, accuracy, valLoss, valAccuracy, seconds) -> {
                     History.Epoch row = new History.Epoch(e, phase, loss, accuracy, valLoss, valAccuracy, optimizer.learningRate(), seconds);
@@ -218,7 +219,21 @@ public final class Classifier {
                         }
                     }
                 });
+        for (Callback c : callbacks) {
+            try {
+                c.onTrainEnd(this);
+            } catch (IOException ex) {
+                throw new java.io.UncheckedIOException(ex.getMessage(), ex);
+            }
+        }
         return thisCall;
+    }
+
+    private volatile boolean stopRequested;
+
+    /** Keras' {@code model.stop_training = True}: the current {@link #fit} ends after the epoch in progress. */
+    public void stopTraining() {
+        stopRequested = true;
     }
 
     private static Network withTrainableFrom(Network n, int from) {

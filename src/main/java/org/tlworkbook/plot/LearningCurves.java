@@ -20,7 +20,8 @@ import java.util.List;
 
 /**
  * The tutorial's two panels: training vs validation accuracy, and training vs validation loss, per
- * epoch, with a vertical "Start Fine Tuning" line where the fine-tuning phase begins.
+ * epoch, with a vertical "Start Fine Tuning" line where the fine-tuning phase begins. The accuracy axis
+ * zooms to the data (from just below the lowest accuracy to 1), as the tutorial's plot does.
  */
 public final class LearningCurves {
     private LearningCurves() { }
@@ -45,12 +46,13 @@ public final class LearningCurves {
         add(loss, "Validation Loss", x, rows.stream().mapToDouble(History.Epoch::valLoss).toArray());
         loss.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         loss.getStyler().setXAxisTitleVisible(true);
+        double[] range = accuracyAxis(history);
         if (fine > 0) {
-            marker(acc, fine - 0.5, 0, 1);
+            marker(acc, fine - 0.5, range[0], range[1]);
             double maxLoss = rows.stream().mapToDouble(r -> Math.max(finite(r.loss()), finite(r.valLoss()))).max().orElse(1);
             marker(loss, fine - 0.5, 0, maxLoss);
         }
-        acc.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
+        acc.getStyler().setYAxisMin(range[0]).setYAxisMax(range[1]);
         loss.getStyler().setYAxisMin(0.0);
         BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
@@ -58,6 +60,20 @@ public final class LearningCurves {
         g.drawImage(BitmapEncoder.getBufferedImage(loss), 0, height / 2, null);
         g.dispose();
         return out;
+    }
+
+    /**
+     * The accuracy axis, zoomed to the data as the TensorFlow tutorial's {@code plt.ylim([min(plt.ylim()), 1])}: from
+     * just below the lowest training or validation accuracy (rounded down to a twentieth) to 1, so a fine-tuning gain
+     * of a few points is visible instead of squeezed into the top strip.
+     */
+    static double[] accuracyAxis(History history) {
+        double low = 1;
+        for (History.Epoch e : history.epochs()) {
+            for (double a : new double[]{e.accuracy(), e.valAccuracy()}) if (Double.isFinite(a)) low = Math.min(low, a);
+        }
+        double min = Math.max(0, Math.floor((low - 0.02) * 20) / 20);
+        return new double[]{Math.min(min, 0.95), 1.0};
     }
 
     private static double finite(double v) {
