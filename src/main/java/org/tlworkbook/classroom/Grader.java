@@ -367,6 +367,7 @@ public final class Grader {
             Map<String, Verdicts.Verdict> verdicts = new LinkedHashMap<>();
             Plan plan = null;
             long t0 = System.nanoTime();
+            double ran = Double.NaN;
             if (reason == null) {
                 plan = Plan.of(job.notebook(), job.instructor(), submitted);
                 Path dir = Files.createDirectories(scratch.resolve("jobs").resolve(slot + "-" + Integer.toHexString(job.student().hashCode()) + "-"
@@ -374,6 +375,7 @@ public final class Grader {
                 try {
                     String failure = runNotebook(plan, dir, slot, records);
                     if (failure != null) reason = failure;
+                    ran = (System.nanoTime() - t0) / 1e9;
                     verdicts = check(plan, dir, slot);
                 } finally {
                     Isolation.remove(dir); // what the notebook wrote is of no further use, and may be large
@@ -414,10 +416,10 @@ public final class Grader {
                 for (Plan.RunCell c : plan.cells()) {
                     ObjectNode r = Exercises.JSON.createObjectNode().put("type", "cell").put("index", c.index()).put("locked", c.locked())
                             .put("source", Check.cut(c.source(), 100_000));
-                    JsonNode ran = byIndex.get(c.index());
-                    r.put("output", ran == null ? "" : Check.cut(ran.path("output").asText(), 200_000));
-                    if (ran == null) r.put("error", "not run");
-                    else if (ran.has("error")) r.put("error", ran.path("error").asText());
+                    JsonNode record = byIndex.get(c.index());
+                    r.put("output", record == null ? "" : Check.cut(record.path("output").asText(), 200_000));
+                    if (record == null) r.put("error", "not run");
+                    else if (record.has("error")) r.put("error", record.path("error").asText());
                     shown.add(r);
                     if (c.check()) shown.add(Exercises.JSON.createObjectNode().put("type", "check").put("grade_id", c.gradeId()));
                 }
@@ -430,9 +432,10 @@ public final class Grader {
             write();
             double took = (System.nanoTime() - t0) / 1e9;
             seconds.merge(job.student(), took, Double::sum);
-            System.out.printf(Locale.ROOT, "%s / %s: %s of %s points (%.1f s)%n", job.student(), job.notebook(),
+            System.out.printf(Locale.ROOT, "%s / %s: %s of %s points (%.1f s%s)%n", job.student(), job.notebook(),
                     Feedback.number(rows.stream().mapToDouble(r -> r.points() == null ? 0 : r.points()).sum()),
-                    Feedback.number(rows.stream().mapToDouble(Row::maxPoints).sum()), took);
+                    Feedback.number(rows.stream().mapToDouble(Row::maxPoints).sum()), took,
+                    Double.isNaN(ran) ? "" : String.format(Locale.ROOT, ": notebook %.1f s, checker %.1f s", ran, took - ran));
         }
 
         private long heap() {
@@ -448,7 +451,7 @@ public final class Grader {
         private List<String> java(Path cp, Path jcachePath, String... mainArgs) {
             long heap = heap();
             String javaBin = limits.sandbox() ? Sandbox.JDK + "/bin/java" : Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx" + heap, "-XX:+UseSerialGC", "-XX:+DisableAttachMechanism",
+            List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx" + heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:+DisableAttachMechanism",
                     "-Xss4m", "-Djava.awt.headless=true", "-Dfile.encoding=UTF-8", "-Dorg.bytedeco.javacpp.maxbytes=" + heap,
                     "-Dorg.bytedeco.javacpp.maxphysicalbytes=" + (heap * 2 + (512L << 20)), "-Dworkbook.profile=" + profile.name()));
             if (jcachePath != null) cmd.add("-Dorg.bytedeco.javacpp.cachedir=" + jcachePath);

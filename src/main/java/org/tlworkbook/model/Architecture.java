@@ -97,7 +97,7 @@ public enum Architecture {
             if (fallback.name().equals(wanted.name())) throw new UncheckedIOException(e.getMessage(), e);
             try { // offline with only the 224 file at hand: Keras uses it for other input sizes too
                 file = downloader.fetch(fallback);
-                System.out.println("Using " + file.getFileName() + " (the " + wanted.name() + " file is not available: " + e.getMessage() + ")");
+                System.out.println("Using the 224 px ImageNet weights at " + size + " px (as Keras does when the " + size + " px file is not at hand).");
             } catch (IOException again) {
                 throw new UncheckedIOException(e.getMessage(), e);
             }
