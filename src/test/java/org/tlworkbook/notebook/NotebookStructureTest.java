@@ -73,4 +73,31 @@ class NotebookStructureTest {
         }
         assertTrue(fits >= 4, "03, 04, 06 and 07 train: " + fits);
     }
+
+    /**
+     * One learning-rate story: the seed's head at 1e-4, fine-tuning at 2e-5. The current TensorFlow tutorial's 1e-5
+     * (its 1e-4 divided by ten) is named once, where notebook 4 says so; no other rate for fine-tuning appears.
+     */
+    @Test
+    void oneLearningRatePairAcrossNotebooksExercisesAndReadme() throws Exception {
+        List<Path> files = new ArrayList<>(notebooks());
+        files.addAll(NotebookRunner.notebooks(Path.of("src/exercises")));
+        files.addAll(NotebookRunner.notebooks(Path.of("notebooks/exercises")));
+        files.add(Path.of("README.md"));
+        int tutorialMentions = 0;
+        for (Path f : files) {
+            for (String line : java.nio.file.Files.readAllLines(f)) {
+                if (line.contains("1e-5")) {
+                    assertTrue(line.contains("tutorial"), f + ": 1e-5 is only the TF tutorial's rate, named as such: " + line.strip());
+                    tutorialMentions++;
+                }
+                assertFalse(line.contains("frozenRate / 10") || line.contains("five times lower (2e-5; the tutorial"), f + ": another story: " + line.strip());
+            }
+        }
+        assertTrue(tutorialMentions >= 1, "notebook 4 names the tutorial's rate");
+        for (Path f : List.of(Path.of("notebooks/04_fine_tuning.ipynb"), Path.of("notebooks/06_your_own_dataset.ipynb"),
+                Path.of("src/exercises/05_fine_tuning.ipynb"), Path.of("README.md"))) {
+            assertTrue(java.nio.file.Files.readString(f).contains("2e-5"), f + " fine-tunes at the seed's 2e-5");
+        }
+    }
 }
