@@ -63,13 +63,18 @@ final class Isolation {
                 if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                     Files.createDirectories(target);
                 } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && !Files.exists(target)) {
-                    try {
-                        Files.createLink(target, p);
-                    } catch (IOException | UnsupportedOperationException e) {
-                        Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
-                    }
+                    link(p, target);
                 }
             }
+        }
+    }
+
+    /** {@code to} as a hard link to {@code from} where the file system allows, else a copy. */
+    static void link(Path from, Path to) throws IOException {
+        try {
+            Files.createLink(to, from);
+        } catch (IOException | UnsupportedOperationException e) {
+            Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
         }
     }
 

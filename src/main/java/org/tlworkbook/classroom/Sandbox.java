@@ -119,13 +119,17 @@ final class Sandbox {
         return cmd;
     }
 
-    /** The full command: limits, the sandbox with its mounts, then {@code command} run in {@code workdir} (inside). */
-    static List<String> command(int slot, Caps caps, List<Mount> mounts, String workdir, Map<String, String> env, List<String> command) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(tool("prlimit"), "--nproc=" + caps.processes(), "--nofile=" + caps.openFiles(), "--fsize=" + caps.fileBytes(),
-                "--cpu=" + caps.cpuSeconds(), "--core=0", "--"));
-        cmd.addAll(prefix(slot));
+    private static List<String> system;
+
+    /**
+     * The binds of what every sandbox sees of this machine, read-only: the JDK, the system libraries and the
+     * {@code /etc} folders the JDK links to. The same for every sandbox of a run, so found once.
+     */
+    private static synchronized List<String> system() throws IOException {
+        if (system != null) return system;
+        List<String> sys = new ArrayList<>();
         Path jdk = Path.of(System.getProperty("java.home")).toRealPath();
-        cmd.addAll(List.of("--ro-bind", jdk.toString(), JDK));
+        sys.addAll(List.of("--ro-bind", jdk.toString(), JDK));
         List<String> bound = new ArrayList<>();
         for (String lib : List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/lib/x86_64-linux-gnu", "/lib64")) {
             Path p = Path.of(lib);
@@ -133,11 +137,11 @@ final class Sandbox {
             String real = p.toRealPath().toString();
             if (bound.contains(real)) continue;
             bound.add(real);
-            cmd.addAll(List.of("--ro-bind", real, real));
+            sys.addAll(List.of("--ro-bind", real, real));
         }
         for (String link : List.of("/lib64", "/lib")) {
             Path p = Path.of(link);
-            if (Files.isSymbolicLink(p)) cmd.addAll(List.of("--symlink", Files.readSymbolicLink(p).toString(), link));
+            if (Files.isSymbolicLink(p)) sys.addAll(List.of("--symlink", Files.readSymbolicLink(p).toString(), link));
         }
         // the JDK's configuration files link into /etc (Debian's /etc/java-17-openjdk); only those, never the rest of /etc
         try (var walk = Files.walk(jdk, 4)) {
@@ -147,10 +151,20 @@ final class Sandbox {
                 if (target.startsWith("/etc")) {
                     Path top = target.subpath(0, Math.min(2, target.getNameCount()));
                     String dir = "/" + top;
-                    if (Files.isDirectory(Path.of(dir)) && !cmd.contains(dir)) cmd.addAll(List.of("--ro-bind", dir, dir));
+                    if (Files.isDirectory(Path.of(dir)) && !sys.contains(dir)) sys.addAll(List.of("--ro-bind", dir, dir));
                 }
             }
         }
+        system = List.copyOf(sys);
+        return system;
+    }
+
+    /** The full command: limits, the sandbox with its mounts, then {@code command} run in {@code workdir} (inside). */
+    static List<String> command(int slot, Caps caps, List<Mount> mounts, String workdir, Map<String, String> env, List<String> command) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(tool("prlimit"), "--nproc=" + caps.processes(), "--nofile=" + caps.openFiles(), "--fsize=" + caps.fileBytes(),
+                "--cpu=" + caps.cpuSeconds(), "--core=0", "--"));
+        cmd.addAll(prefix(slot));
+        cmd.addAll(system());
         cmd.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"));
         for (Mount m : mounts) {
             if (m.host() == null) cmd.addAll(List.of("--size", Long.toString(64L << 20), "--tmpfs", m.inside()));

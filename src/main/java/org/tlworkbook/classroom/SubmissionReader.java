@@ -111,12 +111,12 @@ final class SubmissionReader {
                             }
                             default -> p.skipChildren(); // outputs, attachments, execution counts: dropped unread
                         }
-                        kept += source.length();
-                        if (kept > MAX_KEPT_CHARS) {
+                        if (kept + source.length() > MAX_KEPT_CHARS) {
                             throw new IOException(name + "'s cells hold more than " + (MAX_KEPT_CHARS >> 20) + " MiB of code and metadata: "
                                     + "clear large cells and submit again");
                         }
                     }
+                    kept += source.length(); // once per cell: the check above counted it as it grew
                     cells.add(new Cell(type, metadata, source.toString()));
                 }
             }
