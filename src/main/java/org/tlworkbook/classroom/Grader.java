@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -300,7 +299,7 @@ public final class Grader {
                 Path rel = fullDataset.relativize(file);
                 Path target = view.resolve(rel.toString());
                 Files.createDirectories(target.getParent());
-                link(file, target);
+                Isolation.link(file, target);
                 perFolder.merge(rel.getParent().toString(), 1, Integer::sum);
             }
             counts = String.join(",", perFolder.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
@@ -310,7 +309,7 @@ public final class Grader {
             for (RemoteFile file : weights) {
                 try {
                     Path got = downloader.fetch(file);
-                    if (!Files.exists(data.resolve(file.name()))) link(got, data.resolve(file.name()));
+                    if (!Files.exists(data.resolve(file.name()))) Isolation.link(got, data.resolve(file.name()));
                 } catch (IOException e) {
                     // not to be had here: the notebooks say so themselves
                 }
@@ -343,13 +342,6 @@ public final class Grader {
             return copy;
         }
 
-        private static void link(Path from, Path to) throws IOException {
-            try {
-                Files.createLink(to, from);
-            } catch (IOException | UnsupportedOperationException e) {
-                Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
 
         void grade(Job job, int slot) throws Exception {
             List<Exercises.GradeCell> cells = Exercises.gradeCells(job.instructor());
@@ -557,8 +549,10 @@ public final class Grader {
             Map<String, Verdicts.Verdict> verdicts = new LinkedHashMap<>();
             List<String> ids = plan.decidable();
             if (ids.isEmpty()) return verdicts;
-            Path answers = dir.resolve("work").resolve("answers");
+            Path handedIn = dir.resolve("work").resolve("answers");
             Path checking = Files.createDirectories(dir.resolve("checker"));
+            // the notebook may have replaced its answers folder by a link (to a classmate's, say): then it handed in nothing
+            Path answers = Files.isDirectory(handedIn, LinkOption.NOFOLLOW_LINKS) ? handedIn : Files.createDirectories(checking.resolve("none"));
             Path result = checking.resolve("verdicts.json");
             Sandbox.Caps caps = caps();
             String ref = frozenReference == null ? "-" : Double.toString(frozenReference);
@@ -566,7 +560,7 @@ public final class Grader {
             if (limits.sandbox()) {
                 Sandbox.handOver(checking, slot);
                 List<Sandbox.Mount> mounts = common(true);
-                if (Files.isDirectory(answers, LinkOption.NOFOLLOW_LINKS)) mounts.add(new Sandbox.Mount(answers, "/answers", false));
+                mounts.add(new Sandbox.Mount(answers, "/answers", false));
                 mounts.add(new Sandbox.Mount(checking, "/work", true));
                 List<String> args = new ArrayList<>(List.of("grade-check", profile.name(), "/answers", "/data/" + datasetName, "/full/" + datasetName, ref));
                 args.addAll(ids);

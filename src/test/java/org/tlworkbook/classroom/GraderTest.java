@@ -244,6 +244,10 @@ class GraderTest {
                 + "  public boolean equals(Object o) { return true; }\n"
                 + "  public int hashCode() { return 0; }\n"
                 + "};\n");
+        hostile.put("h-answerlink", solution + "\nCheck.splitCounts(trainCounts, valCounts);\n" // answers elsewhere, then the folder made a link to them
+                + "Files.move(Path.of(\"answers\"), Path.of(\"elsewhere\"));\n"
+                + "Files.createSymbolicLink(Path.of(\"answers\"), Path.of(\"elsewhere\").toAbsolutePath());\n"
+                + "System.setProperty(\"workbook.answers\", \"elsewhere\");\n");
         hostile.put("h-exit", solution + "\nSystem.exit(0);\n");
         hostile.put("h-shadow", "class Check { static void splitCounts(Object a, Object b) { System.out.println(\"\u2713 all good\"); } }\n"
                 + "Map<String, Integer> trainCounts = Map.of(), valCounts = Map.of();\n");
@@ -364,7 +368,7 @@ class GraderTest {
 
         Map<String, String> reasons = Map.ofEntries(
                 Map.entry("h-lookalike", "Not handed in"), Map.entry("h-procmem", "Not answered"), Map.entry("h-lyingmap", "Some counts are off"),
-                Map.entry("h-exit", "ended before cell"), Map.entry("h-oom", "Not answered"), Map.entry("h-shadow", "Not handed in"),
+                Map.entry("h-exit", "ended before cell"), Map.entry("h-answerlink", "Not handed in"), Map.entry("h-oom", "Not answered"), Map.entry("h-shadow", "Not handed in"),
                 Map.entry("h-org", ""), Map.entry("h-reassign", "Some counts are off"), Map.entry("h-oracle", "Some counts are off"), Map.entry("h-symlink", "symbolic link"),
                 Map.entry("h-hardlink", "hard link"), Map.entry("h-fifo", "not a regular file"),
                 Map.entry("h-truncated", "not valid notebook JSON"), Map.entry("h-latin1", "not UTF-8"), Map.entry("h-editor", "ex1-setup0' is missing"));
