@@ -231,9 +231,8 @@ public final class Downloader {
 
     private static DownloadException offline(RemoteFile file, Path target, Exception e) {
         URI url = file.url();
-        return new DownloadException("Cannot reach " + url.getHost() + " (offline?): " + e.getMessage() + ". "
-                + "Either download " + url + " by hand to " + target + ", or put " + file.name()
-                + " into a folder and set WORKBOOK_MIRROR=<that folder>.", e);
+        return new DownloadException(file.name() + " is not here and " + url.getHost() + " cannot be reached (offline?): download "
+                + url + " to " + target + ", or put it into a folder and set WORKBOOK_MIRROR to that folder.", e);
     }
 
     private static final class ChecksumMismatch extends IOException {

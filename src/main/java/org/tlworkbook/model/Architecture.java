@@ -1,6 +1,7 @@
 package org.tlworkbook.model;
 
 import org.tlworkbook.data.Downloader;
+import org.tlworkbook.data.MissingFileException;
 import org.tlworkbook.data.Preprocessing;
 import org.tlworkbook.data.Progress;
 import org.tlworkbook.data.RemoteFile;
@@ -94,12 +95,12 @@ public enum Architecture {
             file = downloader.fetch(wanted);
         } catch (IOException e) {
             RemoteFile fallback = weightsFile(224, alpha);
-            if (fallback.name().equals(wanted.name())) throw new UncheckedIOException(e.getMessage(), e);
+            if (fallback.name().equals(wanted.name())) throw new MissingFileException(e.getMessage());
             try { // offline with only the 224 file at hand: Keras uses it for other input sizes too
                 file = downloader.fetch(fallback);
                 System.out.println("Using the 224 px ImageNet weights at " + size + " px (as Keras does when the " + size + " px file is not at hand).");
             } catch (IOException again) {
-                throw new UncheckedIOException(e.getMessage(), e);
+                throw new MissingFileException(e.getMessage());
             }
         }
         try {

@@ -44,10 +44,26 @@ public final class Gallery {
             String body = "<nav><a href=\"index.html\">all notebooks</a></nav>" + cells(root);
             AtomicFiles.writeString(page, page(title, body));
             pages.add(page);
-            index.append("<li><a href=\"").append(page.getFileName()).append("\">").append(MimeBundle.escape(title)).append("</a></li>");
+            index.append("<li><a href=\"").append(page.getFileName()).append("\">").append(MimeBundle.escape(title)).append("</a>");
+            String failure = failure(root);
+            if (failure != null) index.append(" <span class=\"error\">(failed: ").append(MimeBundle.escape(failure)).append(")</span>");
+            index.append("</li>");
         }
         AtomicFiles.writeString(site.resolve("index.html"), page("Transfer Learning Workbook", index.append("</ol>").toString()));
         return pages;
+    }
+
+    /** The first error a notebook's cells hold, as "cell N: message", or null when every cell ran. */
+    static String failure(JsonNode root) {
+        int count = 0;
+        for (JsonNode cell : root.path("cells")) {
+            if (!"code".equals(cell.path("cell_type").asText())) continue;
+            count++;
+            for (JsonNode out : cell.path("outputs")) {
+                if ("error".equals(out.path("output_type").asText())) return "cell " + count + ": " + NotebookRunner.text(out.get("evalue"));
+            }
+        }
+        return null;
     }
 
     private static String page(String title, String body) {
