@@ -10,7 +10,8 @@ import java.util.Locale;
  * once {@code monitor} has not improved by more than {@code minDelta} for {@code patience} epochs, and with
  * {@link #restoreBestWeights()} puts the best epoch's weights back when training ends, so the model is the one
  * whose validation figures were best, not the last, overfitted one. Losses improve downwards, accuracies upwards.
- * A model that continues from a checkpoint keeps its best epoch: the history it carries is counted first.
+ * A model that continues from a checkpoint keeps its best epoch: the history it carries of the same phase is counted
+ * first (a new phase, fine-tuning after the frozen head, starts afresh, as a new Keras callback does).
  */
 public final class EarlyStopping implements Callback {
     private static final List<String> MONITORS = List.of("val_loss", "val_accuracy", "loss", "accuracy");
@@ -77,8 +78,10 @@ public final class EarlyStopping implements Callback {
 
     @Override
     public void onEpochEnd(Classifier model, History.Epoch epoch) {
-        if (seenUpTo < 0) { // first epoch seen: a resumed model's earlier epochs count first
-            for (History.Epoch earlier : model.history().epochs()) if (earlier.epoch() < epoch.epoch()) count(earlier);
+        if (seenUpTo < 0) { // first epoch seen: a resumed run's earlier epochs of this phase count first
+            for (History.Epoch earlier : model.history().epochs()) {
+                if (earlier.epoch() < epoch.epoch() && earlier.phase() == epoch.phase()) count(earlier);
+            }
         }
         if (count(epoch) && restore) {
             if (bestWeights != null) bestWeights.close();

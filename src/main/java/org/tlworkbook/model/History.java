@@ -65,10 +65,56 @@ public final class History {
         return epochs().stream().filter(e -> e.phase() == phase).mapToInt(Epoch::epoch).min().orElse(-1);
     }
 
+    /** The figures of epoch {@code number} (counted from 1, across phases). */
+    public Epoch epoch(int number) {
+        return epochs().stream().filter(e -> e.epoch() == number).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no epoch " + number + " in this history (epochs 1-" + lastEpoch() + ")"));
+    }
+
     /** The last epoch's figures, or null when nothing was trained. */
     public Epoch last() {
         List<Epoch> all = epochs();
         return all.isEmpty() ? null : all.get(all.size() - 1);
+    }
+
+    /**
+     * What the curves say, in words, from this history's own figures: per phase, validation accuracy at its first and
+     * last epoch and its best; where validation loss was lowest; and whether training has started to memorise
+     * (training accuracy at 1.000, validation loss up from its lowest). A notebook prints this instead of stating
+     * figures its output might contradict.
+     */
+    public String describe() {
+        List<Epoch> all = epochs();
+        if (all.isEmpty()) return "Nothing trained yet.";
+        StringBuilder sb = new StringBuilder();
+        for (Phase p : Phase.values()) {
+            List<Epoch> in = all.stream().filter(e -> e.phase() == p).toList();
+            if (in.isEmpty()) continue;
+            Epoch first = in.get(0), last = in.get(in.size() - 1);
+            Epoch best = in.stream().reduce((a, b) -> b.valAccuracy() > a.valAccuracy() ? b : a).orElseThrow();
+            sb.append(String.format(Locale.ROOT, "%s, epochs %d-%d: validation accuracy %.3f after the first, %.3f after the last (best %.3f, epoch %d).%n",
+                    p.label(), first.epoch(), last.epoch(), first.valAccuracy(), last.valAccuracy(), best.valAccuracy(), best.epoch()));
+        }
+        List<Phase> phases = all.stream().map(Epoch::phase).distinct().toList();
+        if (phases.size() > 1) {
+            Epoch endOfFirst = all.stream().filter(e -> e.phase() == phases.get(0)).reduce((a, b) -> b).orElseThrow();
+            Epoch bestLater = all.stream().filter(e -> e.phase() != phases.get(0)).reduce((a, b) -> b.valAccuracy() > a.valAccuracy() ? b : a).orElseThrow();
+            sb.append(String.format(Locale.ROOT, "%s moved validation accuracy from %.3f to %.3f at its best (%+.1f points).%n", bestLater.phase().label(),
+                    endOfFirst.valAccuracy(), bestLater.valAccuracy(), 100 * (bestLater.valAccuracy() - endOfFirst.valAccuracy())));
+        }
+        Epoch last = all.get(all.size() - 1);
+        Epoch lowest = all.stream().reduce((a, b) -> b.valLoss() < a.valLoss() ? b : a).orElseThrow();
+        all.stream().filter(e -> e.accuracy() >= 0.9995).findFirst().ifPresent(e -> sb.append(String.format(Locale.ROOT,
+                "Training accuracy reached 1.000 at epoch %d; training loss is %.4f at the end.%n", e.epoch(), last.loss())));
+        if (lowest.epoch() == last.epoch()) {
+            sb.append(String.format(Locale.ROOT, "Validation loss is lowest at the last epoch (%.4f): still learning what carries over; more epochs may help.", last.valLoss()));
+        } else {
+            sb.append(String.format(Locale.ROOT, "Validation loss was lowest at epoch %d (%.4f) and is %.4f at epoch %d%s", lowest.epoch(), lowest.valLoss(),
+                    last.valLoss(), last.epoch(), last.loss() < lowest.loss()
+                            ? String.format(Locale.ROOT, ", while training loss fell from %.4f to %.4f: overfitting.", lowest.loss(), last.loss())
+                            : "."));
+        }
+        return sb.toString();
     }
 
     /** The history as a table, one row per epoch (Keras' {@code pd.DataFrame(history.history)}). */

@@ -63,4 +63,20 @@ class EarlyStoppingTest {
         assertEquals(4, stop.stoppedEpoch(), "epochs 2, 3 and 4 without improvement, counting the one before the resume");
         assertEquals(4, resumed.history().size());
     }
+
+    @Test
+    void fineTuningStartsAfreshAndKeepsItsOwnBestEpoch() throws Exception {
+        TinyTraining t = new TinyTraining(tmp.resolve("images"));
+        BaseModel base = t.base().freeze();
+        ImageGenerator train = t.train(base), val = t.val(base);
+        Classifier model = t.model(base, Optimizer.adam(3e-2));
+        model.fit(train, val, 2);
+        base.unfreezeFrom(base.layers().size() - 3);
+        model.compile(Optimizer.rmsprop(1e-3));
+        EarlyStopping keep = Callback.earlyStopping("val_loss", 3).minDelta(1e9).restoreBestWeights();
+        model.fit(train, val, 3, keep);
+        assertEquals(3, keep.bestEpoch(), "the first fine-tuning epoch is its phase's first best, whatever the frozen epochs scored");
+        assertEquals(model.history().epoch(3).valLoss(), model.evaluate(val).loss(), 1e-4, "and its weights are back");
+        assertThrows(IllegalArgumentException.class, () -> model.history().epoch(6));
+    }
 }
