@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
-# ./workbook lab [--kernel ijava|jjava] [--port 8888] [--no-browser] [--notebooks DIR]
+# ./workbook lab [--profile quick|full] [--kernel ijava|jjava] [--port 8888] [--no-browser] [--notebooks DIR]
 # From a fresh clone to JupyterLab on the notebooks in one command: a project-local virtual environment
 # (.venv, made once; it sees JupyterLab when the system Python has it, else installs it with pip), the chosen
 # Java kernel from its release (cached under the data folder; WORKBOOK_MIRROR or ../shared/kernels offline),
 # the workbook kernelspec installed into that environment only, then JupyterLab. A second run reuses all of it.
+# --profile sets WORKBOOK_PROFILE for every kernel this JupyterLab starts (default: quick, as the exercises).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 die() { echo "workbook lab: $*" >&2; exit 1; }
 
-kernel=ijava port=8888 browser=1 notebooks="$repo/notebooks"
+kernel=ijava port=8888 browser=1 notebooks="$repo/notebooks" profile="${WORKBOOK_PROFILE:-quick}"
 while [ $# -gt 0 ]; do
   case "$1" in
+    --profile) [ $# -ge 2 ] || die "--profile needs quick or full"; profile="$2"; shift 2 ;;
     --kernel) [ $# -ge 2 ] || die "--kernel needs ijava or jjava"; kernel="$2"; shift 2 ;;
     --port) [ $# -ge 2 ] || die "--port needs a number"; port="$2"; shift 2 ;;
     --no-browser) browser=0; shift ;;
     --notebooks) [ $# -ge 2 ] || die "--notebooks needs a folder"; notebooks="$(cd "$2" && pwd)"; shift 2 ;;
     -h|--help) sed -n '2,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown argument '$1' (usage: ./workbook lab [--kernel ijava|jjava] [--port N] [--no-browser])" ;;
+    *) die "unknown argument '$1' (usage: ./workbook lab [--profile quick|full] [--kernel ijava|jjava] [--port N] [--no-browser])" ;;
   esac
 done
 case "$kernel" in ijava|jjava) ;; *) die "--kernel must be ijava or jjava, got '$kernel'" ;; esac
+case "$profile" in quick|full|smoke) ;; *) die "--profile must be quick or full, got '$profile'" ;; esac
+export WORKBOOK_PROFILE="$profile"
 case "$port" in ''|*[!0-9]*) die "--port must be a number, got '$port'" ;; esac
 
 command -v python3 >/dev/null || die "no python3 on PATH: install Python 3 (3.9 or later) and run again"
@@ -47,5 +51,5 @@ env PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" "$var=$jar" \
 args=(lab --notebook-dir "$notebooks" --port "$port" --ServerApp.port_retries=0)
 [ "$browser" = 0 ] && args+=(--no-browser)
 [ "$(id -u)" = 0 ] && args+=(--allow-root)   # containers and CI run as root; Jupyter refuses that unless told
-echo "Starting JupyterLab on $notebooks with the kernel 'Java (Transfer Learning Workbook)' ($kernel)..." >&2
+echo "Starting JupyterLab on $notebooks with the kernel 'Java (Transfer Learning Workbook)' ($kernel), profile $profile..." >&2
 exec "$venv/bin/python" -m jupyterlab "${args[@]:1}"

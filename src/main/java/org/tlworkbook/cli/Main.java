@@ -14,7 +14,7 @@ public final class Main {
     private static final Map<String, String> HELP = new LinkedHashMap<>();
 
     static {
-        add("run", "run [--profile smoke|quick|full] [--notebooks notebooks] [--out build/notebooks] [--html] [--site build/site]\n"
+        add("run", "run [--profile quick|full (default quick)] [--notebooks notebooks] [--out build/notebooks] [--html] [--site build/site]\n"
                 + "        execute every notebook headlessly (stops at the first failing one); --html also writes a static site",
                 "./workbook run --profile quick --html", RunCommand::run);
         add("download", "download [--dataset cats_and_dogs_filtered]   fetch, verify and extract a dataset",

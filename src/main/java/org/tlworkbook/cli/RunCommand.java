@@ -15,7 +15,7 @@ final class RunCommand {
     private RunCommand() { }
 
     static int run(Args args) throws Exception {
-        String profile = args.get("profile", System.getenv().getOrDefault("WORKBOOK_PROFILE", "full"));
+        String profile = args.get("profile", System.getenv().getOrDefault("WORKBOOK_PROFILE", Profile.DEFAULT));
         Path notebooks = args.path("notebooks", Home.resolve("notebooks").toString());
         Path out = args.path("out", "build/notebooks");
         boolean html = args.flag("html");

@@ -20,7 +20,18 @@ public final class OwnData {
 
     private OwnData() { }
 
-    /** The own-folder dataset: {@code WORKBOOK_OWN_DATA} if set, else demo images made for the profile. */
+    /**
+     * Uses {@code folder} (one sub-folder per class) as this kernel's own-folder dataset until it restarts: what
+     * {@code WORKBOOK_OWN_DATA} does, without a restart (the kernel reads environment variables only when it starts).
+     */
+    public static void use(Path folder) {
+        if (!java.nio.file.Files.isDirectory(folder)) {
+            throw new IllegalArgumentException(folder.toAbsolutePath() + " is not a folder: give the folder that holds one sub-folder per class");
+        }
+        System.setProperty("workbook.own_data", folder.toAbsolutePath().toString());
+    }
+
+    /** The own-folder dataset: {@link #use}'s or {@code WORKBOOK_OWN_DATA}'s folder if set, else flower photos or drawn images. */
     public static ImageFolder folder(Profile profile) throws IOException {
         String own = System.getProperty("workbook.own_data", System.getenv().getOrDefault("WORKBOOK_OWN_DATA", ""));
         if (!own.isBlank()) return ImageFolder.from(Path.of(own));

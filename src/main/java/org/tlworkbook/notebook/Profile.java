@@ -34,21 +34,40 @@ public record Profile(String name, int imageSize, double alpha, int batchSize, i
                 Map.of("train/cats", 10, "train/dogs", 10, "validation/cats", 5, "validation/dogs", 5));
     }
 
-    /** The profile of this run ({@code WORKBOOK_PROFILE}); also sets up the notebook's display and progress ({@link Jupyter#install}). */
+    /**
+     * The profile notebooks and exercises use when nothing names one: {@code quick}, so a learner's notebooks and the
+     * exercises graded after them run on the same data. {@code full} (the tutorial's figures) is asked for by name.
+     */
+    public static final String DEFAULT = "quick";
+
+    /**
+     * The profile of this run: {@link #use} in this kernel, else {@code WORKBOOK_PROFILE} ({@code ./workbook lab
+     * --profile} sets it), else {@link #DEFAULT}. Also sets up the notebook's display and progress ({@link Jupyter#install}).
+     */
     public static Profile current() {
         Jupyter.install();
-        String p = System.getProperty("workbook.profile", System.getenv().getOrDefault("WORKBOOK_PROFILE", "full"));
-        return named(p);
+        return named(System.getProperty("workbook.profile", System.getenv().getOrDefault("WORKBOOK_PROFILE", DEFAULT)));
     }
 
     /**
-     * {@link #current()}, but {@code quick} when {@code WORKBOOK_PROFILE} is not set: the exercises' size. Exercises
+     * Switches this kernel to the profile {@code name} until it restarts; returns it. Notebooks share nothing but
+     * files, so it counts for the notebook it runs in: run it before {@link #current()}, at the top. For every
+     * notebook, start JupyterLab with {@code ./workbook lab --profile NAME}.
+     */
+    public static Profile use(String name) {
+        Profile chosen = named(name);
+        System.setProperty("workbook.profile", chosen.name);
+        return current();
+    }
+
+    /**
+     * {@link #current()} at the exercises' size. Exercises
      * check ideas, not accuracy, so on the quick profile they keep 100 images per class and 3 + 2 epochs: a class is
      * graded in minutes.
      */
     public static Profile exercises() {
         Jupyter.install();
-        String p = System.getProperty("workbook.profile", System.getenv().getOrDefault("WORKBOOK_PROFILE", "quick"));
+        String p = System.getProperty("workbook.profile", System.getenv().getOrDefault("WORKBOOK_PROFILE", DEFAULT));
         Profile profile = forExercises(named(p));
         String counts = System.getProperty("workbook.exercise.counts");
         if (counts == null || counts.isBlank()) return profile;

@@ -44,6 +44,8 @@ class LabTest {
         }
         AssertionError e = assertThrows(AssertionError.class, () -> RealKernelTest.run(Map.of(), 60, "bash", "workbook", "lab", "--kernel", "python"));
         assertTrue(e.getMessage().contains("--kernel must be ijava or jjava"), e.getMessage());
+        AssertionError p = assertThrows(AssertionError.class, () -> RealKernelTest.run(Map.of(), 60, "bash", "workbook", "lab", "--profile", "fast"));
+        assertTrue(p.getMessage().contains("--profile must be quick or full, got 'fast'"), p.getMessage());
     }
 
     @Test
@@ -59,12 +61,12 @@ class LabTest {
         }
         Path log = tmp.resolve("lab.log");
         ProcessBuilder pb = new ProcessBuilder("bash", "workbook", "lab", "--no-browser", "--port", Integer.toString(port),
-                "--notebooks", notebooks.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
+                "--notebooks", notebooks.toString(), "--profile", "smoke").redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = pb.environment();
         env.put("WORKBOOK_CLASSPATH", RealKernelTest.helperClasspath());
         env.put("WORKBOOK_DATA", tmp.resolve("data").toString());
         env.put("WORKBOOK_MIRROR", SmokeFixtures.mirror(tmp.resolve("fixtures")).toString());
-        env.put("WORKBOOK_PROFILE", "smoke");
+        env.remove("WORKBOOK_PROFILE"); // --profile reaches the kernel
         env.put("JUPYTER_TOKEN", "workbook-test");
         env.put("JUPYTER_RUNTIME_DIR", tmp.resolve("runtime").toString());
         String base = "http://127.0.0.1:" + port;

@@ -100,4 +100,50 @@ class NotebookStructureTest {
             assertTrue(java.nio.file.Files.readString(f).contains("2e-5"), f + " fine-tunes at the seed's 2e-5");
         }
     }
+
+    private static final java.util.regex.Pattern MEASURED = java.util.regex.Pattern.compile("\\b0\\.\\d{2,}\\b|\\d+(\\.\\d+)?\\s?%|~\\s?\\d");
+
+    /**
+     * An accuracy the text states can contradict the output beside it (another run, another CPU, another profile), so
+     * the text states none: notebooks print them from their own results ({@code history.describe()}, evaluations).
+     * Chance (0.5, one in three) and the 20% of a split are facts, not results, and stay.
+     */
+    @Test
+    void noMarkdownStatesAnAccuracyTheOutputDoesNotPrint() throws Exception {
+        List<Path> files = new ArrayList<>(notebooks()); // an exercise's bar ("at least 0.6") is a requirement, not a result
+        List<String> found = new ArrayList<>();
+        for (Path nb : files) {
+            for (JsonNode c : cells(nb)) {
+                if (!"markdown".equals(c.path("cell_type").asText())) continue;
+                for (String sentence : NotebookRunner.text(c.get("source")).split("(?<=[.:;!?])\\s+")) {
+                    if (!sentence.toLowerCase(java.util.Locale.ROOT).matches("(?s).*(accura|reaches|up from|gain).*")) continue;
+                    if (MEASURED.matcher(sentence).find()) found.add(nb.getFileName() + ": " + sentence.replace('\n', ' '));
+                }
+            }
+        }
+        assertEquals(List.of(), found, "accuracies stated in prose; print them from the notebook's own results instead");
+        assertTrue(MEASURED.matcher("validation accuracy about 0.95, up from 0.87").find() && MEASURED.matcher("~94% accuracy").find()
+                && !MEASURED.matcher("chance is 0.5; hold out 20 images").find(), "the pattern catches what it is for");
+    }
+
+    /**
+     * Learning curves zoom the accuracy axis to the data (LearningCurvesTest checks how): every notebook draws them with
+     * the one default call, and the first to draw them says the axis is zoomed.
+     */
+    @Test
+    void curvesAreDrawnZoomedToTheDataAndTheCourseSaysSo() throws Exception {
+        boolean explained = false;
+        for (Path nb : notebooks()) {
+            for (JsonNode c : cells(nb)) {
+                String source = NotebookRunner.text(c.get("source"));
+                if ("markdown".equals(c.path("cell_type").asText()) && source.contains("zoomed to the data")) explained = true;
+                if (!"code".equals(c.path("cell_type").asText())) continue;
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("LearningCurves\\.plot\\(([^;]*)\\);").matcher(source);
+                while (m.find()) {
+                    assertTrue(m.group(1).matches("[\\w.]*history\\(?\\)?\\)?"), nb + ": curves drawn with another range or size: " + m.group());
+                    assertTrue(explained, nb + " draws curves before the course says their accuracy axis is zoomed");
+                }
+            }
+        }
+    }
 }
