@@ -34,18 +34,19 @@ public final class GradeBench {
         Submissions.write(submissions, "cy-partial", "01_split_counts.ipynb", s.withAnswer("01_split_counts.ipynb", s.solution("01_split_counts.ipynb")));
         Submissions.write(submissions, "cy-partial", "03_trainable_parameters.ipynb", s.withAnswer("03_trainable_parameters.ipynb",
                 s.solution("03_trainable_parameters.ipynb").replace("? p / 2 : p", "? p : p"))); // counts batch norm's statistics as trained
-        Submissions.write(submissions, "cy-partial", "04_three_class_head.ipynb", s.withAnswer("04_three_class_head.ipynb",
-                s.solution("04_three_class_head.ipynb").replace("Head.flattenDense(64, 0.2)", "Head.flattenDense(64, 0.0)")));
+        Submissions.write(submissions, "cy-partial", "06_three_class_head.ipynb", s.withAnswer("06_three_class_head.ipynb",
+                s.solution("06_three_class_head.ipynb").replace("Head.pooledDense(64)", "Head.flattenDense(64, 0.5)"))); // Flatten, where the task asks to pool
         Map<String, String> attacks = new LinkedHashMap<>();
         attacks.put("01_split_counts.ipynb", "class Check { static void splitCounts(Object a, Object b) { } }\n"
                 + "Map<String, Integer> trainCounts = Map.of(), valCounts = Map.of();\n");
         attacks.put("02_augmentation.ipynb", "System.exit(0);\n");
         attacks.put("03_trainable_parameters.ipynb", "Map<Integer, Long> trainable = new TreeMap<>(), notTrained = new TreeMap<>();\n"
                 + "for (int n : List.of(100, 120, 150)) { trainable.put(n, base.unfreezeFrom(n).countTrainableParams()); notTrained.put(n, 0L); }\n");
-        attacks.put("04_three_class_head.ipynb", "Classifier model = null;\nwhile (true) { try { while (true) { } } catch (Throwable t) { } }\n");
-        attacks.put("05_fine_tuning.ipynb", "Integer fineTuneAt = 100;\nDouble fineRate = 1e-12;\n");
-        attacks.put("06_confusion.ipynb", "String trueClass = null, predictedClass = null;\nList<Path> mistakes = null;\n"
-                + "Files.writeString(Path.of(" + quote(submissions.resolve("ada-solutions/06_confusion.ipynb").toAbsolutePath().toString()) + "), \"{}\");\n");
+        attacks.put("06_three_class_head.ipynb", "Classifier model = null;\nwhile (true) { try { while (true) { } } catch (Throwable t) { } }\n");
+        attacks.put("04_fine_tuning.ipynb", "Integer fineTuneAt = 100;\nDouble fineRate = 1e-12;\n");
+        attacks.put("05_precision_recall.ipynb", "Map<String, Double> precision = null, recall = null, examplePrecision = null, exampleRecall = null;\n"
+                + "String exampleTrueClass = null, examplePredictedClass = null;\n"
+                + "Files.writeString(Path.of(" + quote(submissions.resolve("ada-solutions/05_precision_recall.ipynb").toAbsolutePath().toString()) + "), \"{}\");\n");
         attacks.put("07_own_folder.ipynb", "Path saved = null;\nClassifier reloaded = null;\nPredictions predictions = null;\n"
                 + "Files.writeString(Path.of(System.getProperty(\"workbook.data\")).resolve(\"planted.txt\"), \"x\");\n");
         attacks.put("08_vgg16_vs_mobilenet.ipynb", "Table table = null;\nList<Classifier> models = null;\n"

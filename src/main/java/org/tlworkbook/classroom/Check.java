@@ -81,24 +81,25 @@ public final class Check {
         handIn(Answers.of("ex3-check").put("trainable", trainable).put("notTrained", notTrained));
     }
 
-    /** Exercise 4: a softmax head with dropout on the frozen base that reaches the target accuracy on images it never saw. */
+    /** Exercise 6: a softmax head with dropout on the frozen base that reaches the target accuracy on images it never saw. */
     public static void headReaches(Classifier model) {
-        handIn(Answers.of("ex4-check").put("model", model));
+        handIn(Answers.of("ex6-check").put("model", model));
     }
 
-    /** Exercise 5: fine-tuning from {@code fineTuneAt} at {@code fineRate}, well below the head's rate, without losing accuracy. */
+    /** Exercise 4: fine-tuning from {@code fineTuneAt} at {@code fineRate}, well below the head's rate, without losing accuracy. */
     public static void fineTuning(Classifier model, Integer fineTuneAt, Double fineRate) {
-        handIn(Answers.of("ex5-check").put("model", model).put("fineTuneAt", fineTuneAt).put("fineRate", fineRate));
+        handIn(Answers.of("ex4-check").put("model", model).put("fineTuneAt", fineTuneAt).put("fineRate", fineRate));
     }
 
-    /** Exercise 6: the most-confused ordered pair (true class, predicted class) of the model's confusion matrix. */
-    public static void mostConfused(Classifier model, String trueClass, String predictedClass) {
-        handIn(Answers.of("ex6-check").put("model", model).put("trueClass", trueClass).put("predictedClass", predictedClass));
+    /** Exercise 5: per class name, the precision and recall of the model's confusion matrix on its validation images. */
+    public static void precisionRecall(Classifier model, Map<String, Double> precision, Map<String, Double> recall) {
+        handIn(Answers.of("ex5-check").put("model", model).put("precision", precision).put("recall", recall));
     }
 
-    /** Exercise 6: up to three images the model got wrong (all of them when it made fewer mistakes). */
-    public static void mistakes(Classifier model, List<Path> chosen) {
-        handIn(Answers.of("ex6-check-mistakes").put("model", model).put("mistakes", chosen));
+    /** Exercise 5: per class name, the precision and recall of the exercise's example matrix, and its most-confused pair. */
+    public static void exampleMatrix(Map<String, Double> precision, Map<String, Double> recall, String trueClass, String predictedClass) {
+        handIn(Answers.of("ex5-check-example").put("precision", precision).put("recall", recall)
+                .put("trueClass", trueClass).put("predictedClass", predictedClass));
     }
 
     /** Exercise 7: a trained model saved to {@code file}, loaded back into {@code reloaded}, whose predictions for the first three validation images these are. */

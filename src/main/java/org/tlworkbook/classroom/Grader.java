@@ -180,7 +180,7 @@ public final class Grader {
             Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x")); // the sandbox's own user reads its mounts
             Set<String> chosen = selection.notebooks().isEmpty() ? instructor.keySet() : selection.notebooks();
             Run run = new Run(scratch, out, gradebook, feedback, kept, maxima, limits);
-            run.prepare(chosen.contains("05_fine_tuning.ipynb"));
+            run.prepare(chosen.contains("04_fine_tuning.ipynb"));
             List<Job> jobs = new ArrayList<>();
             for (Path student : students) {
                 String s = student.getFileName().toString();
@@ -272,7 +272,7 @@ public final class Grader {
 
         /**
          * Before any submission runs: copies the class path, makes the data the sandboxes see (the exercises' images,
-         * hard-linked, and the bases' weights) and, for exercise 5, trains its frozen reference on held-out images.
+         * hard-linked, and the bases' weights) and, for exercise 4, trains its frozen reference on held-out images.
          */
         void prepare(boolean fineTuning) throws IOException {
             classPath = scratch.resolve("classpath");
@@ -324,7 +324,7 @@ public final class Grader {
             if (fineTuning) {
                 Verdicts.Context c = new Verdicts.Context(profile, () -> view, () -> fullDataset, null);
                 frozenReference = Verdicts.frozenReference(c);
-                System.out.printf(Locale.ROOT, "exercise 5's reference: the frozen recipe reaches %.3f on held-out images%n", frozenReference);
+                System.out.printf(Locale.ROOT, "exercise 4's reference: the frozen recipe reaches %.3f on held-out images%n", frozenReference);
             }
         }
 

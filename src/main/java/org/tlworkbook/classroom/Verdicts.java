@@ -47,7 +47,7 @@ import java.util.TreeMap;
 final class Verdicts {
     private Verdicts() { }
 
-    /** The head's learning rate in exercises 5 and 6 (their locked cells train the frozen model with it). */
+    /** The head's learning rate in exercises 4 and 5 (their locked cells train the frozen model with it). */
     static final double FROZEN_RATE = 1e-4;
     /** How far below the frozen recipe's held-out accuracy a fine-tuned model may land (noise on a few hundred images). */
     static final double FINE_TUNE_MARGIN = 0.05;
@@ -56,7 +56,7 @@ final class Verdicts {
      * a few dozen images on a busy machine vary by a factor of three, and a figure typed in is usually further off.
      */
     static final double SPEED_FACTOR = 10;
-    /** The seed of the drawn images that exercise 4's model is evaluated on: not the notebook's 37. */
+    /** The seed of the drawn images that exercise 6's model is evaluated on: not the notebook's 37. */
     static final long HELD_OUT_DRAWING = 4711;
 
     /** One named hidden test and whether it held. */
@@ -72,7 +72,7 @@ final class Verdicts {
     /**
      * What the grader fixes for every check: the profile, the exercises' dataset root as the notebook saw it, a
      * root holding more of the same dataset (images outside the exercises' subset are held out), and the frozen
-     * recipe's held-out accuracy for exercise 5 (null outside the grader: the model's own history is used).
+     * recipe's held-out accuracy for exercise 4 (null outside the grader: the model's own history is used).
      */
     record Context(Profile profile, java.util.function.Supplier<Path> data, java.util.function.Supplier<Path> fullData, Double frozenReference) {
         Path catsAndDogs() {
@@ -95,7 +95,7 @@ final class Verdicts {
             return ImageFolder.from(catsAndDogs().resolve("validation")).seed(37).limitPerClass(perClass);
         }
 
-        /** Exercises 5 and 6: the validation images with seed 37. */
+        /** Exercises 4 and 5: the validation images with seed 37. */
         ImageFolder validationFolder() {
             return validationFolder(profile.limitPerClass());
         }
@@ -134,7 +134,7 @@ final class Verdicts {
 
     private static final Map<Long, Path> DRAWN = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** The drawn three-class folder of exercises 4 and 7 (drawing {@code seed}), drawn once per JVM where no submission writes. */
+    /** The drawn three-class folder of exercises 6 and 7 (drawing {@code seed}), drawn once per JVM where no submission writes. */
     static synchronized Path drawn(Profile profile, long seed) {
         return DRAWN.computeIfAbsent(seed, s -> {
             try {
@@ -154,10 +154,10 @@ final class Verdicts {
                 case "ex1-check" -> splitCounts(answers, c);
                 case "ex2-check" -> augmentation(answers, c);
                 case "ex3-check" -> trainableParams(answers, c);
-                case "ex4-check" -> headReaches(answers, c);
-                case "ex5-check" -> fineTuning(answers, c);
-                case "ex6-check" -> mostConfused(answers, c);
-                case "ex6-check-mistakes" -> mistakes(answers, c);
+                case "ex6-check" -> headReaches(answers, c);
+                case "ex4-check" -> fineTuning(answers, c);
+                case "ex5-check" -> precisionRecall(answers, c);
+                case "ex5-check-example" -> exampleMatrix(answers, c);
                 case "ex7-check" -> savedAndReloaded(answers, c);
                 case "ex8-check" -> comparison(answers, c);
                 default -> Verdict.fail("No recipe for the check '" + gradeId + "'.");
@@ -328,9 +328,9 @@ final class Verdicts {
         return m;
     }
 
-    // ---- exercise 4 ----
+    // ---- exercise 5 ----
 
-    /** Exercise 4's bar: 0.6 with ImageNet features (chance is 0.33); without them (the smoke profile) only the head's design counts. */
+    /** Exercise 6's bar: 0.6 with ImageNet features (chance is 0.33); without them (the smoke profile) only the head's design counts. */
     static double headTarget(Profile profile) {
         return profile.pretrained() ? 0.6 : 0.0;
     }
@@ -339,20 +339,45 @@ final class Verdicts {
         answered(a, "model");
         Classifier model = a.model("model");
         Head head = model.head();
-        if (head.isBinary()) throw new Check.Hint("A single sigmoid unit separates two classes; this data has " + DemoImages.CLASSES.length + ".");
-        if (!model.classes().equals(List.of(DemoImages.CLASSES))) throw new Check.Hint("Name the outputs by the folder's classes: surf.classes().");
-        if (head.dropout() <= 0) throw new Check.Hint("Add dropout between the hidden Dense layer and the output, as the recipe does.");
+        boolean flowers = model.classes().equals(List.of(org.tlworkbook.notebook.OwnData.FLOWERS));
+        if (head.isBinary()) throw new Check.Hint("A single sigmoid unit separates two classes; this data has three: one softmax unit per class.");
+        if (!flowers && !model.classes().equals(List.of(DemoImages.CLASSES))) throw new Check.Hint("Name the outputs by the folder's classes: folder.classes().");
+        if (head.kind() == Head.Kind.FLATTEN_DENSE) {
+            throw new Check.Hint("That head flattens the feature map: notebook 7's two million weights. Pool first (Head.pooledDense), as the task asks.");
+        }
+        if (head.kind() != Head.Kind.POOLED_DENSE) throw new Check.Hint("Use a pooling head with a hidden Dense layer: Head.pooledDense(hidden).");
         if (model.history().size() == 0) throw new Check.Hint("The model is built but not trained yet: call fit.");
         checkBase(model, c, "base");
         double target = headTarget(c.profile());
-        // drawn afresh with another seed: images this model never saw, in training or validation
-        ImageFolder fresh = ImageFolder.from(drawn(c.profile(), HELD_OUT_DRAWING));
-        double acc = model.evaluate(fresh.validation(model.base()).batchSize(c.profile().batchSize()).build()).accuracy();
+        List<ImageFolder.Sample> unseen = flowers ? unseenFlowers(c) : ImageFolder.from(drawn(c.profile(), HELD_OUT_DRAWING)).all();
+        double acc = model.evaluate(ImageGenerator.builder(unseen, model.classes()).targetSize(model.base().size()).preprocessing(model.base().preprocessing())
+                .shuffle(false).classMode(model.classMode()).batchSize(c.profile().batchSize()).build()).accuracy();
+        String what = flowers ? "flower photos it never saw" : "newly drawn images";
         if (acc < target) {
-            throw new Check.Hint(String.format(Locale.ROOT, "Accuracy %.3f on newly drawn images is below %.2f: try more epochs, more hidden units or a higher learning rate.", acc, target));
+            throw new Check.Hint(String.format(Locale.ROOT, "Accuracy %.3f on %s is below %.2f: try more epochs, more hidden units or a higher learning rate.", acc, what, target));
         }
-        return pass(String.format(Locale.ROOT, "%s reaches %.3f accuracy on %d newly drawn images (target %.2f).", head.description(model.classes().size()), acc,
-                fresh.all().size(), target));
+        return pass(String.format(Locale.ROOT, "%s reaches %.3f accuracy on %d %s (target %.2f).", head.description(model.classes().size()), acc,
+                unseen.size(), what, target));
+    }
+
+    /** Up to 50 flower photos per class that exercise 6's folder (the profile's images per class, seed 7) left out. */
+    private static List<ImageFolder.Sample> unseenFlowers(Context c) {
+        Path root;
+        try {
+            root = org.tlworkbook.data.Dataset.flowerPhotos().load(Progress.silent());
+        } catch (IOException e) {
+            throw new Check.Hint("This model was trained on flower photos, which are not to be had here: train on the folder the notebook gives.");
+        }
+        ImageFolder all = ImageFolder.from(root).only(org.tlworkbook.notebook.OwnData.FLOWERS);
+        Set<Path> used = new HashSet<>();
+        for (ImageFolder.Sample s : all.limitPerClass(c.profile().limitPerClass()).seed(7).all()) used.add(s.path()); // the notebook's subset (seed 7)
+        List<ImageFolder.Sample> unseen = new ArrayList<>();
+        int[] taken = new int[all.classes().size()];
+        for (ImageFolder.Sample s : all.all()) {
+            if (!used.contains(s.path()) && taken[s.label()]++ < 50) unseen.add(s);
+        }
+        if (unseen.isEmpty()) return all.all(); // the full profile uses every photo: none is left out
+        return unseen;
     }
 
     /** The model's base is the exercise's: MobileNetV2 at the profile's size and width, which the model file cannot choose freely. */
@@ -363,7 +388,7 @@ final class Verdicts {
         }
     }
 
-    // ---- exercise 5 ----
+    // ---- exercise 4 ----
 
     private static Verdict fineTuning(Answers a, Context c) throws IOException {
         answered(a, "model", "fineTuneAt", "fineRate");
@@ -422,7 +447,7 @@ final class Verdicts {
         if (!moved) throw new Check.Hint("No layer from fineTuneAt on changed: fine-tune (fit) after compiling with the base unfrozen.");
     }
 
-    /** Exercise 5's reference: the frozen recipe of its locked cells, trained here, on the held-out images. */
+    /** Exercise 4's reference: the frozen recipe of its locked cells, trained here, on the held-out images. */
     static double frozenReference(Context c) throws IOException {
         Profile p = c.profile();
         ImageFolder train = c.trainingFolder(p.limitPerClass()), validation = c.validationFolder();
@@ -434,50 +459,82 @@ final class Verdicts {
                 .shuffle(false).classMode(model.classMode()).batchSize(p.batchSize()).build()).accuracy();
     }
 
-    // ---- exercise 6 ----
+    // ---- exercise 5 ----
 
-    private static final Map<Classifier, Evaluation> EVALUATED = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
+    /** Exercise 5's example matrix, as its locked cell writes it (rows: true class, columns: predicted). */
+    static final List<String> EXAMPLE_CLASSES = List.of("daisy", "roses", "tulips");
+    static final int[][] EXAMPLE = {{50, 3, 2}, {4, 38, 13}, {1, 9, 45}};
 
-    /** The model's evaluation on exercise 6's validation images, made once per model (both of its checks read it). */
-    private static Evaluation evaluateValidation(Classifier model, Context c) {
-        return EVALUATED.computeIfAbsent(model, m -> m.evaluate(c.validationFolder().validation(m.base()).batchSize(c.profile().batchSize()).build()));
+    /** Exercise 5's model on its drawn validation images (the notebook's drawing, split and seed). */
+    private static Evaluation drawnValidation(Classifier model, Context c) {
+        ImageFolder surf = ImageFolder.from(drawn(c.profile(), 37)).validationSplit(0.25).seed(7);
+        if (!model.classes().equals(surf.classes())) throw new Check.Hint("Keep the notebook's model: its classes are " + surf.classes() + ".");
+        return model.evaluate(surf.validation(model.base()).batchSize(c.profile().batchSize()).build());
     }
 
-    private static Verdict mostConfused(Answers a, Context c) throws IOException {
-        answered(a, "model", "trueClass", "predictedClass");
+    private static Verdict precisionRecall(Answers a, Context c) throws IOException {
+        answered(a, "model", "precision", "recall");
         Classifier model = a.model("model");
         checkBase(model, c, "base");
-        Evaluation evaluation = evaluateValidation(model, c);
-        int[][] m = evaluation.confusion();
-        int best = -1;
-        for (int i = 0; i < m.length; i++) for (int j = 0; j < m.length; j++) if (i != j) best = Math.max(best, m[i][j]);
-        List<String> classes = evaluation.classes();
-        String trueClass = a.get("trueClass").asText(), predictedClass = a.get("predictedClass").asText();
-        int i = classes.indexOf(trueClass), j = classes.indexOf(predictedClass);
-        if (i < 0 || j < 0) throw new Check.Hint("Use class names from " + classes + ".");
-        if (i == j) throw new Check.Hint("The diagonal counts correct predictions; a confusion is off the diagonal.");
-        if (m[i][j] != best && m[j][i] == best) throw new Check.Hint("Rows are the true classes, columns the predictions: read the pair the other way round.");
-        if (m[i][j] != best) throw new Check.Hint("Another off-diagonal cell is larger: compare all of them.");
-        return pass(trueClass + " taken for " + predictedClass + " " + best + " time(s), the largest confusion.");
+        Evaluation e = drawnValidation(model, c);
+        int[][] m = e.confusion();
+        perClass(a.get("precision"), a.get("recall"), "precision", "recall", e.classes(), m);
+        StringBuilder sb = new StringBuilder();
+        for (int k = 0; k < m.length; k++) sb.append(String.format(Locale.ROOT, " %s %.3f/%.3f;", e.classes().get(k), e.precision(k), e.recall(k)));
+        return pass("precision/recall per class:" + sb.substring(0, sb.length() - 1) + ".");
     }
 
-    private static Verdict mistakes(Answers a, Context c) throws IOException {
-        answered(a, "model", "mistakes");
-        Classifier model = a.model("model");
-        checkBase(model, c, "base");
-        if (!a.get("mistakes").isArray()) throw new Check.Hint("mistakes must be a List of image paths.");
-        List<Path> chosen = new ArrayList<>();
-        for (JsonNode p : a.get("mistakes")) chosen.add(Path.of(p.asText()).toAbsolutePath().normalize());
-        Evaluation evaluation = evaluateValidation(model, c);
-        Set<Path> wrong = new HashSet<>();
-        for (Evaluation.Mistake m : evaluation.mistakes()) wrong.add(m.sample().path().toAbsolutePath().normalize());
-        int wanted = Math.min(3, wrong.size());
-        if (chosen.size() != wanted) throw new Check.Hint("List " + wanted + " image(s): the model made " + wrong.size() + " mistake(s).");
-        for (Path p : chosen) {
-            if (!wrong.contains(p)) throw new Check.Hint(p.getFileName() + " was classified correctly: take images from the evaluation's mistakes.");
+    private static Verdict exampleMatrix(Answers a, Context c) {
+        answered(a, "precision", "recall", "trueClass", "predictedClass");
+        perClass(a.get("precision"), a.get("recall"), "examplePrecision", "exampleRecall", EXAMPLE_CLASSES, EXAMPLE);
+        int[][] m = EXAMPLE;
+        int bi = 0, bj = 1;
+        for (int i = 0; i < m.length; i++) for (int j = 0; j < m.length; j++) if (i != j && m[i][j] > m[bi][bj]) { bi = i; bj = j; }
+        int i = EXAMPLE_CLASSES.indexOf(a.get("trueClass").asText()), j = EXAMPLE_CLASSES.indexOf(a.get("predictedClass").asText());
+        if (i < 0 || j < 0) throw new Check.Hint("Name the pair with class names from " + EXAMPLE_CLASSES + ".");
+        if (i == j) throw new Check.Hint("The diagonal counts right answers; a mix-up is off the diagonal.");
+        if (i == bj && j == bi) throw new Check.Hint("Rows are the true classes, columns the predictions: read the pair the other way round.");
+        if (i != bi || j != bj) throw new Check.Hint("Another cell off the diagonal is larger: compare all six of them.");
+        return pass(EXAMPLE_CLASSES.get(bi) + " taken for " + EXAMPLE_CLASSES.get(bj) + " " + m[bi][bj] + " times, the largest mix-up; precision and recall right.");
+    }
+
+    /** Both maps hold, for every class name, the matrix's precision and recall (0 for a class never predicted). */
+    private static void perClass(JsonNode precision, JsonNode recall, String pName, String rName, List<String> classes, int[][] m) {
+        Map<String, Double> p = fractions(precision, pName), r = fractions(recall, rName);
+        if (!p.keySet().equals(new java.util.TreeSet<>(classes)) || !r.keySet().equals(new java.util.TreeSet<>(classes))) {
+            throw new Check.Hint("Use the class names as keys, one per class: " + classes + ".");
         }
-        if (new HashSet<>(chosen).size() != chosen.size()) throw new Check.Hint("List different images.");
-        return pass(chosen.size() + " misclassified image(s) listed.");
+        boolean pRight = true, rRight = true, pIsR = true, rIsP = true;
+        for (int k = 0; k < m.length; k++) {
+            int row = 0, column = 0;
+            for (int j = 0; j < m.length; j++) {
+                row += m[k][j];
+                column += m[j][k];
+            }
+            double wantP = column == 0 ? 0 : (double) m[k][k] / column, wantR = row == 0 ? 0 : (double) m[k][k] / row;
+            double gotP = p.get(classes.get(k)), gotR = r.get(classes.get(k));
+            pRight &= Math.abs(gotP - wantP) < 1e-6;
+            rRight &= Math.abs(gotR - wantR) < 1e-6;
+            pIsR &= Math.abs(gotP - wantR) < 1e-6;
+            rIsP &= Math.abs(gotR - wantP) < 1e-6;
+        }
+        if (pRight && rRight) return;
+        if (pIsR && rIsP) throw new Check.Hint("Precision and recall are swapped: precision divides by what the model predicted (a column), recall by what is there (a row).");
+        if (!pRight) throw new Check.Hint(pName + " is off: of the images predicted as a class (its column), the share that are that class.");
+        throw new Check.Hint(rName + " is off: of the images of a class (its row), the share predicted as that class.");
+    }
+
+    private static Map<String, Double> fractions(JsonNode node, String name) {
+        if (!node.isObject()) throw new Check.Hint(name + " must be a Map from class name to a number.");
+        Map<String, Double> m = new TreeMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isNumber()) throw new Check.Hint(name + " must map each class name to a number; " + e.getKey() + " maps to " + e.getValue() + ".");
+            double v = e.getValue().asDouble();
+            if (v < 0 || v > 1) throw new Check.Hint(name + " holds shares between 0 and 1; " + e.getKey() + " has " + v + ".");
+            m.put(e.getKey(), v);
+        }
+        return m;
     }
 
     // ---- exercise 7 ----

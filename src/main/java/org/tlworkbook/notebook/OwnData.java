@@ -31,17 +31,31 @@ public final class OwnData {
         System.setProperty("workbook.own_data", folder.toAbsolutePath().toString());
     }
 
-    /** The own-folder dataset: {@link #use}'s or {@code WORKBOOK_OWN_DATA}'s folder if set, else flower photos or drawn images. */
+    /** The own-folder dataset: {@link #use}'s or {@code WORKBOOK_OWN_DATA}'s folder if set, else {@link #flowers}. */
     public static ImageFolder folder(Profile profile) throws IOException {
         String own = System.getProperty("workbook.own_data", System.getenv().getOrDefault("WORKBOOK_OWN_DATA", ""));
         if (!own.isBlank()) return ImageFolder.from(Path.of(own));
+        return flowers(profile);
+    }
+
+    /**
+     * Three classes of real photos ({@code flower_photos}: daisy, roses, tulips, downloaded once or taken from
+     * {@code WORKBOOK_MIRROR}), at most the profile's images per class; where they are not to be had, drawn shapes in
+     * three classes, and it says so plainly: they show the mechanics, not what photos give.
+     */
+    public static ImageFolder flowers(Profile profile) throws IOException {
+        return flowers(profile, profile.runs().resolve("demo_surfing"));
+    }
+
+    /** {@link #flowers(Profile)}, drawing the stand-in shapes into {@code drawn} when there are no photos. */
+    public static ImageFolder flowers(Profile profile, Path drawn) throws IOException {
         try {
             Path flowers = Dataset.flowerPhotos().load(Progress.console());
             return ImageFolder.from(flowers).only(FLOWERS).limitPerClass(profile.limitPerClass());
         } catch (IOException e) {
             System.out.println("flower_photos is not to be had here (" + e.getMessage().lines().findFirst().orElse("") + ").");
             System.out.println("Using drawn shapes instead: they only show the mechanics (a head learns them in an epoch).");
-            return ImageFolder.from(DemoImages.threeClasses(profile.runs().resolve("demo_surfing"), DRAWN_PER_CLASS, DRAWN_SIZE));
+            return ImageFolder.from(DemoImages.threeClasses(drawn, DRAWN_PER_CLASS, DRAWN_SIZE));
         }
     }
 }

@@ -36,7 +36,7 @@ class ClassroomPartsTest {
     @Test
     void gradesSurviveTheirOwnCsv() {
         List<Grader.Row> rows = List.of(new Grader.Row("ada", "01.ipynb", "ex1", 2.0, 2, "passed"),
-                new Grader.Row("bo, \"b\"", "05.ipynb", "ex5-answer", null, 1, "to be graded by hand\nsecond line"),
+                new Grader.Row("bo, \"b\"", "05.ipynb", "ex4-answer", null, 1, "to be graded by hand\nsecond line"),
                 new Grader.Row("bo, \"b\"", "05.ipynb", "ex5", 0.5, 3, "a hint, with \"quotes\""));
         List<Grader.Row> back = Feedback.parseGrades(Feedback.gradesCsv(rows));
         assertEquals(3, back.size());
@@ -120,7 +120,7 @@ class ClassroomPartsTest {
         org.tlworkbook.notebook.Profile quickSized = new org.tlworkbook.notebook.Profile("quick", smoke.imageSize(), smoke.alpha(), smoke.batchSize(),
                 smoke.epochs(), smoke.fineEpochs(), 0, smoke.expectedCounts());
         assertEquals(0.0, Verdicts.headTarget(smoke));
-        assertEquals(0.6, Verdicts.headTarget(quickSized), "the grader's profile fixes exercise 4's bar; System.setProperty in a notebook reaches no checker");
-        assertTrue(Verdicts.decide("ex4-check", null, null).feedback().contains("Not handed in"));
+        assertEquals(0.6, Verdicts.headTarget(quickSized), "the grader's profile fixes exercise 6's bar; System.setProperty in a notebook reaches no checker");
+        assertTrue(Verdicts.decide("ex6-check", null, null).feedback().contains("Not handed in"));
     }
 }

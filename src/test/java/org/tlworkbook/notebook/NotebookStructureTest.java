@@ -96,7 +96,7 @@ class NotebookStructureTest {
         }
         assertTrue(tutorialMentions >= 1, "notebook 4 names the tutorial's rate");
         for (Path f : List.of(Path.of("notebooks/04_fine_tuning.ipynb"), Path.of("notebooks/06_your_own_dataset.ipynb"),
-                Path.of("src/exercises/05_fine_tuning.ipynb"), Path.of("README.md"))) {
+                Path.of("src/exercises/04_fine_tuning.ipynb"), Path.of("README.md"))) {
             assertTrue(java.nio.file.Files.readString(f).contains("2e-5"), f + " fine-tunes at the seed's 2e-5");
         }
     }
