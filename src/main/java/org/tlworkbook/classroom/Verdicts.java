@@ -52,8 +52,9 @@ final class Verdicts {
     /** How far below the frozen recipe's held-out accuracy a fine-tuned model may land (noise on a few hundred images). */
     static final double FINE_TUNE_MARGIN = 0.05;
     /**
-     * Exercise 8: a timed speed must be within this factor of the checker's own timing of the same model: timings of
-     * a few dozen images on a busy machine vary by a factor of three, and a figure typed in is usually further off.
+     * Exercise 8: a timed speed must be within this factor of the checker's own timings of the same model (three
+     * times it when a pass takes under 0.2 s, which mostly times the machine's noise): timings of a few dozen images
+     * on a busy machine vary by a factor of three, and a figure typed in is usually further off.
      */
     static final double SPEED_FACTOR = 10;
     /** The seed of the drawn images that exercise 6's model is evaluated on: not the notebook's 37. */
@@ -606,11 +607,20 @@ final class Verdicts {
             double accuracy = model.evaluate(images).accuracy();
             double yours = row.path(columns.indexOf("val_accuracy")).asDouble(Double.NaN);
             if (!(Math.abs(yours - accuracy) <= 1e-6)) throw new Check.Hint("The accuracy of " + name + " is not its classifier's validation accuracy.");
-            long t0 = System.nanoTime(); // a second pass: the first one paid for loading code and buffers, as the task says of the learner's
-            model.evaluate(validation.validation(base).batchSize(p.batchSize()).build());
-            double speed = images.samples() / ((System.nanoTime() - t0) / 1e9);
+            // passes after the first, which paid for loading code and buffers (as the task says of the learner's); the
+            // slowest and fastest of three bound what a busy machine gives, and a pass under 0.2 s is mostly noise
+            double slowest = Double.MAX_VALUE, fastest = 0, seconds = 0;
+            for (int pass = 0; pass < 3; pass++) {
+                long t0 = System.nanoTime();
+                model.evaluate(validation.validation(base).batchSize(p.batchSize()).build());
+                double s = (System.nanoTime() - t0) / 1e9;
+                seconds += s / 3;
+                slowest = Math.min(slowest, images.samples() / s);
+                fastest = Math.max(fastest, images.samples() / s);
+            }
+            double factor = seconds < 0.2 ? 3 * SPEED_FACTOR : SPEED_FACTOR;
             double given = row.path(columns.indexOf("images_per_second")).asDouble(Double.NaN);
-            if (!(given > speed / SPEED_FACTOR && given < speed * SPEED_FACTOR)) {
+            if (!(given > slowest / factor && given < fastest * factor)) {
                 throw new Check.Hint(String.format(Locale.ROOT, "%.0f images/s is far from what timing %s's evaluate gives: time model.evaluate over "
                         + "the validation images after training, and divide their number by the seconds.", given, name));
             }

@@ -51,6 +51,7 @@ public final class Classifier {
     private ComputationGraph graph;
     private Optimizer optimizer;
     private int compiledTrainableFrom;
+    private boolean verbose = true;
     private Progress progress;
     private Integer plannedFineTuneAt;
     private Fitting.Activations kept;
@@ -169,6 +170,12 @@ public final class Classifier {
         return this;
     }
 
+    /** Keras' {@code verbose}: {@code false} keeps {@link #fit} from printing its epoch lines and caching notes. */
+    public Classifier verbose(boolean verbose) {
+        this.verbose = verbose;
+        return this;
+    }
+
     /**
      * Announces that fine-tuning from base layer {@code fineTuneAt} follows on the same images: the frozen phase's
      * single pass over them then also keeps the input of the layers fine-tuning will train (memory permitting),
@@ -206,6 +213,7 @@ public final class Classifier {
         History thisCall = new History();
         stopRequested = false;
         kept = Fitting.of(network).stopWhen(() -> stopRequested).epochs(epochs).initialEpoch(history.lastEpoch()).phase(phase.label()).progress(progress != null ? progress : Progress.console())
+                .log(verbose ? System.out::println : line -> { })
                 .keepActivationsAt(keepAt).reuse(kept)
                 .fit(train, validation, (e, loss, accuracy, valLoss, valAccuracy, seconds) -> {
                     History.Epoch row = new History.Epoch(e, phase, loss, accuracy, valLoss, valAccuracy, optimizer.learningRate(), seconds);
