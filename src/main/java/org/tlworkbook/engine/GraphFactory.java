@@ -50,6 +50,15 @@ public final class GraphFactory {
     /** As above, for a graph whose input is an intermediate activation of type {@code input}. */
     public static ComputationGraphConfiguration build(List<KerasLayer> layers, InputType input, Predicate<String> frozen,
                                                IUpdater updater, LossFunctions.LossFunction loss, long seed) {
+        return build(layers, input, frozen, updater, loss, seed, false);
+    }
+
+    /**
+     * As above; with {@code batchNormTraining} the batch-norm layers that are not frozen are DL4J's own, which in
+     * training use each batch's statistics and update the moving ones (Keras' {@code training=True}).
+     */
+    public static ComputationGraphConfiguration build(List<KerasLayer> layers, InputType input, Predicate<String> frozen,
+                                               IUpdater updater, LossFunctions.LossFunction loss, long seed, boolean batchNormTraining) {
         ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .updater(updater == null ? new NoOp() : updater)
@@ -74,7 +83,8 @@ public final class GraphFactory {
                             new CnnToFeedForwardPreProcessor()), k.input());
                 }
                 default -> {
-                    Layer layer = last ? outputLayer(k, loss) : layer(k);
+                    Layer layer = last ? outputLayer(k, loss)
+                            : batchNormTraining && k.kind() == KerasLayer.Kind.BATCH_NORM && !frozen.test(k.name()) ? trainingBatchNorm() : layer(k);
                     // every frozen layer is wrapped, weights or not, so backpropagation stops cleanly at the frozen part
                     if (frozen.test(k.name())) layer = new FrozenLayer(layer);
                     g.addLayer(k.name(), layer, k.input());
@@ -85,6 +95,14 @@ public final class GraphFactory {
         g.setOutputs(output);
         g.setInputTypes(input);
         return g.build();
+    }
+
+    /** DL4J's batch norm with the base's settings (Keras' epsilon 1e-3, momentum 0.999), in training mode while it trains. */
+    private static Layer trainingBatchNorm() {
+        org.deeplearning4j.nn.conf.layers.BatchNormalization bn = new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder()
+                .eps(1e-3).decay(0.999).useLogStd(false).lockGammaBeta(false).build();
+        bn.setCnn2DFormat(org.deeplearning4j.nn.conf.CNN2DFormat.NCHW);
+        return bn;
     }
 
     private static Layer layer(KerasLayer k) {

@@ -17,9 +17,11 @@ import java.util.function.Predicate;
  * @param layers        base layers (index 0 the input layer), then head layers
  * @param baseLayers    how many of {@code layers} belong to the base
  * @param trainableFrom index of the first trainable base layer ({@code baseLayers} when the base is frozen)
+ * @param batchNormTraining whether the trainable batch-norm layers normalise with each batch's statistics and update
+ *                      their moving ones (Keras' {@code training=True}) instead of keeping ImageNet's
  */
 public record Network(List<KerasLayer> layers, int baseLayers, int trainableFrom, ComputationGraph graph, IUpdater updater,
-                      LossFunctions.LossFunction loss, int size) {
+                      LossFunctions.LossFunction loss, int size, boolean batchNormTraining) {
 
     public Network {
         layers = List.copyOf(layers);

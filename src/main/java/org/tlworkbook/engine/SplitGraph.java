@@ -92,7 +92,7 @@ public final class SplitGraph {
         List<KerasLayer> suffixLayers = new ArrayList<>();
         suffixLayers.add(KerasLayer.input(cutName));
         suffixLayers.addAll(all.subList(cutIndex + 1, all.size()));
-        FastTraining fast = FastTraining.supports(suffixLayers)
+        FastTraining fast = FastTraining.supports(suffixLayers) && !network.batchNormTraining() // the fast engine keeps batch norm in inference mode
                 ? FastTraining.compile(suffixLayers, network.graph(), network.frozen(), network.updater()) : null;
         return new SplitGraph(network, cutName, prefix, suffixLayers, cutType, types, fast);
     }
@@ -154,7 +154,7 @@ public final class SplitGraph {
     public ComputationGraph suffix() {
         if (suffix == null) {
             ComputationGraphConfiguration sc = GraphFactory.build(suffixLayers, cutType, network.frozen(),
-                    network.updater(), network.loss(), 12345);
+                    network.updater(), network.loss(), 12345, network.batchNormTraining());
             suffix = new ComputationGraph(sc);
             suffix.init();
             copy(network.graph().paramTable(), suffix.paramTable());

@@ -52,6 +52,7 @@ public final class Classifier {
     private Optimizer optimizer;
     private int compiledTrainableFrom;
     private boolean verbose = true;
+    private boolean batchNormTraining;
     private Progress progress;
     private Integer plannedFineTuneAt;
     private Fitting.Activations kept;
@@ -121,7 +122,7 @@ public final class Classifier {
 
     /** The compiled network as the engine sees it (for benchmarks and engine tests). */
     public Network network() {
-        return new Network(layers(), base.layers().size(), compiledTrainableFrom, graph(), optimizer.updater(), head.loss(), base.size());
+        return new Network(layers(), base.layers().size(), compiledTrainableFrom, graph(), optimizer.updater(), head.loss(), base.size(), batchNormTraining);
     }
 
     /** The pretrained base, with its trainable layers. */
@@ -167,6 +168,17 @@ public final class Classifier {
     /** Where {@link #fit} reports progress ({@link Progress#console()} when not set: a live bar in a notebook). */
     public Classifier progress(Progress progress) {
         this.progress = progress;
+        return this;
+    }
+
+    /**
+     * Keras' {@code base_model(x, training=True)}, for experiments: the base's trainable batch-norm layers normalise
+     * with each batch's statistics and update their moving ones while fine-tuning. The tutorials, and this workbook
+     * by default, keep them in inference mode ({@code training=False}): a few hundred cats and dogs in batches of 32
+     * would replace statistics learned on a million ImageNet images. Not saved with the model.
+     */
+    public Classifier batchNormTraining(boolean training) {
+        this.batchNormTraining = training;
         return this;
     }
 
@@ -245,7 +257,7 @@ public final class Classifier {
     }
 
     private static Network withTrainableFrom(Network n, int from) {
-        return new Network(n.layers(), n.baseLayers(), from, n.graph(), n.updater(), n.loss(), n.size());
+        return new Network(n.layers(), n.baseLayers(), from, n.graph(), n.updater(), n.loss(), n.size(), n.batchNormTraining());
     }
 
     private void checkLabels(ImageGenerator images, String what) {

@@ -63,6 +63,38 @@ public final class LearningCurves {
     }
 
     /**
+     * Several runs' validation curves overlaid, one series per run (in the map's order): validation accuracy (axis
+     * zoomed to the data) and validation loss, per epoch. For experiments that change one setting.
+     */
+    public static BufferedImage compare(java.util.Map<String, History> runs) {
+        if (runs.isEmpty() || runs.values().stream().anyMatch(h -> h.epochs().isEmpty())) {
+            throw new IllegalArgumentException("compare needs runs with at least one epoch each");
+        }
+        int width = 800, height = 800;
+        XYChart acc = chart("Validation Accuracy", "Accuracy", width, height / 2);
+        XYChart loss = chart("Validation Loss", "Cross Entropy", width, height / 2);
+        double low = 1;
+        for (java.util.Map.Entry<String, History> run : runs.entrySet()) {
+            List<History.Epoch> rows = run.getValue().epochs();
+            double[] x = rows.stream().mapToDouble(History.Epoch::epoch).toArray();
+            add(acc, run.getKey(), x, rows.stream().mapToDouble(History.Epoch::valAccuracy).toArray());
+            add(loss, run.getKey(), x, rows.stream().mapToDouble(History.Epoch::valLoss).toArray());
+            low = Math.min(low, rows.stream().mapToDouble(History.Epoch::valAccuracy).filter(Double::isFinite).min().orElse(1));
+        }
+        acc.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+        acc.getStyler().setYAxisMin(Math.min(Math.max(0, Math.floor((low - 0.02) * 20) / 20), 0.95)).setYAxisMax(1.0);
+        loss.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        loss.getStyler().setXAxisTitleVisible(true);
+        loss.getStyler().setYAxisMin(0.0);
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.drawImage(BitmapEncoder.getBufferedImage(acc), 0, 0, null);
+        g.drawImage(BitmapEncoder.getBufferedImage(loss), 0, height / 2, null);
+        g.dispose();
+        return out;
+    }
+
+    /**
      * The accuracy axis, zoomed to the data as the TensorFlow tutorial's {@code plt.ylim([min(plt.ylim()), 1])}: from
      * just below the lowest training or validation accuracy (rounded down to a twentieth) to 1, so a fine-tuning gain
      * of a few points is visible instead of squeezed into the top strip.

@@ -62,10 +62,11 @@ class NotebookStructureTest {
             for (JsonNode c : cells(nb)) {
                 if (!"code".equals(c.path("cell_type").asText())) continue;
                 String source = NotebookRunner.text(c.get("source"));
-                if (source.contains("LearningCurves.plot(")) pending = false;
+                boolean curves = source.contains("LearningCurves.plot(") || source.contains("LearningCurves.compare(");
+                if (curves) pending = false;
                 if (source.contains(".fit(")) {
                     assertFalse(pending, nb + ": two training cells without curves between them");
-                    pending = !source.contains("LearningCurves.plot(");
+                    pending = !curves;
                     fits++;
                 }
             }

@@ -28,4 +28,19 @@ class LearningCurvesTest {
         BufferedImage plot = LearningCurves.plot(history(0.90, 0.92, 0.94, 0.96), 400, 400);
         assertEquals(400, plot.getWidth());
     }
+
+    @Test
+    void compareOverlaysOneSeriesPerRunAndRefusesAnEmptyRun() {
+        java.util.Map<String, History> one = new java.util.LinkedHashMap<>(), two = new java.util.LinkedHashMap<>();
+        one.put("inference mode", history(0.90, 0.92, 0.94, 0.96));
+        two.putAll(one);
+        two.put("training mode", history(0.70, 0.75, 0.80, 0.85));
+        BufferedImage a = LearningCurves.compare(one), b = LearningCurves.compare(two);
+        assertEquals(800, b.getHeight());
+        int differing = 0;
+        for (int x = 0; x < a.getWidth(); x += 2) for (int y = 0; y < a.getHeight(); y += 2) if (a.getRGB(x, y) != b.getRGB(x, y)) differing++;
+        assertTrue(differing > 500, "the second run's series shows: " + differing);
+        two.put("empty", History.parseCsv("epoch,phase,loss,accuracy,val_loss,val_accuracy,lr,seconds\n"));
+        assertThrows(IllegalArgumentException.class, () -> LearningCurves.compare(two));
+    }
 }
