@@ -82,7 +82,7 @@ mkdir -p "$dest"
 tmp="$(mktemp "$dest/.kernel.json.XXXXXX")"
 cat > "$tmp" <<JSON
 {
-  "argv": ["java", ${opens}"-Xmx1200m", "-XX:+UseSerialGC",
+  "argv": ["java", ${opens}"-Xmx1200m", "-XX:+UseSerialGC", "-Dfile.encoding=UTF-8",
            "-Dorg.bytedeco.javacpp.maxbytes=600M", "-Dorg.bytedeco.javacpp.maxphysicalbytes=1900M",
            "-jar", $(json_escape "$jar"), "{connection_file}"],
   "display_name": "Java (Transfer Learning Workbook)",

@@ -7,6 +7,7 @@
 # --profile sets WORKBOOK_PROFILE for every kernel this JupyterLab starts (default: quick, as the exercises).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+case "${LC_ALL:-${LC_CTYPE:-${LANG:-}}}" in *[Uu][Tt][Ff]-8*|*[Uu][Tt][Ff]8*) ;; *) export LC_ALL=C.UTF-8 ;; esac # as ./workbook
 die() { echo "workbook lab: $*" >&2; exit 1; }
 
 kernel=ijava port=8888 browser=1 notebooks="$repo/notebooks" profile="${WORKBOOK_PROFILE:-quick}"
@@ -24,6 +25,11 @@ done
 case "$kernel" in ijava|jjava) ;; *) die "--kernel must be ijava or jjava, got '$kernel'" ;; esac
 case "$profile" in quick|full|smoke) ;; *) die "--profile must be quick or full, got '$profile'" ;; esac
 export WORKBOOK_PROFILE="$profile"
+# folders named relative to where the user typed the command; kernels run in the notebooks' folder
+for var in WORKBOOK_MIRROR WORKBOOK_DATA WORKBOOK_OWN_DATA; do
+  value="${!var:-}"
+  if [ -n "$value" ] && [ "${value#/}" = "$value" ]; then export "$var=$PWD/$value"; fi
+done
 case "$port" in ''|*[!0-9]*) die "--port must be a number, got '$port'" ;; esac
 
 command -v python3 >/dev/null || die "no python3 on PATH: install Python 3 (3.9 or later) and run again"
@@ -48,7 +54,7 @@ var=IJAVA_JAR; [ "$kernel" = jjava ] && var=JJAVA_JAR
 env PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" "$var=$jar" \
   bash "$repo/environment/install-kernel.sh" --sys-prefix --kernel "$kernel" --data "${WORKBOOK_DATA:-$repo/data}" >&2
 
-args=(lab --notebook-dir "$notebooks" --port "$port" --ServerApp.port_retries=0)
+args=(lab --notebook-dir "$notebooks" --port "$port" --ServerApp.port_retries=0 --MappingKernelManager.default_kernel_name=workbook-java)
 [ "$browser" = 0 ] && args+=(--no-browser)
 [ "$(id -u)" = 0 ] && args+=(--allow-root)   # containers and CI run as root; Jupyter refuses that unless told
 echo "Starting JupyterLab on $notebooks with the kernel 'Java (Transfer Learning Workbook)' ($kernel), profile $profile..." >&2

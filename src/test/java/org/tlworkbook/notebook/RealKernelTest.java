@@ -2,8 +2,6 @@ package org.tlworkbook.notebook;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.shade.jackson.databind.JsonNode;
@@ -75,9 +73,27 @@ class RealKernelTest {
         return prefix.resolve("share/jupyter");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"ijava", "jjava"})
-    void notebooksRunThroughTheRealKernelWithReadableOutput(String kernel) throws Exception {
+    /** IJava and JJava side by side (each runs its own kernel, data and output folders): the two kernels' runs are mostly waiting on one core each. */
+    @Test
+    void notebooksRunThroughTheRealKernelsWithReadableOutput() throws Exception {
+        java.util.concurrent.ExecutorService both = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<?>> runs = new ArrayList<>();
+            for (String kernel : List.of("ijava", "jjava")) runs.add(both.submit(() -> { notebooksRunThroughTheRealKernel(kernel); return null; }));
+            for (java.util.concurrent.Future<?> f : runs) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof Error err) throw err;
+                    throw (Exception) e.getCause();
+                }
+            }
+        } finally {
+            both.shutdownNow();
+        }
+    }
+
+    private void notebooksRunThroughTheRealKernel(String kernel) throws Exception {
         Path jupyterPath = install(kernel, Files.createDirectories(tmp.resolve("home-" + kernel)));
         JsonNode spec = new ObjectMapper().readTree(jupyterPath.resolve("kernels/workbook-java/kernel.json").toFile());
         assertEquals(kernel.equals("jjava"), spec.get("argv").toString().contains("jdk.jshell/jdk.jshell=ALL-UNNAMED"),

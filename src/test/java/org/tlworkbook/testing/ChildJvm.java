@@ -11,6 +11,7 @@ public final class ChildJvm {
     public static List<String> command(List<String> jvmOptions, Class<?> main, List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Dfile.encoding=UTF-8"); // as every JVM the workbook starts
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
         cmd.addAll(args);
