@@ -1,6 +1,5 @@
 package org.tlworkbook.plot;
 
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -9,7 +8,6 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.tlworkbook.train.FineTuneSweep;
 
 import java.awt.Color;
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
@@ -27,19 +25,13 @@ public final class FineTuneSweepPlot {
         int width = 800, height = 300;
         double low = rows.stream().mapToDouble(FineTuneSweep.Row::valAccuracy).min().orElse(0);
         XYChart acc = chart("Validation accuracy after fine-tuning", "Accuracy", rows, FineTuneSweep.Row::valAccuracy, width, height);
-        acc.getStyler().setYAxisMin(Math.min(Math.max(0, Math.floor((low - 0.02) * 20) / 20), 0.95)).setYAxisMax(1.0);
+        acc.getStyler().setYAxisMin(LearningCurves.zoomedMin(low)).setYAxisMax(1.0);
         XYChart params = chart("Trainable parameters", "Millions", rows, r -> r.trainableParams() / 1e6, width, height);
         params.getStyler().setYAxisMin(0.0);
         XYChart seconds = chart("Seconds per epoch", "Seconds", rows, FineTuneSweep.Row::secondsPerEpoch, width, height);
         seconds.getStyler().setYAxisMin(0.0);
         seconds.getStyler().setXAxisTitleVisible(true);
-        BufferedImage out = new BufferedImage(width, 3 * height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        g.drawImage(BitmapEncoder.getBufferedImage(acc), 0, 0, null);
-        g.drawImage(BitmapEncoder.getBufferedImage(params), 0, height, null);
-        g.drawImage(BitmapEncoder.getBufferedImage(seconds), 0, 2 * height, null);
-        g.dispose();
-        return out;
+        return LearningCurves.stack(acc, params, seconds);
     }
 
     private static XYChart chart(String title, String yTitle, List<FineTuneSweep.Row> rows, ToDoubleFunction<FineTuneSweep.Row> y, int w, int h) {

@@ -54,12 +54,27 @@ public final class LearningCurves {
         }
         acc.getStyler().setYAxisMin(range[0]).setYAxisMax(range[1]);
         loss.getStyler().setYAxisMin(0.0);
+        return stack(acc, loss);
+    }
+
+    /** Charts of one width, drawn one below the other. */
+    static BufferedImage stack(XYChart... charts) {
+        int width = charts[0].getWidth(), height = 0;
+        for (XYChart c : charts) height += c.getHeight();
         BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
-        g.drawImage(BitmapEncoder.getBufferedImage(acc), 0, 0, null);
-        g.drawImage(BitmapEncoder.getBufferedImage(loss), 0, height / 2, null);
+        int y = 0;
+        for (XYChart c : charts) {
+            g.drawImage(BitmapEncoder.getBufferedImage(c), 0, y, null);
+            y += c.getHeight();
+        }
         g.dispose();
         return out;
+    }
+
+    /** Where a zoomed accuracy axis starts for accuracies down to {@code lowest}: a twentieth below, with a margin, never above 0.95. */
+    static double zoomedMin(double lowest) {
+        return Math.min(Math.max(0, Math.floor((lowest - 0.02) * 20) / 20), 0.95);
     }
 
     /**
@@ -82,16 +97,11 @@ public final class LearningCurves {
             low = Math.min(low, rows.stream().mapToDouble(History.Epoch::valAccuracy).filter(Double::isFinite).min().orElse(1));
         }
         acc.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
-        acc.getStyler().setYAxisMin(Math.min(Math.max(0, Math.floor((low - 0.02) * 20) / 20), 0.95)).setYAxisMax(1.0);
+        acc.getStyler().setYAxisMin(zoomedMin(low)).setYAxisMax(1.0);
         loss.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         loss.getStyler().setXAxisTitleVisible(true);
         loss.getStyler().setYAxisMin(0.0);
-        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        g.drawImage(BitmapEncoder.getBufferedImage(acc), 0, 0, null);
-        g.drawImage(BitmapEncoder.getBufferedImage(loss), 0, height / 2, null);
-        g.dispose();
-        return out;
+        return stack(acc, loss);
     }
 
     /**
@@ -104,8 +114,7 @@ public final class LearningCurves {
         for (History.Epoch e : history.epochs()) {
             for (double a : new double[]{e.accuracy(), e.valAccuracy()}) if (Double.isFinite(a)) low = Math.min(low, a);
         }
-        double min = Math.max(0, Math.floor((low - 0.02) * 20) / 20);
-        return new double[]{Math.min(min, 0.95), 1.0};
+        return new double[]{zoomedMin(low), 1.0};
     }
 
     private static double finite(double v) {

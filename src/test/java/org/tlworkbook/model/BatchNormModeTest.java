@@ -3,7 +3,6 @@ package org.tlworkbook.model;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.tlworkbook.data.ImageGenerator;
 import org.tlworkbook.testing.TinyTraining;
 
 import java.nio.file.Path;
@@ -28,13 +27,11 @@ class BatchNormModeTest {
 
     @Test
     void trainingModeMovesTheTrainableLayersMovingStatisticsAndInferenceModeNone() throws Exception {
-        TinyTraining t = new TinyTraining(tmp.resolve("images"));
-        BaseModel base = t.base().freeze();
-        ImageGenerator train = t.train(base), val = t.val(base);
-        Classifier head = t.model(base, Optimizer.adam(3e-2));
-        head.fit(train, val, 1);
+        TinyTraining tiny = new TinyTraining(tmp.resolve("images"));
+        TinyTraining.Trained t = tiny.trained(Optimizer.adam(3e-2), 1);
+        BaseModel base = t.base();
         Path saved = tmp.resolve("head.zip");
-        head.save(saved);
+        t.model().save(saved);
         int from = base.layers().size() - 12;
         List<String> trainableBn = base.layers().subList(from, base.layers().size()).stream()
                 .filter(l -> l.kind() == org.tlworkbook.engine.KerasLayer.Kind.BATCH_NORM).map(l -> l.name()).toList();
@@ -45,7 +42,7 @@ class BatchNormModeTest {
             model.base().unfreezeFrom(from);
             model.compile(Optimizer.rmsprop(1e-3));
             Map<String, INDArray> before = statistics(model);
-            model.fit(t.train(model.base()), t.val(model.base()), 1);
+            model.fit(tiny.train(model.base()), tiny.val(model.base()), 1);
             Map<String, INDArray> after = statistics(model);
             int moved = 0;
             for (Map.Entry<String, INDArray> e : before.entrySet()) {

@@ -66,11 +66,10 @@ class EarlyStoppingTest {
 
     @Test
     void fineTuningStartsAfreshAndKeepsItsOwnBestEpoch() throws Exception {
-        TinyTraining t = new TinyTraining(tmp.resolve("images"));
-        BaseModel base = t.base().freeze();
-        ImageGenerator train = t.train(base), val = t.val(base);
-        Classifier model = t.model(base, Optimizer.adam(3e-2));
-        model.fit(train, val, 2);
+        TinyTraining.Trained t = new TinyTraining(tmp.resolve("images")).trained(Optimizer.adam(3e-2), 2);
+        BaseModel base = t.base();
+        ImageGenerator train = t.train(), val = t.val();
+        Classifier model = t.model();
         base.unfreezeFrom(base.layers().size() - 3);
         model.compile(Optimizer.rmsprop(1e-3));
         EarlyStopping keep = Callback.earlyStopping("val_loss", 3).minDelta(1e9).restoreBestWeights();

@@ -23,11 +23,11 @@ class OnnxTest {
 
     @Test
     void aSigmoidAndASoftmaxFileAgreeWithTheWorkbookAndAnotherModelsFileIsRefused() throws Exception {
-        TinyTraining t = new TinyTraining(tmp.resolve("images"));
-        BaseModel base = t.base().freeze();
-        Classifier binary = t.model(base, Optimizer.adam(3e-2));
-        binary.fit(t.train(base), t.val(base), 2);
-        List<Path> images = t.folder.validationSamples().stream().limit(6).map(ImageFolder.Sample::path).toList();
+        TinyTraining tiny = new TinyTraining(tmp.resolve("images"));
+        TinyTraining.Trained t = tiny.trained(Optimizer.adam(3e-2), 2);
+        BaseModel base = t.base();
+        Classifier binary = t.model();
+        List<Path> images = tiny.folder.validationSamples().stream().limit(6).map(ImageFolder.Sample::path).toList();
 
         Path file = tmp.resolve("binary.onnx");
         binary.exportOnnx(file);

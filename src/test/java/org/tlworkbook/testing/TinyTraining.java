@@ -38,4 +38,16 @@ public final class TinyTraining {
     public Classifier model(BaseModel base, Optimizer opt) {
         return Classifier.of(base, Head.binary(), folder.classes()).compile(opt).progress(Progress.silent());
     }
+
+    /** A frozen calibrated base, its generators, and a binary head trained on them. */
+    public record Trained(BaseModel base, ImageGenerator train, ImageGenerator val, Classifier model) { }
+
+    /** {@link #base()} frozen, its generators, and {@link #model} trained {@code epochs} epochs at {@code opt}. */
+    public Trained trained(Optimizer opt, int epochs) {
+        BaseModel base = base().freeze();
+        ImageGenerator train = train(base), val = val(base);
+        Classifier model = model(base, opt);
+        model.fit(train, val, epochs);
+        return new Trained(base, train, val, model);
+    }
 }

@@ -22,13 +22,11 @@ class FineTuneSweepTest {
 
     @Test
     void eachStartFineTunesTheSavedModelAfreshAndEarlierStartsTrainMore() throws Exception {
-        TinyTraining t = new TinyTraining(tmp.resolve("images"));
-        BaseModel base = t.base().freeze();
-        ImageGenerator train = t.train(base), val = t.val(base);
-        Classifier frozen = t.model(base, Optimizer.adam(3e-2));
-        frozen.fit(train, val, 2);
+        TinyTraining.Trained t = new TinyTraining(tmp.resolve("images")).trained(Optimizer.adam(3e-2), 2);
+        BaseModel base = t.base();
+        ImageGenerator train = t.train(), val = t.val();
         Path saved = tmp.resolve("frozen.zip");
-        frozen.save(saved);
+        t.model().save(saved);
         byte[] before = Files.readAllBytes(saved);
         int n = base.layers().size();
         List<Integer> starts = List.of(n - 20, n - 8, n - 3);
