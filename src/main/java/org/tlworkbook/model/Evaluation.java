@@ -81,7 +81,14 @@ public record Evaluation(List<String> classes, int[][] confusion, double loss, L
             for (int v : confusion[i]) s += v;
             support.append(s);
         }
+        for (DoubleColumn c : List.of(p, r)) c.setPrintFormatter(fourDecimals());
         return Table.create("per-class metrics", name, p, r, support);
+    }
+
+    /** Shares printed as the accuracy beside them is: four decimals, whatever the locale. */
+    private static tech.tablesaw.columns.numbers.NumberColumnFormatter fourDecimals() {
+        return new tech.tablesaw.columns.numbers.NumberColumnFormatter(
+                new java.text.DecimalFormat("0.0000", java.text.DecimalFormatSymbols.getInstance(java.util.Locale.ROOT)));
     }
     
     /** Runs the whole generator (one pass, in order) through {@code predict}. */

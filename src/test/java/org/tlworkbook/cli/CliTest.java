@@ -125,8 +125,10 @@ class CliTest {
         assertTrue(lines.get(1).startsWith(cat + ","));
 
         Path out = tmp.resolve("evaluation");
-        r = cli("evaluate", "--model", model.toString(), "--data", images.toString(), "--out", out.toString());
-        assertEquals("0", r[0], r[1]);
+        String[] printed = cliOut("evaluate", "--model", model.toString(), "--data", images.toString(), "--out", out.toString());
+        assertEquals("0", printed[0], printed[2]);
+        assertTrue(printed[1].contains("precision") && !printed[1].matches("(?s).*\\d\\.\\d{5,}.*"),
+                "shares are printed to four decimals, as the accuracy beside them: " + printed[1]);
         String metrics = Files.readString(out.resolve("metrics.json"));
         assertTrue(metrics.contains("\"images\": 12") && metrics.contains("\"class\": \"dogs\"") && metrics.contains("\"confusion\": [["), metrics);
         double accuracy = Double.parseDouble(metrics.replaceAll("(?s).*\"accuracy\": ([0-9.]+).*", "$1"));
