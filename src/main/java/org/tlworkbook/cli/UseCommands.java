@@ -145,6 +145,7 @@ final class UseCommands {
         Path folder = Files.isDirectory(data.resolve("validation")) && Files.isDirectory(data.resolve("train")) ? data.resolve("validation") : data;
         ImageFolder images = ImageFolder.from(folder);
         Classifier model = model(modelFile, classes, preprocessing, images.classes());
+        if (!folder.equals(data)) System.out.println("Evaluating on " + folder + " (the dataset's validation images; --data " + folder.resolveSibling("train") + " for the training ones).");
         System.out.println(images.report());
         Evaluation e = model.evaluate(images.validation(model.base()).batchSize(batch)
                 .classMode(model.classMode()).build());

@@ -136,6 +136,20 @@ class CliTest {
         var folder = org.tlworkbook.data.ImageFolder.from(images);
         assertEquals(loaded.evaluate(folder.validation(loaded.base()).build()).accuracy(), accuracy, 1e-4);
 
+        Path dataset = Files.createDirectories(tmp.resolve("dataset")); // train/ and validation/, as cats_and_dogs_filtered
+        for (String part : List.of("train", "validation")) {
+            for (String c : List.of("cats", "dogs")) {
+                Path to = Files.createDirectories(dataset.resolve(part).resolve(c));
+                try (var files = Files.list(images.resolve(c))) {
+                    for (Path f : files.limit(3).toList()) Files.copy(f, to.resolve(f.getFileName()));
+                }
+            }
+        }
+        String[] whole = cliOut("evaluate", "--model", model.toString(), "--data", dataset.toString(), "--out", tmp.resolve("whole").toString());
+        assertEquals("0", whole[0], whole[2]);
+        assertTrue(whole[1].contains("Evaluating on " + dataset.resolve("validation") + " (the dataset's validation images"),
+                "a dataset folder is evaluated on its validation part, and says so: " + whole[1]);
+
         Path text = Files.writeString(tmp.resolve("not-an-image.jpg"), "just text");
         r = cli("predict", "--model", model.toString(), text.toString());
         assertEquals("1", r[0]);
