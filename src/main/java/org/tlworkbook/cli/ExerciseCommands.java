@@ -16,6 +16,9 @@ final class ExerciseCommands {
     private ExerciseCommands() { }
 
     static int exercises(Args args) throws Exception {
+        if (!args.positional().isEmpty() && args.positional().get(0).equals("grade")) {
+            throw new IllegalArgumentException("grading is a command of its own: ./workbook grade SUBMISSIONS_DIR --out grades/grades.csv (./workbook grade --help)");
+        }
         if (args.positional().size() != 1 || !args.positional().get(0).equals("release")) {
             throw new IllegalArgumentException("usage: exercises release --out DIR [--source src/exercises] [--force]");
         }
@@ -41,6 +44,10 @@ final class ExerciseCommands {
         Set<String> withSuffix = new LinkedHashSet<>();
         for (String n : notebooks) withSuffix.add(n.endsWith(".ipynb") ? n : n + ".ipynb");
         args.done();
+        if (java.nio.file.Files.isDirectory(out)) {
+            throw new IllegalArgumentException("--out " + out + " is a folder: give the grades file's name, such as " + out.resolve("grades.csv")
+                    + " (gradebook.csv and feedback/ go beside it)");
+        }
         Grader.Report report = Grader.grade(submissions, source, out, limits, new Grader.Selection(students, withSuffix));
         System.out.printf("Graded %d cells; wrote %s, %s and %s%n", report.rows().size(), report.grades(), report.gradebook(), report.feedback());
         return 0;

@@ -317,6 +317,13 @@ class CliTest {
         assertEquals("2", misspelt[0]);
         assertTrue(misspelt[2].contains("Unknown option '--verison'. Did you mean '--version'?"), misspelt[2]);
         assertTrue(cliOut("lab", "--help")[1].contains("--profile quick|full"), "lab's help names --profile");
+        String[] exercisesGrade = cli("exercises", "grade", "subs");
+        assertEquals("2", exercisesGrade[0]);
+        assertTrue(exercisesGrade[1].contains("./workbook grade SUBMISSIONS_DIR --out"), "points to the grade command: " + exercisesGrade[1]);
+        Path subs = Files.createDirectories(tmp.resolve("subs/ada"));
+        String[] intoFolder = cli("grade", subs.getParent().toString(), "--out", tmp.toString());
+        assertEquals("2", intoFolder[0]);
+        assertTrue(intoFolder[1].contains("is a folder: give the grades file's name, such as " + tmp.resolve("grades.csv")), intoFolder[1]);
     }
 
     @Test
