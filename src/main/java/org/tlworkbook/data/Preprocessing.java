@@ -28,10 +28,18 @@ public record Preprocessing(String name, float scale, float offset) {
             case "none" -> none();
             case "rescale" -> rescale(1.0 / 255);
             default -> {
+                String known = "mobilenet_v2 (or tf: -1..1), rescale (0..1), rescale(FACTOR), none";
                 if (name.startsWith("rescale(") && name.endsWith(")")) {
-                    yield rescale(Double.parseDouble(name.substring(8, name.length() - 1)));
+                    double factor;
+                    try {
+                        factor = Double.parseDouble(name.substring(8, name.length() - 1));
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("rescale(...) takes a number, such as rescale(0.00392156862745098) for 1/255; got " + name);
+                    }
+                    if (!(factor > 0) || Double.isInfinite(factor)) throw new IllegalArgumentException("rescale(...) takes a positive factor; got " + name);
+                    yield rescale(factor);
                 }
-                throw new IllegalArgumentException("Unknown preprocessing: " + name);
+                throw new IllegalArgumentException("Unknown preprocessing '" + name + "': one of " + known);
             }
         };
     }
