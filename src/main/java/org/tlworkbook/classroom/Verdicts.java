@@ -462,13 +462,19 @@ final class Verdicts {
 
     // ---- exercise 5 ----
 
-    /** Exercise 5's example matrix, as its locked cell writes it (rows: true class, columns: predicted). */
+    /** Exercise 5's example matrix, as its locked cell writes it (rows: true class, columns: predicted), with no images behind it. */
     static final List<String> EXAMPLE_CLASSES = List.of("daisy", "roses", "tulips");
     static final int[][] EXAMPLE = {{50, 3, 2}, {4, 38, 13}, {1, 9, 45}};
+    private static final Evaluation EXAMPLE_EVALUATION = new Evaluation(EXAMPLE_CLASSES, EXAMPLE, Double.NaN, List.of());
 
-    /** Exercise 5's model on its drawn validation images (the notebook's drawing, split and seed). */
+    /** The drawn three-class folder of exercises 5 and 7 as their locked cells split it (drawing 37, a quarter for validation, seed 7). */
+    private static ImageFolder notebooksDrawing(Context c) {
+        return ImageFolder.from(drawn(c.profile(), 37)).validationSplit(0.25).seed(7);
+    }
+
+    /** Exercise 5's model on its drawn validation images. */
     private static Evaluation drawnValidation(Classifier model, Context c) {
-        ImageFolder surf = ImageFolder.from(drawn(c.profile(), 37)).validationSplit(0.25).seed(7);
+        ImageFolder surf = notebooksDrawing(c);
         if (!model.classes().equals(surf.classes())) throw new Check.Hint("Keep the notebook's model: its classes are " + surf.classes() + ".");
         return model.evaluate(surf.validation(model.base()).batchSize(c.profile().batchSize()).build());
     }
@@ -478,16 +484,15 @@ final class Verdicts {
         Classifier model = a.model("model");
         checkBase(model, c, "base");
         Evaluation e = drawnValidation(model, c);
-        int[][] m = e.confusion();
-        perClass(a.get("precision"), a.get("recall"), "precision", "recall", e.classes(), m);
+        perClass(a.get("precision"), a.get("recall"), "precision", "recall", e);
         StringBuilder sb = new StringBuilder();
-        for (int k = 0; k < m.length; k++) sb.append(String.format(Locale.ROOT, " %s %.3f/%.3f;", e.classes().get(k), e.precision(k), e.recall(k)));
+        for (int k = 0; k < e.classes().size(); k++) sb.append(String.format(Locale.ROOT, " %s %.3f/%.3f;", e.classes().get(k), e.precision(k), e.recall(k)));
         return pass("precision/recall per class:" + sb.substring(0, sb.length() - 1) + ".");
     }
 
     private static Verdict exampleMatrix(Answers a, Context c) {
         answered(a, "precision", "recall", "trueClass", "predictedClass");
-        perClass(a.get("precision"), a.get("recall"), "examplePrecision", "exampleRecall", EXAMPLE_CLASSES, EXAMPLE);
+        perClass(a.get("precision"), a.get("recall"), "examplePrecision", "exampleRecall", EXAMPLE_EVALUATION);
         int[][] m = EXAMPLE;
         int bi = 0, bj = 1;
         for (int i = 0; i < m.length; i++) for (int j = 0; j < m.length; j++) if (i != j && m[i][j] > m[bi][bj]) { bi = i; bj = j; }
@@ -499,20 +504,16 @@ final class Verdicts {
         return pass(EXAMPLE_CLASSES.get(bi) + " taken for " + EXAMPLE_CLASSES.get(bj) + " " + m[bi][bj] + " times, the largest mix-up; precision and recall right.");
     }
 
-    /** Both maps hold, for every class name, the matrix's precision and recall (0 for a class never predicted). */
-    private static void perClass(JsonNode precision, JsonNode recall, String pName, String rName, List<String> classes, int[][] m) {
+    /** Both maps hold, for every class name, the evaluation's precision and recall (0 for a class never predicted). */
+    private static void perClass(JsonNode precision, JsonNode recall, String pName, String rName, Evaluation e) {
+        List<String> classes = e.classes();
         Map<String, Double> p = fractions(precision, pName), r = fractions(recall, rName);
         if (!p.keySet().equals(new java.util.TreeSet<>(classes)) || !r.keySet().equals(new java.util.TreeSet<>(classes))) {
             throw new Check.Hint("Use the class names as keys, one per class: " + classes + ".");
         }
         boolean pRight = true, rRight = true, pIsR = true, rIsP = true;
-        for (int k = 0; k < m.length; k++) {
-            int row = 0, column = 0;
-            for (int j = 0; j < m.length; j++) {
-                row += m[k][j];
-                column += m[j][k];
-            }
-            double wantP = column == 0 ? 0 : (double) m[k][k] / column, wantR = row == 0 ? 0 : (double) m[k][k] / row;
+        for (int k = 0; k < classes.size(); k++) {
+            double wantP = e.precision(k), wantR = e.recall(k);
             double gotP = p.get(classes.get(k)), gotR = r.get(classes.get(k));
             pRight &= Math.abs(gotP - wantP) < 1e-6;
             rRight &= Math.abs(gotR - wantR) < 1e-6;
@@ -548,7 +549,7 @@ final class Verdicts {
         if (!sameWeights(saved, reloaded)) throw new Check.Hint("reloaded must be the model loaded back from your saved file: Classifier.load(saved).");
         JsonNode p = a.get("predictions").path("predictions");
         if (!p.isObject()) throw new Check.Hint("predictions must be what reloaded.predict(...) returns.");
-        ImageFolder drawn = ImageFolder.from(drawn(c.profile(), 37)).validationSplit(0.25).seed(7);
+        ImageFolder drawn = notebooksDrawing(c);
         List<ImageFolder.Sample> expected = drawn.validationSamples().stream().limit(3).toList();
         List<String> given = new ArrayList<>();
         p.path("images").forEach(x -> given.add(Path.of(x.asText()).getFileName().toString()));

@@ -83,13 +83,12 @@ public final class Main {
         }
         Command command = COMMANDS.get(argv[0]);
         if (command == null) {
-            java.util.Set<String> known = new java.util.TreeSet<>(HELP.keySet());
             if (argv[0].startsWith("-")) {
-                known = new java.util.TreeSet<>(java.util.List.of("--help", "--version"));
-                System.err.println("Unknown option '" + argv[0] + "'. Did you mean '" + org.tlworkbook.data.Suggest.nearest(argv[0], known) + "'? (or a command: ./workbook --help)");
+                System.err.println("Unknown option '" + argv[0] + "'. Did you mean '" + org.tlworkbook.data.Suggest.nearest(argv[0], java.util.List.of("--help", "--version"))
+                        + "'? (or a command: ./workbook --help)");
                 return 2;
             }
-            System.err.println("Unknown command '" + argv[0] + "'. Did you mean '" + org.tlworkbook.data.Suggest.nearest(argv[0], known) + "'?");
+            System.err.println("Unknown command '" + argv[0] + "'. Did you mean '" + org.tlworkbook.data.Suggest.nearest(argv[0], HELP.keySet()) + "'?");
             usage(System.err);
             return 2;
         }

@@ -49,6 +49,7 @@ public final class Fitting {
     private int initialEpoch;
     private String phase = "";
     private java.util.function.Consumer<String> log = System.out::println;
+    private java.util.function.BooleanSupplier stop = () -> false;
     private Progress progress;
     private boolean cache = true;
     private long cacheBudget = -1;
@@ -97,8 +98,6 @@ public final class Fitting {
         this.stop = stop;
         return this;
     }
-
-    private java.util.function.BooleanSupplier stop = () -> false;
 
     /** Turns activation caching off: every batch of every epoch then runs the frozen layers again. */
     public Fitting cache(boolean cache) {

@@ -53,6 +53,7 @@ public final class Classifier {
     private int compiledTrainableFrom;
     private boolean verbose = true;
     private boolean batchNormTraining;
+    private volatile boolean stopRequested;
     private Progress progress;
     private Integer plannedFineTuneAt;
     private Fitting.Activations kept;
@@ -248,8 +249,6 @@ public final class Classifier {
         }
         return thisCall;
     }
-
-    private volatile boolean stopRequested;
 
     /** Keras' {@code model.stop_training = True}: the current {@link #fit} ends after the epoch in progress. */
     public void stopTraining() {

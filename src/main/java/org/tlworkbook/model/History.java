@@ -77,6 +77,8 @@ public final class History {
         return all.isEmpty() ? null : all.get(all.size() - 1);
     }
 
+    private static final java.util.Comparator<Epoch> BY_VAL_ACCURACY = java.util.Comparator.comparingDouble(Epoch::valAccuracy);
+
     /**
      * What the curves say, in words, from this history's own figures: per phase, validation accuracy at its first and
      * last epoch and its best; where validation loss was lowest; and whether training has started to memorise
@@ -91,19 +93,19 @@ public final class History {
             List<Epoch> in = all.stream().filter(e -> e.phase() == p).toList();
             if (in.isEmpty()) continue;
             Epoch first = in.get(0), last = in.get(in.size() - 1);
-            Epoch best = in.stream().reduce((a, b) -> b.valAccuracy() > a.valAccuracy() ? b : a).orElseThrow();
+            Epoch best = in.stream().max(BY_VAL_ACCURACY).orElseThrow();
             sb.append(String.format(Locale.ROOT, "%s, epochs %d-%d: validation accuracy %.3f after the first, %.3f after the last (best %.3f, epoch %d).%n",
                     p.label(), first.epoch(), last.epoch(), first.valAccuracy(), last.valAccuracy(), best.valAccuracy(), best.epoch()));
         }
         List<Phase> phases = all.stream().map(Epoch::phase).distinct().toList();
         if (phases.size() > 1) {
             Epoch endOfFirst = all.stream().filter(e -> e.phase() == phases.get(0)).reduce((a, b) -> b).orElseThrow();
-            Epoch bestLater = all.stream().filter(e -> e.phase() != phases.get(0)).reduce((a, b) -> b.valAccuracy() > a.valAccuracy() ? b : a).orElseThrow();
+            Epoch bestLater = all.stream().filter(e -> e.phase() != phases.get(0)).max(BY_VAL_ACCURACY).orElseThrow();
             sb.append(String.format(Locale.ROOT, "%s moved validation accuracy from %.3f to %.3f at its best (%+.1f points).%n", bestLater.phase().label(),
                     endOfFirst.valAccuracy(), bestLater.valAccuracy(), 100 * (bestLater.valAccuracy() - endOfFirst.valAccuracy())));
         }
         Epoch last = all.get(all.size() - 1);
-        Epoch lowest = all.stream().reduce((a, b) -> b.valLoss() < a.valLoss() ? b : a).orElseThrow();
+        Epoch lowest = all.stream().min(java.util.Comparator.comparingDouble(Epoch::valLoss)).orElseThrow();
         all.stream().filter(e -> e.accuracy() >= 0.9995).findFirst().ifPresent(e -> sb.append(String.format(Locale.ROOT,
                 "Training accuracy reached 1.000 at epoch %d; training loss is %.4f at the end.%n", e.epoch(), last.loss())));
         if (lowest.epoch() == last.epoch()) {

@@ -46,7 +46,12 @@ public record Profile(String name, int imageSize, double alpha, int batchSize, i
      */
     public static Profile current() {
         Jupyter.install();
-        return named(System.getProperty("workbook.profile", System.getenv().getOrDefault("WORKBOOK_PROFILE", DEFAULT)));
+        return named(chosenName());
+    }
+
+    /** The name {@link #use} or {@code WORKBOOK_PROFILE} gives, else {@link #DEFAULT}. */
+    private static String chosenName() {
+        return System.getProperty("workbook.profile", System.getenv().getOrDefault("WORKBOOK_PROFILE", DEFAULT));
     }
 
     /**
@@ -67,8 +72,7 @@ public record Profile(String name, int imageSize, double alpha, int batchSize, i
      */
     public static Profile exercises() {
         Jupyter.install();
-        String p = System.getProperty("workbook.profile", System.getenv().getOrDefault("WORKBOOK_PROFILE", DEFAULT));
-        Profile profile = forExercises(named(p));
+        Profile profile = forExercises(named(chosenName()));
         String counts = System.getProperty("workbook.exercise.counts");
         if (counts == null || counts.isBlank()) return profile;
         Map<String, Integer> expected = new java.util.TreeMap<>();

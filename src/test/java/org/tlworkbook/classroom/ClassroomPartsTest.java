@@ -123,4 +123,26 @@ class ClassroomPartsTest {
         assertEquals(0.6, Verdicts.headTarget(quickSized), "the grader's profile fixes exercise 6's bar; System.setProperty in a notebook reaches no checker");
         assertTrue(Verdicts.decide("ex6-check", null, null).feedback().contains("Not handed in"));
     }
+
+    /** Exercise 5's example: right answers pass; swapped shares and a pair read the wrong way round get their own hints. */
+    @Test
+    void theExampleMatrixIsCheckedAgainstEvaluationsPrecisionAndRecall() {
+        java.util.Map<String, Double> precision = new java.util.TreeMap<>(), recall = new java.util.TreeMap<>();
+        org.tlworkbook.model.Evaluation e = new org.tlworkbook.model.Evaluation(Verdicts.EXAMPLE_CLASSES, Verdicts.EXAMPLE, Double.NaN, List.of());
+        for (int k = 0; k < 3; k++) {
+            precision.put(Verdicts.EXAMPLE_CLASSES.get(k), e.precision(k));
+            recall.put(Verdicts.EXAMPLE_CLASSES.get(k), e.recall(k));
+        }
+        assertEquals(38.0 / 55, recall.get("roses"), 1e-12, "a row: roses found");
+        assertEquals(45.0 / 60, precision.get("tulips"), 1e-12, "a column: called tulips");
+        Verdicts.Verdict right = Verdicts.decide("ex5-check-example", Answers.of("ex5-check-example").put("precision", precision).put("recall", recall)
+                .put("trueClass", "roses").put("predictedClass", "tulips"), null);
+        assertTrue(right.passed(), right.feedback());
+        Verdicts.Verdict swapped = Verdicts.decide("ex5-check-example", Answers.of("ex5-check-example").put("precision", recall).put("recall", precision)
+                .put("trueClass", "roses").put("predictedClass", "tulips"), null);
+        assertTrue(!swapped.passed() && swapped.feedback().contains("swapped"), swapped.feedback());
+        Verdicts.Verdict reversed = Verdicts.decide("ex5-check-example", Answers.of("ex5-check-example").put("precision", precision).put("recall", recall)
+                .put("trueClass", "tulips").put("predictedClass", "roses"), null);
+        assertTrue(!reversed.passed() && reversed.feedback().contains("the other way round"), reversed.feedback());
+    }
 }
