@@ -45,7 +45,7 @@ def tf_figures(weights, size, batch, iterations):
 
 
 def workbook_figures(weights, size, batch, iterations):
-    out = subprocess.run(["./workbook", "bench", "model", "--size", str(size), "--batch", str(batch), "--iterations", str(iterations),
+    out = subprocess.run(["./workbook", "bench", "model", "--size", str(size), "--batch-size", str(batch), "--iterations", str(iterations),
                           "--weights", weights], check=True, capture_output=True, text=True).stdout
     figures = dict((m.group(1).strip(), float(m.group(2))) for m in re.finditer(r"^\s*([^:\n]+): ([0-9.]+) img/s", out, re.M))
     return out, figures

@@ -82,7 +82,7 @@ def main():
     ours_json = os.path.join(out, "workbook.json")
     if not a.skip_workbook:
         subprocess.run(["./workbook", "bench", "vgg16", "--data", data, "--weights", weights, "--size", str(a.size),
-                        "--batch", str(a.batch), "--epochs", str(a.epochs), "--out", ours_json], check=True)
+                        "--batch-size", str(a.batch), "--epochs", str(a.epochs), "--out", ours_json], check=True)
     ours = json.load(open(ours_json))
     subprocess.run([sys.executable, os.path.abspath(__file__), "--keras-only", "--out", out, "--size", str(a.size),
                     "--batch", str(a.batch), "--epochs", str(a.epochs), "--seed", str(a.seed)], check=True)

@@ -15,7 +15,7 @@ final class BenchCommand {
         String what = args.positional().isEmpty() ? "model" : args.positional().get(0);
         String weights = args.get("weights");
         int size = args.getInt("size", what.equals("vgg16") ? 150 : 160);
-        int batch = args.getInt("batch", 32);
+        int batch = args.getInt("batch-size", 32);
         int iterations = args.getInt("iterations", 3);
         String data = args.get("data");
         boolean reference = args.flag("reference");

@@ -24,8 +24,9 @@ public final class Main {
         add("embed", "embed --base mobilenet_v2 --size 160 [--weights FILE] IMG...   CSV of pooled base features",
                 "./workbook embed --base mobilenet_v2 --size 160 data/cats_and_dogs_filtered/validation/cats/cat.2000.jpg", ModelCommands::embed);
         add("train", "train --data DIR|--dataset NAME [--base mobilenet_v2] [--size 160] [--epochs 10] [--fine-tune-at 100]\n"
-                + "        [--fine-epochs 10] [--validation-split 0.2] [--weights FILE] [--augment] [--limit-per-class N] --out DIR\n"
-                + "        [--restart]   resumes DIR's run when its settings match; --restart moves an earlier run aside",
+                + "        [--fine-epochs 10] [--validation-split 0.2] [--batch-size 32] [--lr 1e-4] [--fine-lr 2e-5]\n"
+                + "        [--alpha 1.0] [--weights FILE] [--augment] [--limit-per-class N] [--seed 37] [--out build/train] [--restart]\n"
+                + "          resumes DIR's run when its settings match; --restart moves an earlier run aside",
                 "./workbook train --dataset cats_and_dogs_filtered --size 160 --epochs 10 --fine-epochs 10 --out build/train", ModelCommands::train);
         add("predict", "predict --model model.zip|model.h5 [--out FILE] [--strict] [--classes a,b] [--preprocessing rescale|mobilenet_v2] IMG...\n"
                         + "        CSV: path, predicted class, probabilities; a Keras .h5 classifier names its classes with --classes",
@@ -49,7 +50,7 @@ public final class Main {
                 "./workbook grade submissions --out grades/grades.csv --parallel 2", ExerciseCommands::grade);
         COMMANDS.put("grade-run", ExerciseCommands::gradeRun);
         COMMANDS.put("grade-check", ExerciseCommands::gradeCheck);
-        add("bench", "bench model|generator|vgg16|grade [--size 160] [--batch 32] [--iterations 3] [--weights FILE] [--data DIR --epochs 3] [--out DIR] [--parallel 1]   img/s, seconds, peak RSS; grade: a class of 5, time per student",
+        add("bench", "bench model|generator|vgg16|grade [--size 160] [--batch-size 32] [--iterations 3] [--weights FILE] [--data DIR --epochs 3] [--out DIR] [--parallel 1]   img/s, seconds, peak RSS; grade: a class of 5, time per student",
                 "./workbook bench model --weights data/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_160_no_top.h5", BenchCommand::run);
     }
 

@@ -84,15 +84,16 @@ final class ModelCommands {
             throw new IllegalArgumentException("--validation-split must be above 0 and below 1 for " + data + ", which has no train/ and validation/ "
                     + "folders: it is the share of each class held out for validation, e.g. --validation-split 0.2");
         }
-        Path dir = data != null ? Path.of(data) : Dataset.named(dataset).load(Progress.console());
         Architecture arch = Architecture.named(args.get("base", Architecture.MOBILENET_V2.id()));
-        Recipe r = new Recipe(dir, arch.id(), args.getInt("size", arch.defaultSize()), args.getDouble("alpha", 1.0),
+        Recipe r = new Recipe(data == null ? null : Path.of(data), arch.id(), args.getInt("size", arch.defaultSize()), args.getDouble("alpha", 1.0),
                 args.get("weights") == null ? null : Path.of(args.get("weights")), args.getInt("batch-size", 32),
                 args.getInt("epochs", 10), args.getInt("fine-tune-at", 100), args.getInt("fine-epochs", 10),
                 args.getDouble("lr", 1e-4), args.getDouble("fine-lr", 2e-5), split,
                 args.flag("augment"), limit, args.getInt("seed", 37),
                 args.path("out", "build/train"), args.flag("restart"));
         args.done();
+        r.checkSettings();
+        if (dataset != null) r = r.withData(Dataset.named(dataset).load(Progress.console()));
         r.run();
         return 0;
     }

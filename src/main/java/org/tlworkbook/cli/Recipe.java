@@ -33,6 +33,41 @@ record Recipe(Path data, String base, int size, double alpha, Path weights, int 
               int fineTuneAt, int fineEpochs, double learningRate, double fineLearningRate,
               double validationSplit, boolean augment, int limitPerClass, long seed, Path out, boolean restart) {
 
+    Recipe withData(Path folder) {
+        return new Recipe(folder, base, size, alpha, weights, batchSize, epochs, fineTuneAt, fineEpochs, learningRate, fineLearningRate,
+                validationSplit, augment, limitPerClass, seed, out, restart);
+    }
+
+    /**
+     * Refuses every setting that cannot train, before any data, weights or {@code --out} is touched, so a refused run
+     * costs nothing and leaves nothing behind.
+     */
+    void checkSettings() {
+        if (epochs < 0 || fineEpochs < 0) {
+            throw new IllegalArgumentException("--epochs and --fine-epochs are numbers of epochs, 0 or more; got " + epochs + " and " + fineEpochs);
+        }
+        if (epochs == 0 && fineEpochs == 0) {
+            throw new IllegalArgumentException("--epochs 0 and --fine-epochs 0 leave nothing to train: give at least one epoch to either");
+        }
+        if (batchSize < 1) throw new IllegalArgumentException("--batch-size is the number of images per step, at least 1 (32 is Keras' default); got " + batchSize);
+        if (!(learningRate > 0) || !(fineLearningRate > 0)) {
+            throw new IllegalArgumentException("--lr and --fine-lr must be above 0 (the tutorial's are 1e-4 and 2e-5); got " + learningRate + " and " + fineLearningRate);
+        }
+        Architecture arch = Architecture.named(base);
+        int layers;
+        try {
+            layers = arch.layerCount(size, alpha);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException((e.getMessage().contains("alpha") ? "--alpha: " : "--size: ") + e.getMessage(), e);
+        }
+        if (weights == null) arch.weightsFile(size, alpha);
+        else if (!Files.isRegularFile(weights)) throw new IllegalArgumentException("--weights " + weights + ": no such file");
+        if (fineEpochs > 0 && (fineTuneAt < 0 || fineTuneAt >= layers)) {
+            throw new IllegalArgumentException("--fine-tune-at must be between 0 and " + (layers - 1) + " for " + base + " (" + layers
+                    + " layers; the tutorial's is 100), got " + fineTuneAt);
+        }
+    }
+
     void run() throws IOException {
         ImageFolder trainFolder;
         ImageFolder valFolder;
@@ -42,6 +77,10 @@ record Recipe(Path data, String base, int size, double alpha, Path weights, int 
         } else {
             trainFolder = ImageFolder.from(data).validationSplit(validationSplit).seed(seed).limitPerClass(limitPerClass);
             valFolder = trainFolder;
+        }
+        if (trainFolder.classes().size() < 2) {
+            throw new IllegalArgumentException(data + " has " + (trainFolder.classes().isEmpty() ? "no class folders" : "one class folder ("
+                    + trainFolder.classes().get(0) + ")") + ": a classifier needs at least 2 classes, one sub-folder of images per class");
         }
         System.out.println("train: " + trainFolder.report());
         try (RunFolder run = RunFolder.open(out, manifest(trainFolder, valFolder), restart)) {

@@ -7,8 +7,16 @@ import java.util.Locale;
 public final class Suggest {
     private Suggest() { }
 
-    /** The name of {@code known} nearest to {@code given}, ignoring case; null when {@code known} is empty. */
+    /**
+     * The name of {@code known} nearest to {@code given}, ignoring case; null when {@code known} is empty. A name that
+     * {@code given} begins (three letters or more: {@code batch} for {@code batch-size}) wins over a closer spelling.
+     */
     public static String nearest(String given, Collection<String> known) {
+        String lower = given.toLowerCase(Locale.ROOT), prefixed = null;
+        for (String k : known) {
+            if (lower.length() >= 3 && k.toLowerCase(Locale.ROOT).startsWith(lower) && (prefixed == null || k.length() < prefixed.length())) prefixed = k;
+        }
+        if (prefixed != null) return prefixed;
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String k : known) {

@@ -66,6 +66,14 @@ public enum Architecture {
         return this == MOBILENET_V2 ? Architectures.mobileNetV2(size, alpha) : Architectures.vgg16(size);
     }
 
+    /**
+     * How many layers the base has at this size and width, without building it; refuses a size or alpha the base
+     * cannot take, so a run can be refused before any work.
+     */
+    public int layerCount(int size, double alpha) {
+        return layers(size, alpha).size();
+    }
+
     /** The ImageNet weights Keras publishes for this base at this size. */
     public RemoteFile weightsFile(int size, double alpha) {
         return this == MOBILENET_V2 ? WeightFiles.mobileNetV2(alpha, size) : WeightFiles.vgg16();

@@ -26,7 +26,7 @@ public final class Architectures {
     public static List<KerasLayer> mobileNetV2(int size, double alpha) {
         boolean known = false;
         for (double a : MOBILENET_V2_ALPHAS) known |= a == alpha;
-        if (!known) throw new IllegalArgumentException("alpha must be one of 0.35, 0.5, 0.75, 1.0, 1.3, 1.4; got " + alpha);
+        if (!known) throw new IllegalArgumentException("MobileNetV2 comes in the widths (alpha) 0.35, 0.5, 0.75, 1.0, 1.3 and 1.4, as Keras publishes its ImageNet weights; got " + alpha + " (1.0 is the tutorial's)");
         if (size < 32) throw new IllegalArgumentException("MobileNetV2 needs inputs of at least 32x32 pixels; got " + size);
         List<KerasLayer> l = new ArrayList<>();
         l.add(KerasLayer.input("input_layer"));

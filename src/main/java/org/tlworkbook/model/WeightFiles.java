@@ -19,11 +19,11 @@ public final class WeightFiles {
         };
     }
 
-    /** Keras' ImageNet no-top weights of MobileNetV2 at this width and input size. */
+    /** Keras' ImageNet no-top weights of MobileNetV2 at this width and input size (1.3 and 1.4 exist at 224 only). */
     public static RemoteFile mobileNetV2(double alpha, int size) {
-        String a = alpha == 1.0 ? "1.0" : alpha == 0.35 ? "0.35" : alpha == 0.5 ? "0.5" : alpha == 0.75 ? "0.75"
-                : String.format(Locale.ROOT, "%.1f", alpha);
-        String name = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_" + a + "_" + mobileNetV2Rows(size) + "_no_top.h5";
+        String a = alpha == 0.35 ? "0.35" : alpha == 0.75 ? "0.75" : String.format(Locale.ROOT, "%.1f", alpha);
+        int rows = alpha > 1.0 ? 224 : mobileNetV2Rows(size);
+        String name = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_" + a + "_" + rows + "_no_top.h5";
         return RemoteFile.of(name, BASE + "mobilenet_v2/" + name, -1);
     }
 

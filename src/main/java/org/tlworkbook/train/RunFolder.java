@@ -29,11 +29,13 @@ public final class RunFolder implements AutoCloseable {
     private final Path dir;
     private final RunManifest manifest;
     private final FolderLock lock;
+    private final boolean created;
 
-    private RunFolder(Path dir, RunManifest manifest, FolderLock lock) {
+    private RunFolder(Path dir, RunManifest manifest, FolderLock lock, boolean created) {
         this.dir = dir;
         this.manifest = manifest;
         this.lock = lock;
+        this.created = created;
     }
 
     /**
@@ -41,6 +43,7 @@ public final class RunFolder implements AutoCloseable {
      * temp files of killed runs and, with {@code restart}, moves an earlier run's files to a sibling folder.
      */
     public static RunFolder open(Path dir, RunManifest manifest, boolean restart) throws IOException {
+        boolean created = !Files.exists(dir);
         try {
             Files.createDirectories(dir);
             Files.deleteIfExists(Files.createTempFile(dir, ".write-check", ".tmp"));
@@ -51,7 +54,7 @@ public final class RunFolder implements AutoCloseable {
         try {
             lock.removeLeftovers();
             if (restart) moveAside(dir);
-            return new RunFolder(dir, manifest, lock);
+            return new RunFolder(dir, manifest, lock, created);
         } catch (IOException | RuntimeException e) {
             lock.close();
             throw e;
@@ -114,8 +117,27 @@ public final class RunFolder implements AutoCloseable {
         return Callback.checkpoint(dir, Map.of(MANIFEST_ENTRY, manifest.toText()));
     }
 
+    /**
+     * Releases the folder. A run that wrote nothing (refused or failed before its first epoch) leaves nothing: its
+     * {@code .lock}, and the folder when this run created it, are removed.
+     */
     @Override
     public void close() throws IOException {
-        lock.close();
+        boolean empty;
+        try (var children = Files.list(dir)) {
+            empty = children.allMatch(p -> p.getFileName().toString().equals(".lock"));
+        } catch (IOException e) {
+            empty = false;
+        }
+        try {
+            if (empty) {
+                Files.deleteIfExists(dir.resolve(".lock"));
+                if (created) Files.deleteIfExists(dir);
+            }
+        } catch (IOException ignored) {
+            // another process claimed the folder meanwhile: its files stay
+        } finally {
+            lock.close();
+        }
     }
 }

@@ -95,7 +95,7 @@ class CliTest {
         r = cli("train", "--data", images.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35",
                 "--epochs", "1", "--fine-epochs", "1", "--fine-tune-at", "500", "--out", out.toString());
         assertEquals("2", r[0]);
-        assertTrue(r[1].contains("fine_tune_at must be between 0 and 153"), r[1]);
+        assertTrue(r[1].contains("--fine-tune-at must be between 0 and 153"), r[1]);
         assertFalse(Files.exists(out.resolve("history.csv")), "no epoch was trained");
         assertFalse(Files.exists(out.resolve("checkpoint.zip")), "no epoch was trained");
     }
@@ -324,6 +324,46 @@ class CliTest {
         String[] intoFolder = cli("grade", subs.getParent().toString(), "--out", tmp.toString());
         assertEquals("2", intoFolder[0]);
         assertTrue(intoFolder[1].contains("is a folder: give the grades file's name, such as " + tmp.resolve("grades.csv")), intoFolder[1]);
+    }
+
+    @Test
+    void trainRefusesUnusableSettingsBeforeAnyWorkAndLeavesNothingBehind() throws Exception {
+        // the mirror is empty: a refusal that came after loading the dataset or the weights would name a missing file instead
+        System.setProperty("workbook.mirror", Files.createDirectories(tmp.resolve("empty-mirror")).toString());
+        Path out = tmp.resolve("refused");
+        String[][] cases = {
+                {"--epochs 0 --fine-epochs 0", "leave nothing to train"},
+                {"--epochs -1", "numbers of epochs, 0 or more; got -1"},
+                {"--fine-epochs -2", "got 10 and -2"},
+                {"--size 7", "--size: MobileNetV2 needs inputs of at least 32x32 pixels; got 7"},
+                {"--alpha 0.9", "--alpha: MobileNetV2 comes in the widths (alpha) 0.35, 0.5, 0.75, 1.0, 1.3 and 1.4"},
+                {"--fine-tune-at 999", "--fine-tune-at must be between 0 and 153 for mobilenet_v2"},
+                {"--batch-size 0", "--batch-size is the number of images per step, at least 1"},
+                {"--batch 8", "unknown option --batch (did you mean --batch-size?)"},
+                {"--lr 0", "--lr and --fine-lr must be above 0"},
+                {"--weights " + tmp.resolve("no-such.h5"), "no-such.h5: no such file"},
+        };
+        for (String[] c : cases) {
+            List<String> argv = new ArrayList<>(List.of("train", "--dataset", "cats_and_dogs_filtered", "--out", out.toString()));
+            argv.addAll(List.of(c[0].split(" ")));
+            String[] r = cli(argv.toArray(String[]::new));
+            assertEquals("2", r[0], c[0] + ": " + r[1]);
+            assertTrue(r[1].contains(c[1]) && !r[1].contains("is not here"), c[0] + ": " + r[1]);
+            assertFalse(Files.exists(out), c[0] + ": a refused run leaves no --out behind");
+        }
+        Path oneClass = TestImages.folder(tmp.resolve("one-class"), 40, 3, "cats");
+        String[] r = cli("train", "--data", oneClass.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35", "--out", out.toString());
+        assertEquals("2", r[0], r[1]);
+        assertTrue(r[1].contains("has one class folder (cats): a classifier needs at least 2 classes"), r[1]);
+        assertFalse(Files.exists(out));
+
+        Path damaged = Files.writeString(tmp.resolve("damaged.h5"), "not HDF5");
+        r = cli("train", "--data", images.toString(), "--weights", damaged.toString(), "--size", "32", "--alpha", "0.35", "--out", out.toString());
+        assertNotEquals("0", r[0], r[1]);
+        assertFalse(Files.exists(out), "a run that failed before its first epoch removes its .lock and the folder it made");
+        Path existing = Files.createDirectories(tmp.resolve("existing-out"));
+        cli("train", "--data", images.toString(), "--weights", damaged.toString(), "--size", "32", "--alpha", "0.35", "--out", existing.toString());
+        assertTrue(Files.isDirectory(existing) && !Files.exists(existing.resolve(".lock")), "a folder the user made stays, without a .lock");
     }
 
     @Test
