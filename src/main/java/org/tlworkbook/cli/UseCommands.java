@@ -6,11 +6,12 @@ import org.tlworkbook.data.ImageFolder;
 import org.tlworkbook.model.Classifier;
 import org.tlworkbook.model.Evaluation;
 import org.tlworkbook.model.Predictions;
-import org.tlworkbook.data.ImageDecoder;
 import org.tlworkbook.data.UnreadableImageException;
-import tech.tablesaw.api.DoubleColumn;
-import tech.tablesaw.api.StringColumn;
-import tech.tablesaw.api.Table;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.tlworkbook.data.ImageGenerator;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,7 @@ final class UseCommands {
 
     /**
      * CSV on stdout (or {@code --out FILE}): path, predicted class, its probability, then one probability per class,
-     * written by Tablesaw's CSV writer (paths with commas or quotes are quoted). Unreadable files are skipped and
+     * paths exactly as given (quoted where a comma, quote or edge space needs it). Unreadable files are skipped and
      * named with their reason on stderr; the exit code is 1 only when nothing could be predicted, or with
      * {@code --strict} when anything was skipped.
      */
@@ -37,38 +38,45 @@ final class UseCommands {
         if (args.positional().isEmpty()) throw new IllegalArgumentException("predict needs image files");
         if (out != null) writable(out);
         Classifier model = model(modelFile, classes, preprocessing, null);
-        java.util.List<String> readable = new java.util.ArrayList<>(), skipped = new java.util.ArrayList<>();
-        for (String file : args.positional()) {
-            try {
-                if (file.isBlank()) throw new UnreadableImageException(Path.of("."), "an empty argument is not a file name");
-                if (!Files.isRegularFile(Path.of(file))) throw new UnreadableImageException(Path.of(file), "no such file");
-                ImageDecoder.probe(Path.of(file));
-                readable.add(file);
-            } catch (UnreadableImageException e) {
-                skipped.add(file);
-                System.err.println("skipped " + (file.isBlank() ? "''" : file) + ": " + e.reason());
+        java.util.List<String> readable = new java.util.ArrayList<>();
+        java.util.List<float[]> probabilities = new java.util.ArrayList<>();
+        int skipped = 0;
+        java.util.List<String> files = args.positional();
+        for (int start = 0; start < files.size(); start += 32) {
+            java.util.List<INDArray> batch = new java.util.ArrayList<>();
+            for (String file : files.subList(start, Math.min(files.size(), start + 32))) {
+                try { // decoded once, here: a file that fails part-way (a truncated PNG or JPEG) is skipped like any other
+                    batch.add(ImageGenerator.load(java.util.List.of(Path.of(file)), model.base()));
+                    readable.add(file);
+                } catch (UnreadableImageException e) {
+                    skipped++;
+                    System.err.println("skipped " + (file.isBlank() ? "''" : file) + ": " + e.reason());
+                }
+            }
+            if (batch.isEmpty()) continue;
+            INDArray p = model.predict(Nd4j.concat(0, batch.toArray(INDArray[]::new)));
+            for (int i = 0; i < batch.size(); i++) {
+                float[] row = p.getRow(i).toFloatVector();
+                probabilities.add(row.length == 1 ? new float[]{1 - row[0], row[0]} : row);
             }
         }
         if (readable.isEmpty()) throw new java.io.IOException("nothing to predict: every image was skipped (see above)");
-        Predictions p = model.predict(readable.stream().map(Path::of).toArray(Path[]::new));
-        StringColumn path = StringColumn.create("path"), predicted = StringColumn.create("predicted");
-        DoubleColumn probability = DoubleColumn.create("probability");
-        java.util.Map<String, DoubleColumn> perClass = new java.util.LinkedHashMap<>();
-        for (String c : model.classes()) perClass.put(c, DoubleColumn.create("p_" + c));
-        for (int i = 0; i < p.size(); i++) {
-            Predictions.Prediction one = p.get(i);
-            path.append(readable.get(i));
-            predicted.append(one.label());
-            probability.append(round(one.probability()));
-            for (String c : model.classes()) perClass.get(c).append(round(one.probabilities().get(c)));
-        }
-        Table table = Table.create("predictions", path, predicted, probability);
-        perClass.values().forEach(table::addColumns);
+        Predictions predictions = new Predictions(model.classes(), readable.stream().map(Path::of).toList(), probabilities.toArray(float[][]::new));
         java.io.StringWriter csv = new java.io.StringWriter();
-        table.write().csv(csv);
+        java.util.List<String> header = new java.util.ArrayList<>(java.util.List.of("path", "predicted", "probability"));
+        for (String c : model.classes()) header.add("p_" + c);
+        // commons-csv keeps a path's leading and trailing spaces (quoted), so every path still names its file
+        try (CSVPrinter printer = new CSVPrinter(csv, CSVFormat.DEFAULT.builder().setRecordSeparator('\n').setHeader(header.toArray(String[]::new)).build())) {
+            for (int i = 0; i < readable.size(); i++) {
+                Predictions.Prediction one = predictions.get(i);
+                java.util.List<Object> row = new java.util.ArrayList<>(java.util.List.of(readable.get(i), one.label(), round(one.probability())));
+                for (String c : model.classes()) row.add(round(one.probabilities().get(c)));
+                printer.printRecord(row);
+            }
+        }
         if (out == null) System.out.print(csv);
         else AtomicFiles.writeString(out, csv.toString());
-        return strict && !skipped.isEmpty() ? 1 : 0;
+        return strict && skipped > 0 ? 1 : 0;
     }
 
     /**
@@ -127,8 +135,8 @@ final class UseCommands {
         if (Files.isDirectory(file)) throw new IllegalArgumentException("--out " + file + " is a folder: give a file name, such as predictions.csv");
     }
 
-    private static double round(double p) {
-        return Math.round(p * 1e6) / 1e6;
+    private static String round(double p) {
+        return String.format(Locale.ROOT, "%.6f", p);
     }
 
     /** Accuracy, confusion matrix and per-class precision/recall on a folder of class sub-folders; {@code --out DIR/metrics.json}. */

@@ -43,14 +43,30 @@ public final class ImageDecoder {
         }
     }
 
-    /** Decodes the file to a TYPE_INT_RGB image. */
+    /**
+     * Decodes the file to a TYPE_INT_RGB image. A file that ends before its image data does is refused, as PIL and
+     * TensorFlow refuse it, rather than read with its missing part filled in grey.
+     */
     public static BufferedImage readRgb(Path file) throws UnreadableImageException {
-        return withReader(file, "cannot decode: ", (reader, in) -> {
+        return withReader(file, "cannot decode (damaged or truncated?): ", (reader, in) -> {
             checkSize(file, reader);
-            int transform = fourChannelJpeg(file);
-            if (transform == NOT_FOUR_CHANNEL) return toRgb(reader.read(0));
-            return fromCmyk(reader.readRaster(0, null), transform == 2);
+            java.util.List<String> warnings = new java.util.ArrayList<>();
+            reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+            BufferedImage image = decode(file, reader);
+            for (String w : warnings) {
+                String lower = w.toLowerCase(java.util.Locale.ROOT);
+                if (lower.contains("premature end") || lower.contains("truncated") || lower.contains("missing eoi")) {
+                    throw new UnreadableImageException(file, "truncated: the file ends before its image data does (an interrupted download or copy?)");
+                }
+            }
+            return image;
         });
+    }
+
+    private static BufferedImage decode(Path file, ImageReader reader) throws IOException {
+        int transform = fourChannelJpeg(file);
+        if (transform == NOT_FOUR_CHANNEL) return toRgb(reader.read(0));
+        return fromCmyk(reader.readRaster(0, null), transform == 2);
     }
 
     private static final int NOT_FOUR_CHANNEL = -2;

@@ -100,13 +100,54 @@ class CliTest {
         assertFalse(Files.exists(out.resolve("checkpoint.zip")), "no epoch was trained");
     }
 
+    private static Path trained;
+
+    /** A model.zip trained once by the CLI for every test that uses one. */
+    static synchronized Path trainedModel() {
+        if (trained == null) {
+            Path run = tmp.resolve("trained");
+            String[] r = cli("train", "--data", images.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35",
+                    "--epochs", "1", "--fine-epochs", "0", "--out", run.toString());
+            assertEquals("0", r[0], r[1]);
+            trained = run.resolve("model.zip");
+        }
+        return trained;
+    }
+
+    @Test
+    void predictSkipsWhatItCannotDecodeAndKeepsEveryPathExactlyAsGiven() throws Exception {
+        Path model = trainedModel();
+        Path dir = Files.createDirectories(tmp.resolve("predict-odd"));
+        List<String> good = new ArrayList<>();
+        for (int i = 0; i < 4; i++) good.add(images.resolve("cats/cats." + i + ".jpg").toString());
+        byte[] png = Files.readAllBytes(TestImages.writePng(dir.resolve("whole.png"), TestImages.rgb(48, 48, 1)));
+        Path truncatedPng = Files.write(dir.resolve("truncated.png"), java.util.Arrays.copyOf(png, 300));
+        byte[] jpeg = Files.readAllBytes(images.resolve("dogs/dogs.0.jpg"));
+        Path truncatedJpeg = Files.write(dir.resolve("truncated.jpg"), java.util.Arrays.copyOf(jpeg, jpeg.length - 100)); // cut in its image data, after the tables
+        Path lead = Files.copy(Path.of(good.get(0)), dir.resolve(" lead space.jpg")), trail = Files.copy(Path.of(good.get(1)), dir.resolve("trail space.jpg "));
+        List<String> argv = new ArrayList<>(List.of("predict", "--model", model.toString(), "--out", dir.resolve("p.csv").toString()));
+        argv.addAll(good.subList(0, 2));
+        argv.addAll(List.of(truncatedPng.toString(), truncatedJpeg.toString(), lead.toString(), trail.toString()));
+        argv.addAll(good.subList(2, 4));
+        String[] r = cli(argv.toArray(String[]::new));
+        assertEquals("0", r[0], r[1]);
+        assertTrue(r[1].contains("skipped " + truncatedPng + ": cannot decode (damaged or truncated?)"), r[1]);
+        assertTrue(r[1].contains("skipped " + truncatedJpeg + ": truncated: the file ends before its image data does"), r[1]);
+        try (var parser = org.apache.commons.csv.CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).build()
+                .parse(Files.newBufferedReader(dir.resolve("p.csv")))) {
+            List<String> paths = parser.getRecords().stream().map(rec -> rec.get("path")).toList();
+            assertEquals(List.of(good.get(0), good.get(1), lead.toString(), trail.toString(), good.get(2), good.get(3)), paths,
+                    "every readable image is predicted, in order, its path exactly as given");
+            for (String p : paths) assertTrue(Files.isRegularFile(Path.of(p)), "the CSV's path names the file: '" + p + "'");
+        }
+        assertThrows(org.tlworkbook.data.UnreadableImageException.class, () -> org.tlworkbook.data.ImageDecoder.readRgb(truncatedJpeg),
+                "a truncated JPEG is unreadable everywhere (training folders skip it too), as PIL and TensorFlow refuse it");
+    }
+
     @Test
     void aTrainedModelPredictsAndEvaluatesFromTheCommandLine() throws Exception {
-        Path run = tmp.resolve("trained");
-        String[] r = cli("train", "--data", images.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35",
-                "--epochs", "1", "--fine-epochs", "0", "--out", run.toString());
-        assertEquals("0", r[0], r[1]);
-        Path model = run.resolve("model.zip");
+        Path model = trainedModel();
+        String[] r;
 
         Path csv = tmp.resolve("predictions.csv");
         String cat = images.resolve("cats/cats.0.jpg").toString(), dog = images.resolve("dogs/dogs.1.jpg").toString();
