@@ -20,19 +20,28 @@ final class Args {
         for (int i = 0; i < argv.length; i++) {
             String a = argv[i];
             if (a.startsWith("--")) {
-                String name = a.substring(2);
+                String name = a.substring(2), value;
                 int eq = name.indexOf('=');
                 if (eq >= 0) {
-                    options.put(name.substring(0, eq), name.substring(eq + 1));
+                    value = name.substring(eq + 1);
+                    name = name.substring(0, eq);
                 } else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) {
-                    options.put(name, argv[++i]);
+                    value = argv[++i];
                 } else {
-                    options.put(name, BARE);
+                    value = BARE;
+                }
+                String before = options.put(name, value);
+                if (before != null) {
+                    throw new IllegalArgumentException("--" + name + " is given twice (" + shown(before) + " and " + shown(value) + "): give it once");
                 }
             } else {
                 positional.add(a);
             }
         }
+    }
+
+    private static String shown(String value) {
+        return value == BARE ? "with no value" : "'" + value + "'";
     }
 
     String get(String name, String fallback) {

@@ -5,6 +5,7 @@ import org.tlworkbook.data.Preprocessing;
 import org.tlworkbook.data.ImageFolder;
 import org.tlworkbook.model.Classifier;
 import org.tlworkbook.model.Evaluation;
+import org.tlworkbook.model.ModelFile;
 import org.tlworkbook.model.Predictions;
 import org.tlworkbook.data.UnreadableImageException;
 import org.apache.commons.csv.CSVFormat;
@@ -36,7 +37,7 @@ final class UseCommands {
         args.done();
         if (modelFile == null) throw new IllegalArgumentException("predict needs --model model.zip (or a Keras model.h5)");
         if (args.positional().isEmpty()) throw new IllegalArgumentException("predict needs image files");
-        if (out != null) writable(out);
+        if (out != null) writable(out, "predictions.csv");
         Classifier model = model(modelFile, classes, preprocessing, null);
         java.util.List<String> readable = new java.util.ArrayList<>();
         java.util.List<float[]> probabilities = new java.util.ArrayList<>();
@@ -91,14 +92,27 @@ final class UseCommands {
         String classes = args.get("classes");
         String preprocessing = args.get("preprocessing");
         args.done();
-        if (modelFile == null || format == null || out == null) {
-            throw new IllegalArgumentException("export needs --model model.zip, --format onnx|keras and --out FILE");
+        if (modelFile == null || out == null) {
+            throw new IllegalArgumentException("export needs --model model.zip and --out FILE (.onnx or .h5; --format onnx|keras for another name)");
         }
+        if (Files.isDirectory(out)) throw new IllegalArgumentException("--out " + out + " is a folder: give a file name, such as " + out.resolve("model.onnx"));
+        String ending = out.getFileName().toString().toLowerCase(Locale.ROOT);
+        String named = ending.endsWith(".onnx") ? "onnx" : ending.endsWith(".h5") || ending.endsWith(".keras") ? "keras" : null;
+        if (format == null && named == null) {
+            throw new IllegalArgumentException("export needs --format onnx|keras, or an --out ending in .onnx or .h5 to tell it");
+        }
+        if (format == null) format = named;
         if (!java.util.List.of("onnx", "keras").contains(format)) {
             throw new IllegalArgumentException("--format " + format + " is not a format the workbook writes: use onnx or keras");
         }
+        if (named != null && !named.equals(format)) {
+            String stem = out.getFileName().toString().replaceAll("\\.[^.]*$", "");
+            throw new IllegalArgumentException("--format " + format + " writes " + (format.equals("onnx") ? "ONNX" : "a Keras HDF5 model")
+                    + ", but --out " + out.getFileName() + " names " + (named.equals("onnx") ? "an ONNX" : "a Keras") + " file: give --out "
+                    + stem + (format.equals("onnx") ? ".onnx" : ".h5") + ", or --format " + named);
+        }
         if (pixelsIn && !format.equals("onnx")) throw new IllegalArgumentException("--pixels-in is for --format onnx only");
-        writable(out);
+        writable(out, format.equals("onnx") ? "model.onnx" : "model.h5");
         Classifier model = model(modelFile, classes, preprocessing, null); // a Keras .h5 too: Keras to ONNX
         if (format.equals("onnx")) model.exportOnnx(out, pixelsIn);
         else model.exportKeras(out);
@@ -107,22 +121,25 @@ final class UseCommands {
     }
 
     /**
-     * A workbook model.zip, or a Keras .h5 classifier (told apart by the HDF5 signature): the latter takes its class names
-     * from {@code --classes} or the evaluated folder, and {@code --preprocessing} when it was trained with other scaling.
+     * A workbook model.zip, or a Keras .h5 classifier ({@link ModelFile} tells them apart, and refuses anything else
+     * saying what it is): the latter takes its class names from {@code --classes} or the evaluated folder, and
+     * {@code --preprocessing} when it was trained with other scaling.
      */
     static Classifier model(Path file, String classes, String preprocessing, java.util.List<String> folderClasses) throws java.io.IOException {
-        if (!Classifier.isHdf5(file)) {
-            if (classes != null || preprocessing != null) {
-                throw new IllegalArgumentException("--classes and --preprocessing are for Keras .h5 models; " + file + " keeps its own");
-            }
-            return Classifier.load(file);
+        java.util.List<String> names = classes == null ? null : java.util.Arrays.stream(classes.split(",")).map(String::strip).toList();
+        if (names != null && (names.stream().anyMatch(String::isEmpty) || new java.util.HashSet<>(names).size() != names.size())) {
+            throw new IllegalArgumentException("--classes takes distinct names separated by commas, such as --classes cats,dogs; got '" + classes + "'");
         }
-        java.util.List<String> names = classes != null ? java.util.List.of(classes.split(",")) : folderClasses;
-        return Classifier.importKeras(file, names, preprocessing == null ? null : Preprocessing.named(preprocessing));
+        Classifier model = ModelFile.read(file, names, preprocessing == null ? null : Preprocessing.named(preprocessing), folderClasses);
+        if (names == null && folderClasses == null && ModelFile.identify(file).kind() == ModelFile.Kind.KERAS_MODEL) {
+            System.err.println("note: " + file.getFileName() + " holds no class names, so they are " + String.join(", ", model.classes())
+                    + "; name them in output order with --classes " + String.join(",", java.util.Collections.nCopies(model.classes().size(), "NAME")));
+        }
+        return model;
     }
 
     /** Refuses an {@code --out} file that cannot be written, before any work. */
-    private static void writable(Path file) {
+    private static void writable(Path file, String example) {
         for (Path p = file.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
             if (Files.exists(p) && !Files.isDirectory(p)) throw new IllegalArgumentException("--out: " + p + " is a file, not a folder: give a path in a folder");
         }
@@ -132,7 +149,7 @@ final class UseCommands {
         } catch (java.io.IOException | RuntimeException e) {
             throw new IllegalArgumentException("Cannot write --out " + file + " (" + e + "): choose a file in a folder you can write to.");
         }
-        if (Files.isDirectory(file)) throw new IllegalArgumentException("--out " + file + " is a folder: give a file name, such as predictions.csv");
+        if (Files.isDirectory(file)) throw new IllegalArgumentException("--out " + file + " is a folder: give a file name, such as " + file.resolve(example));
     }
 
     private static String round(double p) {
@@ -149,10 +166,22 @@ final class UseCommands {
         String preprocessing = args.get("preprocessing");
         args.done();
         if (modelFile == null || data == null) throw new IllegalArgumentException("evaluate needs --model model.zip (or a Keras model.h5) and --data DIR");
-        writable(out.resolve("metrics.json"));
+        writable(out.resolve("metrics.json"), "metrics.json");
         Path folder = Files.isDirectory(data.resolve("validation")) && Files.isDirectory(data.resolve("train")) ? data.resolve("validation") : data;
         ImageFolder images = ImageFolder.from(folder);
-        Classifier model = model(modelFile, classes, preprocessing, images.classes());
+        Classifier model;
+        try {
+            model = model(modelFile, classes, preprocessing, images.classes());
+        } catch (IllegalArgumentException e) {
+            if (classes != null || !e.getMessage().contains(" classes (its last Dense")) throw e;
+            throw new IllegalArgumentException(e.getMessage().replaceAll(", not the .*", "") + ", but " + folder + " has " + images.classes().size()
+                    + " class folders (" + String.join(", ", images.classes()) + "): evaluate it on a folder of the classes it was trained on");
+        }
+        if (!model.classes().equals(images.classes())) {
+            throw new IllegalArgumentException(modelFile.getFileName() + " was trained on " + model.classes().size() + " classes (" + String.join(", ", model.classes())
+                    + "), but " + folder + " has the class folders " + String.join(", ", images.classes())
+                    + ": evaluate it on a folder of the classes it was trained on, named as they were");
+        }
         if (!folder.equals(data)) System.out.println("Evaluating on " + folder + " (the dataset's validation images; --data " + folder.resolveSibling("train") + " for the training ones).");
         System.out.println(images.report());
         Evaluation e = model.evaluate(images.validation(model.base()).batchSize(batch)

@@ -33,7 +33,7 @@ import java.util.stream.Stream;
  */
 public final class ImageFolder {
     /** File extensions read as images (lower case), as Keras' {@code flow_from_directory}. */
-    public static final Set<String> EXTENSIONS = Set.of("jpg", "jpeg", "png", "bmp", "gif");
+    public static final Set<String> EXTENSIONS = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(List.of("jpg", "jpeg", "png", "bmp", "gif")));
 
     private final Path root;
     private final List<String> classes;

@@ -59,6 +59,8 @@ public final class Classifier {
     private Fitting.Activations kept;
     private Path loadedFrom;
     private boolean imported;
+    /** Whether the loaded file was saved after training (or import); false for a model saved before any fit. */
+    private boolean trainedWhenSaved;
     private final List<Double> speeds = new ArrayList<>();
     private final java.util.Set<Predictions> made = java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
 
@@ -411,6 +413,7 @@ public final class Classifier {
             p.setProperty("optimizer", optimizer.name());
             p.setProperty("learning_rate", Double.toString(optimizer.learningRate()));
             p.setProperty("optimizer_state", OptimizerState.isInitialized(graph()) ? "trained" : "fresh");
+            p.setProperty("trained", Boolean.toString(trained()));
             java.io.StringWriter w = new java.io.StringWriter();
             p.store(w, "transfer-learning-workbook model");
             Map<String, String> objects = new java.util.LinkedHashMap<>();
@@ -480,10 +483,16 @@ public final class Classifier {
         loadedFrom = file.toAbsolutePath().normalize();
     }
 
+    /** Trained here, imported from Keras, or loaded from a file saved after either. */
+    private boolean trained() {
+        return history.size() > 0 || imported || trainedWhenSaved;
+    }
+
     private void checkExportable(Path file) throws IOException {
-        if (history.size() == 0 && loadedFrom == null && !imported) {
-            throw new IllegalStateException("this model has not been trained: its head still has random weights. "
-                    + "Train it with model.fit(...) (or load a trained one with Classifier.load) before exporting it.");
+        if (!trained()) {
+            throw new IllegalArgumentException((loadedFrom == null ? "this model" : loadedFrom + " was saved before any training: it")
+                    + " has not been trained: its head still has random weights. Train it with model.fit(...) (or ./workbook train), "
+                    + "or load a trained one with Classifier.load, before exporting it.");
         }
         graph();
         Path parent = file.toAbsolutePath().getParent();
@@ -530,6 +539,9 @@ public final class Classifier {
         c.loadedFrom = file.toAbsolutePath().normalize();
         c.graph = ModelSerializer.restoreComputationGraph(file.toFile(), true);
         if ("trained".equals(p.getProperty("optimizer_state"))) OptimizerState.markInitialized(c.graph);
+        // files from before the "trained" property: trained unless they carry an empty history and a fresh optimizer
+        c.trainedWhenSaved = p.getProperty("trained") != null ? Boolean.parseBoolean(p.getProperty("trained"))
+                : "trained".equals(p.getProperty("optimizer_state")) || !emptyHistory(file);
         c.optimizer = Optimizer.named(p.getProperty("optimizer"), Double.parseDouble(p.getProperty("learning_rate")));
         c.compiledTrainableFrom = trainableFrom;
         try {
@@ -538,6 +550,14 @@ public final class Classifier {
             // saved before histories travelled with the model: the epochs start again at 1
         }
         return c;
+    }
+
+    private static boolean emptyHistory(Path file) {
+        try {
+            return History.parseCsv(ModelSerializer.getObjectFromFile(file.toFile(), "history.csv")).size() == 0;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** The settings, Tribuo-style: what this model is and how far it has trained. */

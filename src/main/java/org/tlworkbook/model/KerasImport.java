@@ -59,7 +59,7 @@ final class KerasImport {
         } catch (IOException e) {
             throw e;
         } catch (IllegalArgumentException e) {
-            throw new IOException(file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             throw new IOException("cannot read the Keras model " + file + ": " + e, e);
         }
@@ -130,7 +130,13 @@ final class KerasImport {
         String spec = head(fileLayers.subList(match.baseLayers, fileLayers.size()));
         Head head = Head.keras(spec);
         int outputs = head.outputs(2);
-        List<String> names = classes != null ? classes : defaultClasses(head.isBinary() ? 2 : outputs);
+        int classCount = head.isBinary() ? 2 : outputs;
+        if (classes != null && classes.size() != classCount) {
+            throw new IllegalArgumentException("the model has " + classCount + " classes (its last Dense layer has " + outputs + " output"
+                    + (outputs == 1 ? ", a sigmoid" : "s") + "), not the " + classes.size() + " of " + String.join(", ", classes)
+                    + ": give " + classCount + " names, in the order of its training folders");
+        }
+        List<String> names = classes != null ? classes : defaultClasses(classCount);
         BaseModel base = match.architecture.create(size, match.alpha, 0).freeze();
         if (preprocessing != null) base.withPreprocessing(preprocessing);
         Classifier model = Classifier.of(base, head, names).compile(Optimizer.rmsprop(1e-4));

@@ -232,15 +232,15 @@ class ExportTest {
                 "{\"class_name\":\"BatchNormalization\",\"config\":{\"name\":\"head_bn\"},\"name\":\"head_bn\",\"inbound_nodes\":[]},"
                         + "{\"class_name\":\"Dense\",\"config\":{\"name\":\"dense\"");
         assertNotEquals(config, withBatchNorm);
-        IOException head = assertThrows(IOException.class, () -> Classifier.importKeras(modelFile("bn-head.h5", withBatchNorm)));
+        IllegalArgumentException head = assertThrows(IllegalArgumentException.class, () -> Classifier.importKeras(modelFile("bn-head.h5", withBatchNorm)));
         assertTrue(head.getMessage().contains("cannot take layer 'head_bn' (BatchNormalization)"), head.getMessage());
 
         String otherBase = config.replace("\"Conv1\"", "\"conv1_conv\"");
-        IOException base = assertThrows(IOException.class, () -> Classifier.importKeras(modelFile("resnet.h5", otherBase)));
+        IllegalArgumentException base = assertThrows(IllegalArgumentException.class, () -> Classifier.importKeras(modelFile("resnet.h5", otherBase)));
         assertTrue(base.getMessage().contains("'conv1_conv'") && base.getMessage().contains("MobileNetV2 or VGG16"), base.getMessage());
 
         String logits = config.replace("\"activation\":\"softmax\"", "\"activation\":\"linear\"");
-        IOException last = assertThrows(IOException.class, () -> Classifier.importKeras(modelFile("logits.h5", logits)));
+        IllegalArgumentException last = assertThrows(IllegalArgumentException.class, () -> Classifier.importKeras(modelFile("logits.h5", logits)));
         assertTrue(last.getMessage().contains("sigmoid' or 'softmax"), last.getMessage());
     }
 
@@ -331,8 +331,17 @@ class ExportTest {
     void anUntrainedModelOrAnUnwritablePlaceIsRefusedSayingWhatToDo() throws Exception {
         Trained t = trained("mobilenet_v2", 64, 0.35, "binary", 2);
         Classifier fresh = Classifier.of(MobileNetV2.create(32, 0.35, 1), Head.binary(), List.of("a", "b")).compile(Optimizer.rmsprop(1e-3));
-        IllegalStateException untrained = assertThrows(IllegalStateException.class, () -> fresh.exportOnnx(tmp.resolve("fresh.onnx")));
+        IllegalArgumentException untrained = assertThrows(IllegalArgumentException.class, () -> fresh.exportOnnx(tmp.resolve("fresh.onnx")));
         assertTrue(untrained.getMessage().contains("has not been trained") && untrained.getMessage().contains("fit"), untrained.getMessage());
+        Path savedFresh = tmp.resolve("saved-before-fit.zip");
+        fresh.save(savedFresh);
+        untrained = assertThrows(IllegalArgumentException.class, () -> Classifier.load(savedFresh).exportKeras(tmp.resolve("fresh.h5")));
+        assertTrue(untrained.getMessage().contains("was saved before any training"), untrained.getMessage());
+        assertFalse(Files.exists(tmp.resolve("fresh.h5")));
+        Path savedTrained = tmp.resolve("saved-after-fit.zip");
+        t.model().save(savedTrained);
+        Classifier.load(savedTrained).exportOnnx(tmp.resolve("loaded.onnx"));
+        assertTrue(Files.size(tmp.resolve("loaded.onnx")) > 0, "a trained model, saved and loaded, still exports");
 
         IOException noFolder = assertThrows(IOException.class, () -> t.model().exportOnnx(tmp.resolve("no/such/model.onnx")));
         assertTrue(noFolder.getMessage().contains("does not exist"), noFolder.getMessage());
