@@ -39,16 +39,19 @@ public final class ImageFolder {
     private final List<String> classes;
     private final List<Sample> images;
     private final List<UnreadableImageException> skipped;
+    /** What the scan found that is not an error: images in sub-folders of a class, images in no class folder. */
+    private final List<String> notes;
     private final double validationSplit;
     private final long seed;
     private final int limitPerClass;
 
-    private ImageFolder(Path root, List<String> classes, List<Sample> images, List<UnreadableImageException> skipped,
+    private ImageFolder(Path root, List<String> classes, List<Sample> images, List<UnreadableImageException> skipped, List<String> notes,
                         double validationSplit, long seed, int limitPerClass) {
         this.root = root;
         this.classes = classes;
         this.images = images;
         this.skipped = skipped;
+        this.notes = notes;
         this.validationSplit = validationSplit;
         this.seed = seed;
         this.limitPerClass = limitPerClass;
@@ -77,32 +80,51 @@ public final class ImageFolder {
             }
             List<Sample> images = new ArrayList<>();
             List<UnreadableImageException> skipped = new ArrayList<>();
-            List<String> empty = new ArrayList<>();
+            List<String> empty = new ArrayList<>(), notes = new ArrayList<>();
             for (int label = 0; label < classes.size(); label++) {
+                Path classDir = dir.resolve(classes.get(label));
                 List<Path> files;
-                try (Stream<Path> s = Files.list(dir.resolve(classes.get(label)))) {
-                    files = s.filter(Files::isRegularFile).filter(ImageFolder::hasImageExtension).sorted().toList();
+                // as Keras' image_dataset_from_directory: a class's images may sit in sub-folders of its folder
+                try (Stream<Path> s = Files.walk(classDir)) {
+                    files = s.filter(p -> !p.equals(classDir) && !hidden(classDir.relativize(p)))
+                            .filter(p -> Files.isRegularFile(p) || Files.isSymbolicLink(p)).filter(ImageFolder::hasImageExtension).sorted().toList();
                 }
-                int good = 0;
+                int good = 0, nested = 0;
                 for (Path f : files) {
                     try {
+                        if (!Files.exists(f)) throw new UnreadableImageException(f, "a link to " + Files.readSymbolicLink(f) + ", which does not exist");
                         ImageDecoder.probe(f);
                         images.add(new Sample(f, label));
                         good++;
+                        if (!f.getParent().equals(classDir)) nested++;
                     } catch (UnreadableImageException e) {
                         skipped.add(e);
                     }
                 }
                 if (good == 0) empty.add(classes.get(label));
+                if (nested > 0) notes.add(classes.get(label) + ": " + nested + (nested == 1 ? " image" : " images") + " in sub-folders of " + classes.get(label) + "/ count as " + classes.get(label) + ", as Keras counts them");
+            }
+            long loose;
+            try (Stream<Path> s = Files.list(dir)) {
+                loose = s.filter(Files::isRegularFile).filter(ImageFolder::hasImageExtension).count();
+            }
+            if (loose > 0) {
+                notes.add(loose + " image" + (loose == 1 ? " is" : "s are") + " directly in " + dir.getFileName() + "/, in no class folder, and not used: "
+                        + "move " + (loose == 1 ? "it into its" : "them into their") + " class's folder");
             }
             if (!empty.isEmpty()) {
                 throw new IllegalArgumentException("Class folder(s) " + empty + " under " + dir.toAbsolutePath()
                         + " contain no readable images (" + String.join(", ", EXTENSIONS) + "). Add images or remove the folder.");
             }
-            return new ImageFolder(dir, classes, List.copyOf(images), List.copyOf(skipped), 0, 0, 0);
+            return new ImageFolder(dir, classes, List.copyOf(images), List.copyOf(skipped), List.copyOf(notes), 0, 0, 0);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    private static boolean hidden(Path relative) {
+        for (Path part : relative) if (part.toString().startsWith(".")) return true;
+        return false;
     }
 
     static boolean hasImageExtension(Path p) {
@@ -114,17 +136,17 @@ public final class ImageFolder {
     /** Keras {@code validation_split}: the fraction of each class held out for validation. */
     public ImageFolder validationSplit(double fraction) {
         if (fraction < 0 || fraction >= 1) throw new IllegalArgumentException("validationSplit must be in [0, 1): " + fraction);
-        return new ImageFolder(root, classes, images, skipped, fraction, seed, limitPerClass);
+        return new ImageFolder(root, classes, images, skipped, notes, fraction, seed, limitPerClass);
     }
 
     /** Seed for the split (and the default for generators built from this folder). */
     public ImageFolder seed(long seed) {
-        return new ImageFolder(root, classes, images, skipped, validationSplit, seed, limitPerClass);
+        return new ImageFolder(root, classes, images, skipped, notes, validationSplit, seed, limitPerClass);
     }
 
     /** Keeps at most {@code n} images of each class (chosen with the seed); for quick runs. */
     public ImageFolder limitPerClass(int n) {
-        return new ImageFolder(root, classes, images, skipped, validationSplit, seed, n);
+        return new ImageFolder(root, classes, images, skipped, notes, validationSplit, seed, n);
     }
 
     /** The same folder with only the named classes (sorted, relabelled from 0): three of flower_photos' five, say. */
@@ -138,7 +160,7 @@ public final class ImageFolder {
             int label = keep.indexOf(classes.get(s.label()));
             if (label >= 0) kept.add(new Sample(s.path(), label));
         }
-        return new ImageFolder(root, keep, List.copyOf(kept), skipped, validationSplit, seed, limitPerClass);
+        return new ImageFolder(root, keep, List.copyOf(kept), skipped, notes, validationSplit, seed, limitPerClass);
     }
 
     /** A folder split in two: the part kept for validation and the part held out as a test set. */
@@ -164,8 +186,8 @@ public final class ImageFolder {
         }
         kept.sort((a, b) -> a.path().compareTo(b.path()));
         held.sort((a, b) -> a.path().compareTo(b.path()));
-        return new HoldOut(new ImageFolder(root, classes, List.copyOf(kept), skipped, 0, seed, 0),
-                new ImageFolder(root, classes, List.copyOf(held), List.of(), 0, seed, 0));
+        return new HoldOut(new ImageFolder(root, classes, List.copyOf(kept), skipped, notes, 0, seed, 0),
+                new ImageFolder(root, classes, List.copyOf(held), List.of(), List.of(), 0, seed, 0));
     }
 
     /** The folder whose sub-folders are the classes. */
@@ -302,6 +324,17 @@ public final class ImageFolder {
             sb.append("; skipped ").append(skipped.size()).append(" unreadable file(s):");
             for (UnreadableImageException e : skipped) {
                 sb.append(System.lineSeparator()).append("  ").append(root.relativize(e.file())).append(": ").append(e.reason());
+            }
+        }
+        for (String note : notes) sb.append(System.lineSeparator()).append("  note: ").append(note).append('.');
+        if (validationSplit > 0) {
+            List<Sample> v = validationSamples();
+            for (int l = 0; l < classes.size(); l++) {
+                final int c = l;
+                if (v.stream().noneMatch(s -> s.label() == c)) {
+                    sb.append(System.lineSeparator()).append("  warning: ").append(classes.get(l)).append(" has too few images for the validation split ")
+                            .append("to hold one out, so its validation accuracy is not measured: add images to ").append(classes.get(l)).append('.');
+                }
             }
         }
         return sb.toString();

@@ -114,6 +114,31 @@ class ImageFolderTest {
     }
 
     @Test
+    void oddFolderLayoutsAreCountedAsKerasCountsThemAndReported() throws Exception {
+        Path root = tmp.resolve("odd");
+        TestImages.folder(root, 8, 4, "cats", "dogs");
+        TestImages.folder(root.resolve("dogs"), 8, 3, "puppies"); // dogs/puppies/*.jpg
+        TestImages.folder(root.resolve("cats"), 8, 1, "kittens");
+        TestImages.folder(root, 8, 1, "birds");
+        TestImages.writeJpeg(root.resolve("loose.jpg"), TestImages.rgb(8, 8, 1));
+        TestImages.writeJpeg(root.resolve("dogs/.thumbnails/t.jpg"), TestImages.rgb(8, 8, 2));
+        Files.createSymbolicLink(root.resolve("cats/gone.jpg"), tmp.resolve("no-such-image.jpg"));
+        ImageFolder folder = ImageFolder.from(root).validationSplit(0.25).seed(3);
+        assertEquals(List.of("birds", "cats", "dogs"), folder.classes(), "a sub-folder of a class is not a class");
+        long dogs = folder.all().stream().filter(s -> s.label() == 2).count(), cats = folder.all().stream().filter(s -> s.label() == 1).count();
+        assertEquals(7, dogs, "dogs/ and dogs/puppies/, not the hidden .thumbnails/");
+        assertEquals(5, cats);
+        assertEquals(1, folder.skipped().size());
+        String report = folder.report();
+        assertTrue(report.contains("cats/gone.jpg: a link to " + tmp.resolve("no-such-image.jpg") + ", which does not exist"), report);
+        assertTrue(report.contains("dogs: 3 images in sub-folders of dogs/ count as dogs"), report);
+        assertTrue(report.contains("1 image is directly in odd/, in no class folder, and not used"), report);
+        assertTrue(report.contains("warning: birds has too few images for the validation split to hold one out"), report);
+        assertFalse(report.contains("warning: cats") || report.contains("warning: dogs"), report);
+        assertFalse(ImageFolder.from(root).report().contains("warning"), "no split, no warning about one");
+    }
+
+    @Test
     void validationSplitIsStratifiedDisjointAndSeeded() throws Exception {
         Path root = TestImages.folder(tmp.resolve("d"), 8, 10, "x", "y", "z");
         ImageFolder a = ImageFolder.from(root).validationSplit(0.2).seed(37);
