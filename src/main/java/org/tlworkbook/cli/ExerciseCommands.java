@@ -27,6 +27,7 @@ final class ExerciseCommands {
         boolean force = args.flag("force");
         args.done();
         if (out == null) throw new IllegalArgumentException("exercises release needs --out DIR");
+        Outputs.folder("out", out);
         List<Path> written = Exercises.release(source, out, force);
         System.out.println("Released " + written.size() + " student notebooks (solutions replaced by stubs, hidden tests removed, checks locked) to " + out);
         return 0;
@@ -44,10 +45,7 @@ final class ExerciseCommands {
         Set<String> withSuffix = new LinkedHashSet<>();
         for (String n : notebooks) withSuffix.add(n.endsWith(".ipynb") ? n : n + ".ipynb");
         args.done();
-        if (java.nio.file.Files.isDirectory(out)) {
-            throw new IllegalArgumentException("--out " + out + " is a folder: give the grades file's name, such as " + out.resolve("grades.csv")
-                    + " (gradebook.csv and feedback/ go beside it)");
-        }
+        Outputs.file("out", out, "grades.csv (gradebook.csv and feedback/ go beside it)");
         Grader.Report report = Grader.grade(submissions, source, out, limits, new Grader.Selection(students, withSuffix));
         System.out.printf("Graded %d cells; wrote %s, %s and %s%n", report.rows().size(), report.grades(), report.gradebook(), report.feedback());
         return 0;

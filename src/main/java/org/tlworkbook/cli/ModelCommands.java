@@ -93,6 +93,7 @@ final class ModelCommands {
                 args.path("out", "build/train"), args.flag("restart"));
         args.done();
         r.checkSettings();
+        Outputs.folder("out", r.out());
         if (dataset != null) r = r.withData(Dataset.named(dataset).load(Progress.console()));
         r.run();
         return 0;

@@ -22,6 +22,8 @@ final class RunCommand {
         Path site = args.path("site", "build/site");
         args.done();
         Profile.named(profile);
+        Outputs.folder("out", out);
+        if (html) Outputs.folder("site", site);
         System.setProperty("workbook.profile", profile);
         System.setProperty("workbook.notebook", "true");
         System.out.println("Running " + notebooks + " with " + Profile.named(profile) + "; executed notebooks go to " + out);

@@ -37,7 +37,7 @@ final class UseCommands {
         args.done();
         if (modelFile == null) throw new IllegalArgumentException("predict needs --model model.zip (or a Keras model.h5)");
         if (args.positional().isEmpty()) throw new IllegalArgumentException("predict needs image files");
-        if (out != null) writable(out, "predictions.csv");
+        if (out != null) Outputs.file("out", out, "predictions.csv");
         Classifier model = model(modelFile, classes, preprocessing, null);
         java.util.List<String> readable = new java.util.ArrayList<>();
         java.util.List<float[]> probabilities = new java.util.ArrayList<>();
@@ -76,7 +76,7 @@ final class UseCommands {
             }
         }
         if (out == null) System.out.print(csv);
-        else AtomicFiles.writeString(out, csv.toString());
+        else AtomicFiles.writeString(Files.createDirectories(out.getParent()).resolve(out.getFileName()), csv.toString());
         return strict && skipped > 0 ? 1 : 0;
     }
 
@@ -95,7 +95,7 @@ final class UseCommands {
         if (modelFile == null || out == null) {
             throw new IllegalArgumentException("export needs --model model.zip and --out FILE (.onnx or .h5; --format onnx|keras for another name)");
         }
-        if (Files.isDirectory(out)) throw new IllegalArgumentException("--out " + out + " is a folder: give a file name, such as " + out.resolve("model.onnx"));
+        Outputs.file("out", out, "model.onnx");
         String ending = out.getFileName().toString().toLowerCase(Locale.ROOT);
         String named = ending.endsWith(".onnx") ? "onnx" : ending.endsWith(".h5") || ending.endsWith(".keras") ? "keras" : null;
         if (format == null && named == null) {
@@ -112,8 +112,8 @@ final class UseCommands {
                     + stem + (format.equals("onnx") ? ".onnx" : ".h5") + ", or --format " + named);
         }
         if (pixelsIn && !format.equals("onnx")) throw new IllegalArgumentException("--pixels-in is for --format onnx only");
-        writable(out, format.equals("onnx") ? "model.onnx" : "model.h5");
         Classifier model = model(modelFile, classes, preprocessing, null); // a Keras .h5 too: Keras to ONNX
+        Files.createDirectories(out.getParent());
         if (format.equals("onnx")) model.exportOnnx(out, pixelsIn);
         else model.exportKeras(out);
         System.out.printf(Locale.ROOT, "wrote %s (%s, %,d bytes)%n", out, format, Files.size(out));
@@ -138,20 +138,6 @@ final class UseCommands {
         return model;
     }
 
-    /** Refuses an {@code --out} file that cannot be written, before any work. */
-    private static void writable(Path file, String example) {
-        for (Path p = file.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
-            if (Files.exists(p) && !Files.isDirectory(p)) throw new IllegalArgumentException("--out: " + p + " is a file, not a folder: give a path in a folder");
-        }
-        try {
-            Path dir = Files.createDirectories(file.toAbsolutePath().getParent());
-            Files.deleteIfExists(Files.createTempFile(dir, ".write-check", ".tmp"));
-        } catch (java.io.IOException | RuntimeException e) {
-            throw new IllegalArgumentException("Cannot write --out " + file + " (" + e + "): choose a file in a folder you can write to.");
-        }
-        if (Files.isDirectory(file)) throw new IllegalArgumentException("--out " + file + " is a folder: give a file name, such as " + file.resolve(example));
-    }
-
     private static String round(double p) {
         return String.format(Locale.ROOT, "%.6f", p);
     }
@@ -166,7 +152,7 @@ final class UseCommands {
         String preprocessing = args.get("preprocessing");
         args.done();
         if (modelFile == null || data == null) throw new IllegalArgumentException("evaluate needs --model model.zip (or a Keras model.h5) and --data DIR");
-        writable(out.resolve("metrics.json"), "metrics.json");
+        Outputs.folder("out", out);
         Path folder = Files.isDirectory(data.resolve("validation")) && Files.isDirectory(data.resolve("train")) ? data.resolve("validation") : data;
         ImageFolder images = ImageFolder.from(folder);
         Classifier model;

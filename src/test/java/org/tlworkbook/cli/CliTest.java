@@ -83,13 +83,26 @@ class CliTest {
     }
 
     @Test
-    void anUnwritableOutAndAFineTuneAtBeyondTheBaseFailBeforeAnyTraining() throws Exception {
-        Path blocked = Files.writeString(tmp.resolve("blocker"), "a file where a folder should go").resolve("run");
-        long t0 = System.nanoTime();
-        String[] r = cli("train", "--data", images.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35",
-                "--epochs", "1", "--fine-epochs", "1", "--out", blocked.toString());
-        assertEquals("1", r[0]);
-        assertTrue(r[1].contains("Cannot write to --out"), r[1]);
+    void anUnwritableOutIsRefusedByEveryCommandNamingThePathAndAFineTuneAtBeyondTheBaseBeforeAnyTraining() throws Exception {
+        String[] r;
+        Path blocker = Files.writeString(tmp.resolve("blocker"), "a file where a folder should go"), blocked = blocker.resolve("run");
+        Path subs = Files.createDirectories(tmp.resolve("blocked-subs/ada"));
+        String model = tmp.resolve("any-model.zip").toString(), image = images.resolve("cats/cats.0.jpg").toString();
+        String[][] commands = {
+                {"train", "--data", images.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35", "--epochs", "1", "--out", blocked.toString()},
+                {"exercises", "release", "--out", blocked.toString()},
+                {"grade", subs.getParent().toString(), "--out", blocked.resolve("grades.csv").toString()},
+                {"run", "--out", blocked.toString()},
+                {"evaluate", "--model", model, "--data", images.toString(), "--out", blocked.toString()},
+                {"predict", "--model", model, "--out", blocked.resolve("p.csv").toString(), image},
+                {"export", "--model", model, "--out", blocked.resolve("m.onnx").toString()},
+        };
+        for (String[] c : commands) {
+            String[] got = cli(c);
+            assertEquals("2", got[0], c[0] + ": " + got[1]);
+            assertTrue(got[1].contains("--out: " + blocker + " is a file, not a folder"), c[0] + ": " + got[1]);
+        }
+        assertEquals("a file where a folder should go", Files.readString(blocker));
 
         Path out = tmp.resolve("fine-tune-at");
         r = cli("train", "--data", images.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35",
@@ -432,7 +445,7 @@ class CliTest {
         Path subs = Files.createDirectories(tmp.resolve("subs/ada"));
         String[] intoFolder = cli("grade", subs.getParent().toString(), "--out", tmp.toString());
         assertEquals("2", intoFolder[0]);
-        assertTrue(intoFolder[1].contains("is a folder: give the grades file's name, such as " + tmp.resolve("grades.csv")), intoFolder[1]);
+        assertTrue(intoFolder[1].contains("is a folder: give a file name, such as " + tmp.resolve("grades.csv")), intoFolder[1]);
     }
 
     @Test
