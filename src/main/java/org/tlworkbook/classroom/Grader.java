@@ -28,6 +28,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -135,7 +136,7 @@ public final class Grader {
                 if (Files.isSymbolicLink(p)) ignored.add(name + ": refused, a symbolic link: put the student's files in a folder of their own, not a link to one");
                 else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !name.startsWith(".")) students.add(p);
                 else ignored.add(name + ": ignored, not a student folder" + (name.endsWith(".ipynb")
-                        ? " (notebooks go in SUBMISSIONS/<student>/" + Suggest.nearest(name, instructor.keySet()) + ")" : ""));
+                        ? " (notebooks go in SUBMISSIONS/<student>/" + Objects.requireNonNullElse(Suggest.close(name, instructor.keySet()), "<exercise>.ipynb") + ")" : ""));
             }
         }
         Map<String, List<String>> byFolded = new TreeMap<>();
@@ -210,23 +211,27 @@ public final class Grader {
             } finally {
                 pool.shutdownNow();
             }
-            for (String i : ignored) System.out.println("ignored: " + i);
+            for (String i : ignored) System.out.println((i.contains(": graded as ") ? "renamed: " : "ignored: ") + i);
             return new Report(run.rows(), ignored, out, gradebook, feedback, new TreeMap<>(run.seconds));
         } finally {
             if (!Isolation.remove(scratch)) System.err.println("Could not delete all of " + scratch + " (a submission left files there); delete it by hand.");
         }
     }
 
-    /** The student's file for each expected notebook: its own name, or an LMS-renamed copy ("name (1).ipynb"); the rest reported. */
+    /**
+     * The student's file for each expected notebook: its own name, or an LMS-renamed copy ("name (1).ipynb"). What
+     * is not graded is reported with what to do: a second copy, another name, an archive, a notebook in a sub-folder.
+     */
     static Map<String, Path> match(Path dir, Set<String> expected, List<String> ignored) throws IOException {
         String student = dir.getFileName().toString();
         Map<String, Path> found = new LinkedHashMap<>();
-        List<Path> notebooks;
+        List<Path> entries;
         try (var list = Files.list(dir)) {
-            notebooks = list.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".ipynb")).sorted().toList();
+            entries = list.sorted().toList();
         } catch (IOException | SecurityException e) {
             return found;
         }
+        List<Path> notebooks = entries.stream().filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".ipynb")).toList();
         for (Path p : notebooks) if (expected.contains(p.getFileName().toString())) found.put(p.getFileName().toString(), p);
         for (Path p : notebooks) {
             String name = p.getFileName().toString();
@@ -236,8 +241,30 @@ public final class Grader {
             if (as != null && expected.contains(as) && !found.containsKey(as)) {
                 found.put(as, p);
                 ignored.add(student + "/" + name + ": graded as " + as);
+            } else if (as != null && expected.contains(as)) {
+                ignored.add(student + "/" + name + ": ignored, a second copy of " + as + ", and " + student + "/" + found.get(as).getFileName()
+                        + " is the one graded: keep one file per exercise");
             } else {
-                ignored.add(student + "/" + name + ": ignored, not an exercise name (nearest: " + Suggest.nearest(name, expected) + ")");
+                String near = Suggest.close(name, expected);
+                ignored.add(student + "/" + name + ": ignored, not an exercise name (" + (near != null ? "nearest: " + near
+                        : "the exercises are " + String.join(", ", expected)) + ")");
+            }
+        }
+        for (Path p : entries) {
+            String name = p.getFileName().toString(), lower = name.toLowerCase(Locale.ROOT);
+            if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !name.startsWith(".")) {
+                try (var walk = Files.walk(p, 3)) { // not following links: a link to elsewhere is not looked into
+                    for (Path nested : walk.filter(q -> q.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".ipynb"))
+                            .filter(q -> !dir.relativize(q).toString().contains("/.")).sorted().toList()) {
+                        ignored.add(student + "/" + dir.relativize(nested) + ": not graded, it is in a sub-folder: move it to " + student
+                                + "/ (the grader takes the notebooks at the top of each student's folder)");
+                    }
+                } catch (IOException | java.io.UncheckedIOException | SecurityException e) {
+                    ignored.add(student + "/" + name + "/: not looked into (" + e.getMessage() + ")");
+                }
+            } else if (lower.matches(".*\\.(zip|tar|tgz|tar\\.gz|gz|7z|rar)$")) {
+                ignored.add(student + "/" + name + ": not graded, an archive: unpack its notebooks into " + student
+                        + "/ and grade again (the grader does not open archives)");
             }
         }
         return found;

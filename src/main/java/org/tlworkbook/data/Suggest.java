@@ -29,6 +29,17 @@ public final class Suggest {
         return best;
     }
 
+    /**
+     * {@link #nearest}, but only when it is a plausible misspelling (a third of the letters or fewer differ, or
+     * {@code given} begins it); null otherwise, so an unrelated name gets no suggestion.
+     */
+    public static String close(String given, Collection<String> known) {
+        String best = nearest(given, known);
+        if (best == null) return null;
+        String g = given.toLowerCase(Locale.ROOT), b = best.toLowerCase(Locale.ROOT);
+        return b.startsWith(g) && g.length() >= 3 || distance(g, b) <= Math.max(2, Math.max(g.length(), b.length()) / 3) ? best : null;
+    }
+
     static int distance(String a, String b) {
         int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) prev[j] = j;

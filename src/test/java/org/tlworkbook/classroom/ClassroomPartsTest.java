@@ -57,6 +57,36 @@ class ClassroomPartsTest {
     }
 
     @Test
+    void everySubmittedFileIsGradedOrListedWithWhatToDo() throws Exception {
+        Set<String> expected = new java.util.LinkedHashSet<>(List.of("01_split_counts.ipynb", "02_generators.ipynb"));
+        Path ada = Files.createDirectories(tmp.resolve("ada"));
+        Files.writeString(ada.resolve("01_split_counts.ipynb"), "{}");
+        Files.writeString(ada.resolve("01_split_counts (1).ipynb"), "{}");
+        Files.writeString(ada.resolve("02_generatros.ipynb"), "{}");
+        Files.writeString(ada.resolve("loose.ipynb"), "{}");
+        Files.write(ada.resolve("submission.zip"), new byte[]{'P', 'K', 3, 4});
+        Files.writeString(Files.createDirectories(ada.resolve("work/deeper")).resolve("02_generators.ipynb"), "{}");
+        Files.writeString(Files.createDirectories(ada.resolve(".ipynb_checkpoints")).resolve("01_split_counts-checkpoint.ipynb"), "{}");
+        List<String> listed = new java.util.ArrayList<>();
+        Map<String, Path> graded = Grader.match(ada, expected, listed);
+        assertEquals(Map.of("01_split_counts.ipynb", ada.resolve("01_split_counts.ipynb")), graded);
+        String all = String.join("\n", listed);
+        assertTrue(all.contains("ada/01_split_counts (1).ipynb: ignored, a second copy of 01_split_counts.ipynb, and ada/01_split_counts.ipynb is the one graded"), all);
+        assertTrue(all.contains("ada/02_generatros.ipynb: ignored, not an exercise name (nearest: 02_generators.ipynb)"), all);
+        assertTrue(all.contains("ada/loose.ipynb: ignored, not an exercise name (the exercises are 01_split_counts.ipynb, 02_generators.ipynb)"), all);
+        assertTrue(all.contains("ada/submission.zip: not graded, an archive: unpack its notebooks into ada/"), all);
+        assertTrue(all.contains("ada/work/deeper/02_generators.ipynb: not graded, it is in a sub-folder: move it to ada/"), all);
+        assertFalse(all.contains("checkpoint"), "Jupyter's own checkpoints are not the student's: " + all);
+        assertEquals(5, listed.size(), all);
+
+        Path bo = Files.createDirectories(tmp.resolve("bo"));
+        Files.writeString(bo.resolve("02_generators (2).ipynb"), "{}");
+        listed.clear();
+        assertEquals(Map.of("02_generators.ipynb", bo.resolve("02_generators (2).ipynb")), Grader.match(bo, expected, listed));
+        assertEquals(List.of("bo/02_generators (2).ipynb: graded as 02_generators.ipynb"), listed);
+    }
+
+    @Test
     void submissionsAreReadAsDataNeverAsLinksAndAtABoundedCost() throws Exception {
         String notebook = "{\"cells\": [{\"cell_type\": \"code\", \"metadata\": {\"nbgrader\": {\"grade_id\": \"a\"}, \"other\": 1}, "
                 + "\"outputs\": [{\"text\": \"" + "x".repeat(100_000) + "\"}], \"source\": [\"int a = 1;\\n\", \"a\"]}], \"metadata\": {}, \"nbformat\": 4}";
