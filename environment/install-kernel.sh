@@ -50,7 +50,7 @@ else
 fi
 if [ -z "$jar" ]; then # none installed: the pinned release, fetched and checked as ./workbook lab does
   kernel="${kernel:-ijava}"
-  jar="$("$repo/workbook" kernel --kernel "$kernel" | tail -n 1)" \
+  jar="$(WORKBOOK_CLASSPATH="$cp" "$repo/workbook" kernel --kernel "$kernel" | tail -n 1)" \
     || die "no $kernel kernel installed, and the pinned release could not be fetched (see above); or set IJAVA_JAR / JJAVA_JAR to a kernel's jar"
 fi
 [ -f "$jar" ] || die "kernel jar $jar does not exist"

@@ -97,7 +97,11 @@ final class UseCommands {
         }
         Outputs.file("out", out, "model.onnx");
         String ending = out.getFileName().toString().toLowerCase(Locale.ROOT);
-        String named = ending.endsWith(".onnx") ? "onnx" : ending.endsWith(".h5") || ending.endsWith(".keras") ? "keras" : null;
+        if (ending.endsWith(".keras")) {
+            throw new IllegalArgumentException("--out " + out.getFileName() + ": Keras 3's .keras format is a zip the workbook does not write; give --out "
+                    + out.getFileName().toString().replaceAll("(?i)\\.keras$", ".h5") + " (Keras 3's load_model reads it)");
+        }
+        String named = ending.endsWith(".onnx") ? "onnx" : ending.endsWith(".h5") || ending.endsWith(".hdf5") ? "keras" : null;
         if (format == null && named == null) {
             throw new IllegalArgumentException("export needs --format onnx|keras, or an --out ending in .onnx or .h5 to tell it");
         }

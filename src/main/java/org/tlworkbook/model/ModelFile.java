@@ -106,6 +106,10 @@ public final class ModelFile {
             if (zip.getEntry("objects/workbook.properties") != null) {
                 return new Identified(file, Kind.WORKBOOK_MODEL, file + " is a workbook model");
             }
+            if (zip.getEntry("config.json") != null && zip.getEntry("model.weights.h5") != null) {
+                return new Identified(file, Kind.OTHER_ZIP, file + " is a Keras 3 .keras file, which the workbook does not read: save the model in "
+                        + "Keras as model.h5 (model.save(\"model.h5\")) and give that");
+            }
             if (zip.getEntry("configuration.json") != null) {
                 return new Identified(file, Kind.OTHER_ZIP, file + " is a DL4J model, not one this workbook saved (it has no class names or "
                         + "base settings): " + EXPECTED);

@@ -174,6 +174,13 @@ class CliTest {
             w.putAttribute("layer_names", new String[]{"conv1", "conv_dw_13", "conv_pw_13"});
             w.putGroup("conv_pw_13");
         }
+        Path dotKeras = dir.resolve("model.keras");
+        try (var kerasZip = new java.util.zip.ZipOutputStream(Files.newOutputStream(dotKeras))) {
+            for (String entry : List.of("metadata.json", "config.json", "model.weights.h5")) {
+                kerasZip.putNextEntry(new java.util.zip.ZipEntry(entry));
+                kerasZip.write("{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
         Path fresh = dir.resolve("saved-before-fit.zip");
         org.tlworkbook.model.Classifier.of(org.tlworkbook.model.Architecture.MOBILENET_V2.fromWeights(32, 0.35, weights),
                 org.tlworkbook.model.Head.binary(), List.of("cats", "dogs")).compile(org.tlworkbook.model.Optimizer.rmsprop(1e-4)).save(fresh);
@@ -185,6 +192,7 @@ class CliTest {
                 {v1.toString(), "of a MobileNet (v1), a base this workbook does not build"},
                 {model.getParent().toString(), "is a folder, not a model file: give its model, " + model},
                 {image, "is not a model file (a JPEG image)"},
+                {dotKeras.toString(), "is a Keras 3 .keras file, which the workbook does not read: save the model in Keras as model.h5"},
         };
         for (String[] c : cases) {
             for (String command : List.of("predict", "export")) {
@@ -212,6 +220,9 @@ class CliTest {
         r = cli("export", "--model", model.toString(), "--format", "keras", "--out", dir.resolve("m.onnx").toString());
         assertEquals("2", r[0]);
         assertTrue(r[1].contains("--out m.onnx names an ONNX file: give --out m.h5, or --format onnx"), r[1]);
+        r = cli("export", "--model", model.toString(), "--out", dir.resolve("m.keras").toString());
+        assertEquals("2", r[0]);
+        assertTrue(r[1].contains("Keras 3's .keras format is a zip the workbook does not write; give --out m.h5"), r[1]);
         r = cli("export", "--model", model.toString(), "--format", "onnx", "--format", "keras", "--out", dir.resolve("m.onnx").toString());
         assertEquals("2", r[0]);
         assertTrue(r[1].contains("--format is given twice ('onnx' and 'keras')"), r[1]);
