@@ -8,35 +8,36 @@
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 case "${LC_ALL:-${LC_CTYPE:-${LANG:-}}}" in *[Uu][Tt][Ff]-8*|*[Uu][Tt][Ff]8*) ;; *) export LC_ALL=C.UTF-8 ;; esac # as ./workbook
-die() { echo "workbook lab: $*" >&2; exit 1; }
+die() { echo "workbook lab: $*" >&2; exit 1; }       # the work failed
+refuse() { echo "workbook lab: $*" >&2; exit 2; }    # the request cannot be done as asked: say what to change
 
 kernel=ijava port=8888 browser=1 notebooks="$repo/notebooks" profile="${WORKBOOK_PROFILE:-quick}"
 while [ $# -gt 0 ]; do
   case "$1" in
-    --profile) [ $# -ge 2 ] || die "--profile needs quick or full"; profile="$2"; shift 2 ;;
-    --kernel) [ $# -ge 2 ] || die "--kernel needs ijava or jjava"; kernel="$2"; shift 2 ;;
-    --port) [ $# -ge 2 ] || die "--port needs a number"; port="$2"; shift 2 ;;
+    --profile) [ $# -ge 2 ] || refuse "--profile needs quick or full"; profile="$2"; shift 2 ;;
+    --kernel) [ $# -ge 2 ] || refuse "--kernel needs ijava or jjava"; kernel="$2"; shift 2 ;;
+    --port) [ $# -ge 2 ] || refuse "--port needs a number"; port="$2"; shift 2 ;;
     --no-browser) browser=0; shift ;;
-    --notebooks) [ $# -ge 2 ] || die "--notebooks needs a folder"; notebooks="$(cd "$2" && pwd)"; shift 2 ;;
+    --notebooks) [ $# -ge 2 ] || refuse "--notebooks needs a folder"; notebooks="$(cd "$2" 2>/dev/null && pwd)" || refuse "--notebooks $2: no such folder"; shift 2 ;;
     -h|--help) sed -n '2,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown argument '$1' (usage: ./workbook lab [--profile quick|full] [--kernel ijava|jjava] [--port N] [--no-browser])" ;;
+    *) refuse "unknown argument '$1' (usage: ./workbook lab [--profile quick|full] [--kernel ijava|jjava] [--port N] [--no-browser])" ;;
   esac
 done
-case "$kernel" in ijava|jjava) ;; *) die "--kernel must be ijava or jjava, got '$kernel'" ;; esac
-case "$profile" in quick|full|smoke) ;; *) die "--profile must be quick or full, got '$profile'" ;; esac
+case "$kernel" in ijava|jjava) ;; *) refuse "--kernel must be ijava or jjava, got '$kernel'" ;; esac
+case "$profile" in quick|full|smoke) ;; *) refuse "--profile must be quick or full, got '$profile'" ;; esac
 export WORKBOOK_PROFILE="$profile"
 # folders named relative to where the user typed the command; kernels run in the notebooks' folder
 for var in WORKBOOK_MIRROR WORKBOOK_DATA WORKBOOK_OWN_DATA; do
   value="${!var:-}"
   if [ -n "$value" ] && [ "${value#/}" = "$value" ]; then export "$var=$PWD/$value"; fi
 done
-case "$port" in ''|*[!0-9]*) die "--port must be a number, got '$port'" ;; esac
+case "$port" in ''|*[!0-9]*) refuse "--port must be a number, got '$port'" ;; esac
 
-command -v python3 >/dev/null || die "no python3 on PATH: install Python 3 (3.9 or later) and run again"
+command -v python3 >/dev/null || refuse "no python3 on PATH: install Python 3 (3.9 or later) and run again"
 python3 -c "import venv, ensurepip" 2>/dev/null \
-  || die "Python's venv module is missing: install it (Debian/Ubuntu: 'apt install python3-venv') and run again"
+  || refuse "Python's venv module is missing: install it (Debian/Ubuntu: 'apt install python3-venv') and run again"
 python3 -c "import socket, sys; s = socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1])))" "$port" 2>/dev/null \
-  || die "port $port is in use: pass a free one, e.g. --port $((port + 1))"
+  || refuse "port $port is in use: pass a free one, e.g. --port $((port + 1))"
 
 venv="$repo/.venv"
 if [ ! -x "$venv/bin/python" ]; then

@@ -115,7 +115,10 @@ public final class Grader {
 
     /** Grades everyone in {@code submissions} (or the selection), writing {@code grades}, a gradebook and feedback pages beside it. */
     public static Report grade(Path submissions, Path source, Path grades, Limits limits, Selection selection) throws Exception {
-        if (!Files.isDirectory(submissions)) throw new IllegalArgumentException("No submissions folder " + submissions);
+        if (!Files.isDirectory(submissions)) {
+            throw new IllegalArgumentException("No submissions folder " + submissions + (Files.exists(submissions) ? " (it is a file)" : "")
+                    + ": give the folder that holds one sub-folder per student");
+        }
         Map<String, JsonNode> instructor = new LinkedHashMap<>();
         Map<String, Double> maxima = new LinkedHashMap<>();
         for (Path nb : NotebookRunner.notebooks(source)) {

@@ -19,6 +19,10 @@ final class Args {
     Args(String[] argv) {
         for (int i = 0; i < argv.length; i++) {
             String a = argv[i];
+            if (a.equals("--")) { // the end of options: what follows are file names, even those starting with --
+                positional.addAll(List.of(argv).subList(i + 1, argv.length));
+                break;
+            }
             if (a.startsWith("--")) {
                 String name = a.substring(2), value;
                 int eq = name.indexOf('=');
@@ -91,6 +95,14 @@ final class Args {
 
     List<String> positional() {
         return positional;
+    }
+
+    /** Refuses file arguments for a command that takes none ({@code download extra}), naming them. */
+    void noPositional(String command) {
+        if (!positional.isEmpty()) {
+            throw new IllegalArgumentException(command + " takes no arguments without an option name; got " + positional.stream().map(p -> "'" + p + "'").toList()
+                    + " (./workbook " + command + " --help)");
+        }
     }
 
     /** Fails on options nobody asked for (typos). */

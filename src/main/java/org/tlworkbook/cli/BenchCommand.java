@@ -23,13 +23,24 @@ final class BenchCommand {
         String out = args.get("out");
         int parallel = args.getInt("parallel", 1);
         args.done();
+        java.util.List<String> kinds = java.util.List.of("model", "generator", "vgg16", "grade");
+        if (!kinds.contains(what)) {
+            throw new IllegalArgumentException("unknown bench '" + what + "': choose one of " + String.join(", ", kinds) + " (did you mean '"
+                    + org.tlworkbook.data.Suggest.nearest(what, kinds) + "'?)");
+        }
+        if (args.positional().size() > 1) throw new IllegalArgumentException("bench takes one kind; got " + args.positional());
+        if (batch < 1) throw new IllegalArgumentException("--batch-size must be 1 or more; got " + batch);
+        if (iterations < 1) throw new IllegalArgumentException("--iterations must be 1 or more; got " + iterations);
+        if (epochs < 1) throw new IllegalArgumentException("--epochs must be 1 or more; got " + epochs);
+        if (weights != null) ModelCommands.checkWeights(Path.of(weights), what.equals("vgg16") ? org.tlworkbook.model.Architecture.VGG16
+                : org.tlworkbook.model.Architecture.MOBILENET_V2);
         switch (what) {
             case "model" -> ModelBench.run(size, batch, iterations, weights == null ? null : Path.of(weights), reference);
             case "generator" -> GeneratorBench.run(data == null ? null : Path.of(data), size, batch);
             case "vgg16" -> Vgg16RecipeBench.run(data == null ? null : Path.of(data), weights == null ? null : Path.of(weights), size, batch,
                     epochs, out == null ? null : Path.of(out));
             case "grade" -> GradeBench.run(Home.resolve("src/exercises"), Path.of(out == null ? "build/grade-bench" : out).toAbsolutePath(), parallel);
-            default -> throw new IllegalArgumentException("bench model|generator|vgg16|grade");
+            default -> throw new IllegalStateException(what);
         }
         return 0;
     }

@@ -13,6 +13,7 @@ final class DownloadCommand {
     static int run(Args args) throws Exception {
         Dataset dataset = Dataset.named(args.get("dataset", "cats_and_dogs_filtered"));
         args.done();
+        args.noPositional("download");
         Path root = dataset.load(Progress.console());
         System.out.println("Dataset ready at " + root);
         for (String split : new String[]{"train", "validation"}) {

@@ -20,13 +20,17 @@ final class ExerciseCommands {
             throw new IllegalArgumentException("grading is a command of its own: ./workbook grade SUBMISSIONS_DIR --out grades/grades.csv (./workbook grade --help)");
         }
         if (args.positional().size() != 1 || !args.positional().get(0).equals("release")) {
-            throw new IllegalArgumentException("usage: exercises release --out DIR [--source src/exercises] [--force]");
+            String given = args.positional().isEmpty() ? null : args.positional().get(0);
+            throw new IllegalArgumentException((given == null ? "" : "no exercises command '" + given + "'"
+                    + (org.tlworkbook.data.Suggest.close(given, List.of("release")) != null ? " (did you mean 'release'?)" : "") + "; ")
+                    + "usage: exercises release --out DIR [--source src/exercises] [--force]");
         }
         Path source = args.path("source", Home.resolve("src/exercises").toString());
         Path out = args.path("out", null);
         boolean force = args.flag("force");
         args.done();
         if (out == null) throw new IllegalArgumentException("exercises release needs --out DIR");
+        if (!java.nio.file.Files.isDirectory(source)) throw new IllegalArgumentException("--source " + source + ": no such folder (the instructor's notebooks are in src/exercises)");
         Outputs.folder("out", out);
         List<Path> written = Exercises.release(source, out, force);
         System.out.println("Released " + written.size() + " student notebooks (solutions replaced by stubs, hidden tests removed, checks locked) to " + out);

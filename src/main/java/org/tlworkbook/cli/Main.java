@@ -74,6 +74,12 @@ public final class Main {
         }
         if (HELP_FLAGS.contains(argv[0])) {
             if (argv.length > 1 && HELP.containsKey(argv[1])) return help(argv[1]);
+            if (argv.length > 1) {
+                String near = org.tlworkbook.data.Suggest.close(argv[1], HELP.keySet());
+                System.err.println("No command '" + argv[1] + "'." + (near == null ? "" : " Did you mean '" + near + "'?"));
+                usage(System.err);
+                return 2;
+            }
             usage(System.out);
             return 0;
         }
@@ -89,7 +95,8 @@ public final class Main {
                         + "'? (or a command: ./workbook --help)");
                 return 2;
             }
-            System.err.println("Unknown command '" + argv[0] + "'. Did you mean '" + org.tlworkbook.data.Suggest.nearest(argv[0], HELP.keySet()) + "'?");
+            String near = org.tlworkbook.data.Suggest.close(argv[0], HELP.keySet());
+            System.err.println("Unknown command '" + argv[0] + "'." + (near == null ? "" : " Did you mean '" + near + "'?"));
             usage(System.err);
             return 2;
         }

@@ -21,11 +21,33 @@ import java.util.Locale;
 final class ModelCommands {
     private ModelCommands() { }
 
+    /**
+     * Refuses a {@code --weights} file that is not a base's Keras weights for {@code arch}, saying what it is (a
+     * whole model, another base's weights, text, a truncated file), before any work.
+     */
+    static void checkWeights(Path weights, Architecture arch) {
+        org.tlworkbook.model.ModelFile.Identified id = org.tlworkbook.model.ModelFile.identify(weights);
+        if (id.kind() == org.tlworkbook.model.ModelFile.Kind.MISSING) throw new IllegalArgumentException("--weights " + weights + ": no such file");
+        if (id.kind() == org.tlworkbook.model.ModelFile.Kind.KERAS_MODEL || id.kind() == org.tlworkbook.model.ModelFile.Kind.WORKBOOK_MODEL) {
+            throw new IllegalArgumentException("--weights " + weights + " is a whole " + (id.kind() == org.tlworkbook.model.ModelFile.Kind.KERAS_MODEL ? "Keras" : "workbook")
+                    + " model, not a base's weights: give it as --model to predict, evaluate or export");
+        }
+        if (id.kind() != org.tlworkbook.model.ModelFile.Kind.KERAS_WEIGHTS) {
+            throw new IllegalArgumentException("--weights: " + id.description().replace(
+                    "give a model.zip that ./workbook train or Classifier.save wrote, or a whole Keras model (.h5)", "give a base's Keras weights (.h5)"));
+        }
+        if (id.base() != null && !id.base().equals(arch.id())) {
+            throw new IllegalArgumentException("--weights " + weights + " holds the weights of a " + id.base().replace("other:", "")
+                    + " base, not of " + arch.id() + (id.base().startsWith("other:") ? ", and the workbook builds no such base" : ": give --base " + id.base()));
+        }
+    }
+
     static BaseModel base(Args args, boolean needWeights) throws Exception {
         Architecture arch = Architecture.named(args.get("base", Architecture.MOBILENET_V2.id()));
         int size = args.getInt("size", arch.defaultSize());
         double alpha = args.getDouble("alpha", 1.0);
         String weights = args.get("weights");
+        if (weights != null) checkWeights(Path.of(weights), arch);
         return weights != null ? arch.fromWeights(size, alpha, Path.of(weights))
                 : needWeights ? arch.imagenet(size, alpha) : arch.create(size, alpha, 0);
     }
@@ -34,8 +56,14 @@ final class ModelCommands {
     static int summary(Args args) throws Exception {
         BaseModel base = base(args, false);
         String fineTuneAt = args.get("fine-tune-at");
+        int from = args.getInt("fine-tune-at", 0);
         args.done();
-        if (fineTuneAt != null) base.unfreezeFrom(Integer.parseInt(fineTuneAt));
+        args.noPositional("summary");
+        if (fineTuneAt != null && (from < 0 || from > base.layers().size())) {
+            throw new IllegalArgumentException("--fine-tune-at must be between 0 and " + base.layers().size() + " for " + base.name() + " ("
+                    + base.layers().size() + " layers; " + base.layers().size() + " trains none of them), got " + from);
+        }
+        if (fineTuneAt != null) base.unfreezeFrom(from);
         else base.freeze();
         Classifier model = Classifier.of(base, Head.binary(), List.of("0", "1")).compile(Optimizer.rmsprop(1e-4));
         System.out.println(model.summary().printAll());
@@ -47,9 +75,9 @@ final class ModelCommands {
 
     /** CSV with a header: path, then the pooled base features of each image (feature_0, ...), quoted where a path needs it. */
     static int embed(Args args) throws Exception {
+        if (args.positional().isEmpty()) throw new IllegalArgumentException("embed needs image files");
         BaseModel base = base(args, true);
         args.done();
-        if (args.positional().isEmpty()) throw new IllegalArgumentException("embed needs image files");
         List<KerasLayer> pooled = new java.util.ArrayList<>(base.layers());
         pooled.add(KerasLayer.globalAvgPool("pooled", base.outputName()));
         FastForward features = FastForward.compile(pooled, base.paramTable());

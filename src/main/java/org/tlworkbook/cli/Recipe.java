@@ -61,7 +61,7 @@ record Recipe(Path data, String base, int size, double alpha, Path weights, int 
             throw new IllegalArgumentException((e.getMessage().contains("alpha") ? "--alpha: " : "--size: ") + e.getMessage(), e);
         }
         if (weights == null) arch.weightsFile(size, alpha);
-        else if (!Files.isRegularFile(weights)) throw new IllegalArgumentException("--weights " + weights + ": no such file");
+        else ModelCommands.checkWeights(weights, arch);
         if (fineEpochs > 0 && (fineTuneAt < 0 || fineTuneAt >= layers)) {
             throw new IllegalArgumentException("--fine-tune-at must be between 0 and " + (layers - 1) + " for " + base + " (" + layers
                     + " layers; the tutorial's is 100), got " + fineTuneAt);

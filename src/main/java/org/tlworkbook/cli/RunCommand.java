@@ -21,7 +21,9 @@ final class RunCommand {
         boolean html = args.flag("html");
         Path site = args.path("site", "build/site");
         args.done();
+        args.noPositional("run");
         Profile.named(profile);
+        if (!java.nio.file.Files.isDirectory(notebooks)) throw new IllegalArgumentException("--notebooks " + notebooks + ": no such folder");
         Outputs.folder("out", out);
         if (html) Outputs.folder("site", site);
         System.setProperty("workbook.profile", profile);

@@ -156,6 +156,7 @@ final class UseCommands {
         String preprocessing = args.get("preprocessing");
         args.done();
         if (modelFile == null || data == null) throw new IllegalArgumentException("evaluate needs --model model.zip (or a Keras model.h5) and --data DIR");
+        if (batch < 1) throw new IllegalArgumentException("--batch-size must be 1 or more (32 is Keras' default); got " + batch);
         Outputs.folder("out", out);
         Path folder = Files.isDirectory(data.resolve("validation")) && Files.isDirectory(data.resolve("train")) ? data.resolve("validation") : data;
         ImageFolder images = ImageFolder.from(folder);

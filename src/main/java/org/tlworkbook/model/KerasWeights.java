@@ -62,7 +62,7 @@ public final class KerasWeights {
                         + (missing.size() > 5 ? " and " + (missing.size() - 5) + " more" : "")
                         + "; is it the file for this architecture and alpha?");
             }
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
             throw e;
         } catch (RuntimeException e) {
             throw new IOException("Cannot read weights from " + file + ": " + e.getMessage(), e);
@@ -116,10 +116,28 @@ public final class KerasWeights {
         if (k.kind() == KerasLayer.Kind.CONV && kernel) source = source.permute(3, 2, 0, 1);
         if (k.kind() == KerasLayer.Kind.DENSE && kernel && flattened != null) source = KerasExport.channelsFirst(source, flattened);
         if (source.length() != target.length() || (kernel && !Arrays.equals(source.shape(), target.shape()))) {
-            throw new IOException(file + ": layer " + k.name() + " weight " + weight + " has shape " + Arrays.toString(ds.getDimensions())
-                    + " but the model expects " + Arrays.toString(target.shape())
-                    + " (wrong alpha or architecture for this file?)");
+            int[] dims = ds.getDimensions();
+            if (k.name().equals("Conv1") && kernel && dims.length == 4 && target.rank() == 4) {
+                int inFile = dims[3], inModel = (int) target.size(0);
+                throw new IllegalArgumentException(file + " is MobileNetV2 weights of " + widthOf(inFile) + " (its Conv1 has " + inFile
+                        + " filters), but this model is built at " + widthOf(inModel) + " (" + inModel + " filters): give the --alpha of the file, "
+                        + "or the weights file of the alpha you want");
+            }
+            throw new IllegalArgumentException(file + ": layer " + k.name() + " weight " + weight + " has shape " + Arrays.toString(dims)
+                    + " in the file but " + Arrays.toString(target.shape()) + " in the model: the file is for another alpha or architecture");
         }
         target.assign(source.reshape(target.shape()));
+    }
+
+    /** MobileNetV2's widths by the filter count of its first convolution (Keras rounds 32 x alpha to a multiple of 8). */
+    private static String widthOf(int filters) {
+        return switch (filters) {
+            case 16 -> "alpha 0.35 or 0.5";
+            case 24 -> "alpha 0.75";
+            case 32 -> "alpha 1.0";
+            case 40 -> "alpha 1.3";
+            case 48 -> "alpha 1.4";
+            default -> "another width";
+        };
     }
 }

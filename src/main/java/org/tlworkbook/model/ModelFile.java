@@ -44,7 +44,11 @@ public final class ModelFile {
     }
 
     /** A file's kind and, for every kind but a usable model, what it is and what to give instead. */
-    public record Identified(Path file, Kind kind, String description) {
+    public record Identified(Path file, Kind kind, String description, String base) {
+        Identified(Path file, Kind kind, String description) {
+            this(file, kind, description, null);
+        }
+
         /** Whether {@link #read} can make a classifier of it. */
         public boolean usable() {
             return kind == Kind.WORKBOOK_MODEL || kind == Kind.KERAS_MODEL;
@@ -141,12 +145,12 @@ public final class ModelFile {
             if ("mobilenet_v2".equals(base) || "vgg16".equals(base)) {
                 return new Identified(file, Kind.KERAS_WEIGHTS, file + " holds the weights of a " + base + " base (Keras weights only, no "
                         + "model and no head): it is what a model starts from, not a trained classifier. Train with it (--weights "
-                        + file.getFileName() + ") and use the model.zip that writes");
+                        + file.getFileName() + ") and use the model.zip that writes", base);
             }
             return new Identified(file, Kind.KERAS_WEIGHTS, file + " holds Keras weights only (no model_config: the weights without the model)"
                     + (base == null ? "" : ", of a " + base + ", a base this workbook does not build (it builds "
                     + String.join(" and ", java.util.Arrays.stream(Architecture.values()).map(Architecture::id).toList()) + ")")
-                    + ": to import a classifier, save it whole in Keras with model.save(\"model.h5\")");
+                    + ": to import a classifier, save it whole in Keras with model.save(\"model.h5\")", base == null ? null : "other:" + base);
         } catch (IOException | RuntimeException e) {
             return new Identified(file, Kind.DAMAGED, file + " is an HDF5 file that cannot be read: truncated or damaged (an interrupted copy or "
                     + "download?). Copy it again, or save it again in Keras");

@@ -414,6 +414,53 @@ class CliTest {
         }
     }
 
+    /** The second probe round's answers: each request that cannot be done is refused at once (exit 2), saying what to change. */
+    @Test
+    void requestsThatCannotBeDoneAreRefusedAtOnceSayingWhatToChange() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("round-two"));
+        Path text = Files.writeString(dir.resolve("notes.h5"), "not weights");
+        Path otherBase = dir.resolve("mobilenet_v1.h5");
+        try (io.jhdf.WritableHdfFile w = io.jhdf.HdfFile.write(otherBase)) {
+            w.putAttribute("layer_names", new String[]{"conv1", "conv_pw_13"});
+            w.putGroup("conv_pw_13");
+        }
+        String image = images.resolve("cats/cats.0.jpg").toString();
+        String[][] cases = {
+                {"No command 'foo'.", "--help", "foo"},
+                {"download takes no arguments without an option name; got ['extra']", "download", "extra"},
+                {"unknown bench 'foo': choose one of model, generator, vgg16, grade", "bench", "foo"},
+                {"--batch-size must be 1 or more; got 0", "bench", "model", "--batch-size", "0"},
+                {"--iterations must be 1 or more; got 0", "bench", "model", "--iterations", "0"},
+                {"--notebooks " + dir.resolve("missing") + ": no such folder", "run", "--notebooks", dir.resolve("missing").toString()},
+                {"no exercises command 'relase' (did you mean 'release'?)", "exercises", "relase", "--out", dir.resolve("x").toString()},
+                {"--source " + dir.resolve("missing") + ": no such folder", "exercises", "release", "--source", dir.resolve("missing").toString(),
+                        "--out", dir.resolve("x").toString()},
+                {"embed needs image files", "embed", "--base", "mobilenet_v2", "--size", "32"},
+                {"--weights " + dir.resolve("none.h5") + ": no such file", "embed", "--weights", dir.resolve("none.h5").toString(), image},
+                {"--weights: " + text + " is not a model file (it is text): give a base's Keras weights (.h5)", "embed", "--weights", text.toString(), image},
+                {"holds the weights of a MobileNet (v1) base, not of mobilenet_v2, and the workbook builds no such base",
+                        "train", "--data", images.toString(), "--weights", otherBase.toString(), "--out", dir.resolve("o").toString()},
+                {"is a whole workbook model, not a base's weights: give it as --model", "train", "--data", images.toString(), "--weights",
+                        trainedModel().toString(), "--out", dir.resolve("o").toString()},
+                {"--batch-size must be 1 or more (32 is Keras' default); got 0", "evaluate", "--model", trainedModel().toString(), "--data",
+                        images.toString(), "--batch-size", "0"},
+                {"--fine-tune-at must be between 0 and 154 for mobilenet_v2", "summary", "--size", "32", "--alpha", "0.35", "--fine-tune-at", "999"},
+                {"(it is a file): give the folder that holds one sub-folder per student", "grade", text.toString()},
+        };
+        for (String[] c : cases) {
+            String[] r = cliOut(java.util.Arrays.copyOfRange(c, 1, c.length));
+            assertEquals("2", r[0], String.join(" ", c) + ": " + r[2]);
+            assertTrue(r[2].contains(c[0]), String.join(" ", c) + ": " + r[2]);
+            assertFalse(r[1].contains("Using the 224 px") || r[2].contains("Did you mean 'run'"), "refused before any work, no unrelated name: " + r[1] + r[2]);
+        }
+        assertFalse(Files.exists(dir.resolve("o")) || Files.exists(dir.resolve("x")), "refused requests write nothing");
+        // "--" ends the options: a file whose name starts with -- is an image like any other
+        Path dashed = Files.copy(Path.of(image), dir.resolve("--odd.jpg"));
+        String[] r = cliOut("predict", "--model", trainedModel().toString(), "--", dashed.toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains(dashed + ",cats,") || r[1].contains(dashed + ",dogs,"), r[1]);
+    }
+
     @Test
     void everyCommandExplainsItselfAndTyposGetTheNearestName() throws Exception {
         for (String command : List.of("run", "download", "summary", "embed", "train", "predict", "evaluate", "export", "kernel", "lab", "exercises", "grade", "bench")) {

@@ -106,8 +106,12 @@ class MobileNetV2Test {
         assertTrue(e.getMessage().contains("block_5_project"), e.getMessage());
 
         Path other = KerasH5.write(tmp.resolve("o.h5"), MobileNetV2.create(32, 0.5, 7), name -> false);
-        IOException shape = assertThrows(IOException.class, () -> MobileNetV2.fromWeights(32, 0.35, other));
-        assertTrue(shape.getMessage().contains("layer block_1_project") && shape.getMessage().contains("shape [1, 1, 48, 16]"), shape.getMessage());
+        IllegalArgumentException shape = assertThrows(IllegalArgumentException.class, () -> MobileNetV2.fromWeights(32, 0.35, other));
+        assertTrue(shape.getMessage().contains("layer block_1_project") && shape.getMessage().contains("shape [1, 1, 48, 16] in the file"), shape.getMessage());
+        Path wide = KerasH5.write(tmp.resolve("w.h5"), MobileNetV2.create(32, 1.0, 7), name -> false);
+        IllegalArgumentException width = assertThrows(IllegalArgumentException.class, () -> MobileNetV2.fromWeights(32, 0.35, wide));
+        assertTrue(width.getMessage().contains("is MobileNetV2 weights of alpha 1.0 (its Conv1 has 32 filters), but this model is built at alpha 0.35 or 0.5"),
+                width.getMessage());
 
         IOException absent = assertThrows(IOException.class, () -> MobileNetV2.fromWeights(32, 0.35, tmp.resolve("none.h5")));
         assertTrue(absent.getMessage().contains("--weights"), absent.getMessage());
