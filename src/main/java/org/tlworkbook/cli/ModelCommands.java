@@ -76,6 +76,13 @@ final class ModelCommands {
     /** CSV with a header: path, then the pooled base features of each image (feature_0, ...), quoted where a path needs it. */
     static int embed(Args args) throws Exception {
         if (args.positional().isEmpty()) throw new IllegalArgumentException("embed needs image files");
+        for (String file : args.positional()) {
+            Path p = Path.of(file);
+            if (file.isBlank() || !Files.isRegularFile(p)) {
+                throw new IllegalArgumentException("embed: " + (file.isBlank() ? "an empty argument is not a file name"
+                        : Files.isDirectory(p) ? "'" + file + "' is a folder: give its image files" : "no such file: '" + file + "'"));
+            }
+        }
         BaseModel base = base(args, true);
         args.done();
         List<KerasLayer> pooled = new java.util.ArrayList<>(base.layers());
@@ -115,7 +122,7 @@ final class ModelCommands {
         Architecture arch = Architecture.named(args.get("base", Architecture.MOBILENET_V2.id()));
         Recipe r = new Recipe(data == null ? null : Path.of(data), arch.id(), args.getInt("size", arch.defaultSize()), args.getDouble("alpha", 1.0),
                 args.get("weights") == null ? null : Path.of(args.get("weights")), args.getInt("batch-size", 32),
-                args.getInt("epochs", 10), args.getInt("fine-tune-at", 100), args.getInt("fine-epochs", 10),
+                args.getInt("epochs", 10), args.getInt("fine-tune-at", arch.defaultFineTuneAt()), args.getInt("fine-epochs", 10),
                 args.getDouble("lr", 1e-4), args.getDouble("fine-lr", 2e-5), split,
                 args.flag("augment"), limit, args.getInt("seed", 37),
                 args.path("out", "build/train"), args.flag("restart"));

@@ -64,7 +64,7 @@ record Recipe(Path data, String base, int size, double alpha, Path weights, int 
         else ModelCommands.checkWeights(weights, arch);
         if (fineEpochs > 0 && (fineTuneAt < 0 || fineTuneAt >= layers)) {
             throw new IllegalArgumentException("--fine-tune-at must be between 0 and " + (layers - 1) + " for " + base + " (" + layers
-                    + " layers; the tutorial's is 100), got " + fineTuneAt);
+                    + " layers; its recipe's is " + arch.defaultFineTuneAt() + "), got " + fineTuneAt);
         }
     }
 

@@ -20,21 +20,31 @@ import java.util.Locale;
  */
 public enum Architecture {
     /** {@code keras.applications.MobileNetV2(include_top=False)}: 160 px in the TF tutorial, inputs in [-1, 1]. */
-    MOBILENET_V2("mobilenet_v2", 160, Preprocessing.mobileNetV2()),
+    MOBILENET_V2("mobilenet_v2", 160, Preprocessing.mobileNetV2(), 100),
     /**
      * {@code keras.applications.VGG16(include_top=False)}: 150 px in its recipe, which feeds {@code rescale=1./255}
      * images (Keras' own {@code vgg16.preprocess_input} would subtract ImageNet means instead).
      */
-    VGG16("vgg16", 150, Preprocessing.rescale(1.0 / 255));
+    VGG16("vgg16", 150, Preprocessing.rescale(1.0 / 255), 15);
 
     private final String id;
     private final int defaultSize;
     private final Preprocessing preprocessing;
+    private final int defaultFineTuneAt;
 
-    Architecture(String id, int defaultSize, Preprocessing preprocessing) {
+    Architecture(String id, int defaultSize, Preprocessing preprocessing, int defaultFineTuneAt) {
         this.id = id;
         this.defaultSize = defaultSize;
         this.preprocessing = preprocessing;
+        this.defaultFineTuneAt = defaultFineTuneAt;
+    }
+
+    /**
+     * The first layer its recipe fine-tunes: 100 ({@code block_11_expand_relu}) in the TF tutorial's MobileNetV2, 15
+     * ({@code block5_conv1}, the last convolutional block) in the Keras blog's VGG16.
+     */
+    public int defaultFineTuneAt() {
+        return defaultFineTuneAt;
     }
 
     /** The name used by the CLI and in saved models, e.g. {@code mobilenet_v2}. */

@@ -445,6 +445,8 @@ class CliTest {
                 {"--batch-size must be 1 or more (32 is Keras' default); got 0", "evaluate", "--model", trainedModel().toString(), "--data",
                         images.toString(), "--batch-size", "0"},
                 {"--fine-tune-at must be between 0 and 154 for mobilenet_v2", "summary", "--size", "32", "--alpha", "0.35", "--fine-tune-at", "999"},
+                {"--fine-tune-at must be between 0 and 18 for vgg16 (19 layers; its recipe's is 15), got 100", "train", "--data", images.toString(),
+                        "--base", "vgg16", "--fine-tune-at", "100", "--out", dir.resolve("o").toString()},
                 {"(it is a file): give the folder that holds one sub-folder per student", "grade", text.toString()},
         };
         for (String[] c : cases) {
@@ -589,11 +591,13 @@ class CliTest {
     @Test
     void errorsSayWhatHappenedNotJustAPathAndOnlyRefusedRequestsExitWith2() throws Exception {
         String[] r = cli("embed", "--base", "mobilenet_v2", "--size", "32", "--alpha", "0.35", "--weights", weights.toString(), "");
-        assertEquals("1", r[0]);
-        assertTrue(r[1].contains("'': an empty argument is not a file name"), r[1]);
+        assertEquals("2", r[0]);
+        assertTrue(r[1].contains("embed: an empty argument is not a file name"), r[1]);
         Path missing = tmp.resolve("missing.jpg");
         r = cli("embed", "--base", "mobilenet_v2", "--size", "32", "--alpha", "0.35", "--weights", weights.toString(), missing.toString());
-        assertTrue(r[1].contains(missing + ": no such file") && !r[1].contains("cannot decode"), r[1]);
+        assertTrue(r[1].contains("no such file: '" + missing + "'") && !r[1].contains("cannot decode"), r[1]);
+        r = cli("embed", "--base", "mobilenet_v2", "--size", "32", "--alpha", "0.35", "--weights", weights.toString(), tmp.toString());
+        assertTrue(r[1].contains("is a folder: give its image files"), r[1]);
         Path aFile = Files.writeString(tmp.resolve("afile.txt"), "x");
         r = cli("evaluate", "--model", tmp.resolve("no-model.zip").toString(), "--data", images.toString(), "--out", aFile.resolve("metrics").toString());
         assertEquals("2", r[0]);
