@@ -36,7 +36,8 @@ final class Args {
                 }
                 String before = options.put(name, value);
                 if (before != null) {
-                    throw new IllegalArgumentException("--" + name + " is given twice (" + shown(before) + " and " + shown(value) + "): give it once");
+                    throw new IllegalArgumentException("--" + name + " is given twice" + (before == BARE && value == BARE ? ""
+                            : " (" + shown(before) + " and " + shown(value) + ")") + ": give it once");
                 }
             } else {
                 positional.add(a);
@@ -109,7 +110,7 @@ final class Args {
     void done() {
         for (String k : options.keySet()) {
             if (!used.contains(k)) {
-                String near = org.tlworkbook.data.Suggest.nearest(k, used);
+                String near = org.tlworkbook.data.Suggest.close(k, used);
                 throw new IllegalArgumentException("unknown option --" + k + (near == null ? "" : " (did you mean --" + near + "?)"));
             }
         }

@@ -107,6 +107,10 @@ public final class Main {
             System.err.println("error: " + describe(e));
             if (System.getenv("WORKBOOK_DEBUG") != null) e.printStackTrace();
             return exitCode(e);
+        } catch (OutOfMemoryError e) {
+            System.err.println("error: out of memory (" + e.getMessage() + "): use a smaller --batch-size (32 is Keras' default) or --size, "
+                    + "or give Java more memory, e.g. WORKBOOK_JAVA_OPTS=\"-Xmx4g -XX:+UseSerialGC\" (and WORKBOOK_MAX_OFFHEAP=3G)");
+            return 1;
         }
     }
 

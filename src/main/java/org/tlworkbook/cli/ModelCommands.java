@@ -47,6 +47,7 @@ final class ModelCommands {
         int size = args.getInt("size", arch.defaultSize());
         double alpha = args.getDouble("alpha", 1.0);
         String weights = args.get("weights");
+        if (size > 1024) throw new IllegalArgumentException("--size " + size + " is more than 1024 px: the bases were trained at 224 px or less");
         if (weights != null) checkWeights(Path.of(weights), arch);
         return weights != null ? arch.fromWeights(size, alpha, Path.of(weights))
                 : needWeights ? arch.imagenet(size, alpha) : arch.create(size, alpha, 0);

@@ -54,6 +54,8 @@ record Recipe(Path data, String base, int size, double alpha, Path weights, int 
             throw new IllegalArgumentException("--lr and --fine-lr must be above 0 (the tutorial's are 1e-4 and 2e-5); got " + learningRate + " and " + fineLearningRate);
         }
         Architecture arch = Architecture.named(base);
+        if (size > 1024) throw new IllegalArgumentException("--size " + size + " is more than 1024 px: the bases were trained at 224 px or less, and "
+                + "larger inputs only cost memory; 160 is the tutorial's");
         int layers;
         try {
             layers = arch.layerCount(size, alpha);
@@ -77,6 +79,27 @@ record Recipe(Path data, String base, int size, double alpha, Path weights, int 
         } else {
             trainFolder = ImageFolder.from(data).validationSplit(validationSplit).seed(seed).limitPerClass(limitPerClass);
             valFolder = trainFolder;
+        }
+        Path outAbs = out.toAbsolutePath().normalize(), dataAbs = data.toAbsolutePath().normalize();
+        if (outAbs.startsWith(dataAbs)) {
+            throw new IllegalArgumentException("--out " + out + " is inside --data " + data + ": its files (curves.png) would be read as images "
+                    + "of a class next time; give an --out outside the data folder, such as build/train");
+        }
+        for (int c = 0; c < trainFolder.classes().size(); c++) {
+            final int label = c;
+            String name = trainFolder.classes().get(c);
+            if (trainFolder.trainingSamples().stream().noneMatch(s -> s.label() == label)) {
+                throw new IllegalArgumentException(name + " has no training images left" + (valFolder == trainFolder ? " after the validation split "
+                        + validationSplit : "") + (limitPerClass > 0 ? " with --limit-per-class " + limitPerClass : "")
+                        + ": use a smaller --validation-split or more images per class");
+            }
+            if (valFolder != trainFolder && valFolder.trainingSamples().stream().noneMatch(s -> s.label() == label)) {
+                throw new IllegalArgumentException(data.resolve("validation") + " has no images of " + name + ": each class needs validation images");
+            }
+        }
+        if (valFolder == trainFolder && trainFolder.validationSamples().isEmpty()) {
+            throw new IllegalArgumentException("the validation split " + validationSplit + " holds out no image" + (limitPerClass > 0
+                    ? " of " + limitPerClass + " per class (--limit-per-class)" : "") + ": give each class at least 2 images, or a larger --validation-split");
         }
         if (trainFolder.classes().size() < 2) {
             throw new IllegalArgumentException(data + " has " + (trainFolder.classes().isEmpty() ? "no class folders" : "one class folder ("

@@ -24,6 +24,7 @@ final class RunCommand {
         args.noPositional("run");
         Profile.named(profile);
         if (!java.nio.file.Files.isDirectory(notebooks)) throw new IllegalArgumentException("--notebooks " + notebooks + ": no such folder");
+        if (NotebookRunner.notebooks(notebooks).isEmpty()) throw new IllegalArgumentException("--notebooks " + notebooks + " holds no notebooks (*.ipynb)");
         Outputs.folder("out", out);
         if (html) Outputs.folder("site", site);
         System.setProperty("workbook.profile", profile);

@@ -16,8 +16,12 @@ public final class DataHome {
     public static Path cache() {
         String env = System.getenv("WORKBOOK_DATA");
         String prop = System.getProperty("workbook.data");
-        Path dir = Paths.get(prop != null ? prop : env != null && !env.isBlank() ? env : "data");
-        return dir.toAbsolutePath().normalize();
+        Path dir = Paths.get(prop != null ? prop : env != null && !env.isBlank() ? env : "data").toAbsolutePath().normalize();
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException((prop != null ? "the data folder" : "WORKBOOK_DATA") + " is set to " + dir
+                    + ", which is a file, not a folder: point it at a folder for datasets and runs, or unset it");
+        }
+        return dir;
     }
 
     /**

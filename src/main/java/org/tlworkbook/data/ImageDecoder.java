@@ -112,6 +112,7 @@ public final class ImageDecoder {
 
     /** Opens {@code file} with a matching ImageIO reader; every failure becomes an {@link UnreadableImageException}. */
     private static <T> T withReader(Path file, String failure, ReaderAction<T> action) throws UnreadableImageException {
+        maxPixels(); // a mistyped WORKBOOK_MAX_PIXELS is the caller's setting to fix, not a fault of each image
         try {
             if (file.toString().isEmpty()) throw new UnreadableImageException(file, "an empty argument is not a file name");
             if (!Files.exists(file)) throw new UnreadableImageException(file, "no such file");

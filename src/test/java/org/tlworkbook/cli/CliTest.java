@@ -448,6 +448,15 @@ class CliTest {
                 {"--fine-tune-at must be between 0 and 18 for vgg16 (19 layers; its recipe's is 15), got 100", "train", "--data", images.toString(),
                         "--base", "vgg16", "--fine-tune-at", "100", "--out", dir.resolve("o").toString()},
                 {"(it is a file): give the folder that holds one sub-folder per student", "grade", text.toString()},
+                {"holds no notebooks (*.ipynb)", "run", "--notebooks", dir.toString()},
+                {"--size 100000 is more than 1024 px", "train", "--data", images.toString(), "--size", "100000"},
+                {"has no training images left after the validation split 0.99", "train", "--data", images.toString(), "--weights", weights.toString(),
+                        "--size", "32", "--alpha", "0.35", "--validation-split", "0.99", "--out", dir.resolve("o").toString()},
+                {"the validation split 0.2 holds out no image of 1 per class", "train", "--data", images.toString(), "--weights", weights.toString(),
+                        "--size", "32", "--alpha", "0.35", "--limit-per-class", "1", "--out", dir.resolve("o").toString()},
+                {"is inside --data " + images + ": its files (curves.png) would be read as images", "train", "--data", images.toString(),
+                        "--weights", weights.toString(), "--size", "32", "--alpha", "0.35", "--out", images.resolve("cats/run").toString()},
+                {"--pixels-in is given twice: give it once", "export", "--model", "m.zip", "--out", "m.onnx", "--pixels-in", "--pixels-in"},
         };
         for (String[] c : cases) {
             String[] r = cliOut(java.util.Arrays.copyOfRange(c, 1, c.length));
@@ -456,6 +465,17 @@ class CliTest {
             assertFalse(r[1].contains("Using the 224 px") || r[2].contains("Did you mean 'run'"), "refused before any work, no unrelated name: " + r[1] + r[2]);
         }
         assertFalse(Files.exists(dir.resolve("o")) || Files.exists(dir.resolve("x")), "refused requests write nothing");
+        assertFalse(Files.exists(images.resolve("cats/run")), "nothing was written into the data folder");
+        String[] force = cli("download", "--force");
+        assertTrue(force[1].contains("unknown option --force") && !force[1].contains("did you mean"), "no unrelated suggestion: " + force[1]);
+        System.setProperty("workbook.max_pixels", "abc");
+        try {
+            String[] pixels = cli("predict", "--model", trainedModel().toString(), image);
+            assertEquals("2", pixels[0], pixels[1]);
+            assertTrue(pixels[1].contains("WORKBOOK_MAX_PIXELS must be a whole number of pixels, got 'abc'") && !pixels[1].contains("skipped"), pixels[1]);
+        } finally {
+            System.clearProperty("workbook.max_pixels");
+        }
         // "--" ends the options: a file whose name starts with -- is an image like any other
         Path dashed = Files.copy(Path.of(image), dir.resolve("--odd.jpg"));
         String[] r = cliOut("predict", "--model", trainedModel().toString(), "--", dashed.toString());
