@@ -83,7 +83,18 @@ public final class Exercises {
             }
         }
         Map<Path, ObjectNode> released = new LinkedHashMap<>();
-        for (Path nb : sources) released.put(nb, studentVersion((ObjectNode) JSON.readTree(nb.toFile()), nb));
+        List<String> plain = new ArrayList<>();
+        for (Path nb : sources) {
+            ObjectNode doc = (ObjectNode) JSON.readTree(nb.toFile());
+            boolean exercise = false;
+            for (JsonNode c : doc.withArray("cells")) exercise |= nbgrader((ObjectNode) c) != null;
+            if (!exercise) plain.add(nb.getFileName().toString());
+            released.put(nb, studentVersion(doc, nb));
+        }
+        if (!plain.isEmpty()) {
+            throw new IllegalArgumentException(source + " holds notebooks with no exercise cells (no nbgrader metadata): " + plain
+                    + ". Release from the instructor's exercises, src/exercises; the course notebooks need no release");
+        }
         List<Path> written = new ArrayList<>();
         for (var e : released.entrySet()) {
             Path target = out.resolve(e.getKey().getFileName());

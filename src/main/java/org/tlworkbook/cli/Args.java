@@ -15,6 +15,8 @@ final class Args {
     private final Map<String, String> options = new HashMap<>();
     private final List<String> positional = new ArrayList<>();
     private final java.util.Set<String> used = new java.util.HashSet<>();
+    /** Where an option's value would stand among the positional arguments, were it one (a flag followed by a file). */
+    private final Map<String, Integer> valueAt = new HashMap<>();
 
     Args(String[] argv) {
         for (int i = 0; i < argv.length; i++) {
@@ -30,6 +32,7 @@ final class Args {
                     value = name.substring(eq + 1);
                     name = name.substring(0, eq);
                 } else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) {
+                    valueAt.put(name, positional.size());
                     value = argv[++i];
                 } else {
                     value = BARE;
@@ -91,6 +94,11 @@ final class Args {
         if (v == null) return false;
         if (v == BARE || v.equals("true")) return true;
         if (v.equals("false")) return false;
+        if (java.nio.file.Files.exists(java.nio.file.Path.of(v))) { // "--strict photo.jpg": the flag, then a file argument
+            positional.add(valueAt.getOrDefault(name, positional.size()), v);
+            options.put(name, BARE);
+            return true;
+        }
         throw new IllegalArgumentException("--" + name + " takes true or false (or no value), got '" + v + "'");
     }
 

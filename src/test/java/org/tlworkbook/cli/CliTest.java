@@ -63,12 +63,16 @@ class CliTest {
     }
 
     @Test
-    void flagsTakeOnlyTrueFalseOrNothing() {
+    void flagsTakeOnlyTrueFalseOrNothing() throws Exception {
         assertTrue(new Args(new String[]{"--augment"}).flag("augment"));
         assertTrue(new Args(new String[]{"--augment", "true"}).flag("augment"));
         assertFalse(new Args(new String[]{"--augment=false"}).flag("augment"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Args(new String[]{"--augment", "yes"}).flag("augment"));
         assertTrue(e.getMessage().contains("takes true or false"), e.getMessage());
+        Path file = Files.writeString(tmp.resolve("a flag's neighbour.jpg"), "x");
+        Args strict = new Args(new String[]{"--model", "m.zip", "first.jpg", "--strict", file.toString(), "last.jpg"});
+        assertTrue(strict.flag("strict"), "a flag followed by a file is the flag, then the file");
+        assertEquals(List.of("first.jpg", file.toString(), "last.jpg"), strict.positional(), "in the order given");
     }
 
     @Test
@@ -449,6 +453,8 @@ class CliTest {
                         "--base", "vgg16", "--fine-tune-at", "100", "--out", dir.resolve("o").toString()},
                 {"(it is a file): give the folder that holds one sub-folder per student", "grade", text.toString()},
                 {"holds no notebooks (*.ipynb)", "run", "--notebooks", dir.toString()},
+                {"holds notebooks with no exercise cells (no nbgrader metadata)", "exercises", "release", "--source",
+                        Path.of("notebooks").toAbsolutePath().toString(), "--out", dir.resolve("x").toString()},
                 {"--size 100000 is more than 1024 px", "train", "--data", images.toString(), "--size", "100000"},
                 {"has no training images left after the validation split 0.99", "train", "--data", images.toString(), "--weights", weights.toString(),
                         "--size", "32", "--alpha", "0.35", "--validation-split", "0.99", "--out", dir.resolve("o").toString()},
