@@ -130,7 +130,6 @@ public final class Grader {
         for (String nb : selection.notebooks()) {
             if (!instructor.containsKey(nb)) throw new IllegalArgumentException("--notebook " + nb + " is not an exercise; they are " + instructor.keySet());
         }
-        if (limits.sandbox() && Sandbox.problem() != null) throw new IllegalArgumentException("Cannot grade in a sandbox: " + Sandbox.problem());
         List<String> ignored = new ArrayList<>();
         List<Path> students = new ArrayList<>();
         try (var list = Files.list(submissions)) {
@@ -162,6 +161,8 @@ public final class Grader {
             throw new IllegalArgumentException("No student folders in " + submissions + ": put each student's notebooks in " + submissions
                     + "/<student>/" + (ignored.isEmpty() ? "" : " (found only: " + String.join("; ", ignored) + ")"));
         }
+        // after the folders: an empty or flat submissions folder is the first thing to fix, on any machine
+        if (limits.sandbox() && Sandbox.problem() != null) throw new IllegalArgumentException("Cannot grade in a sandbox: " + Sandbox.problem());
         List<String> names = students.stream().map(p -> p.getFileName().toString()).toList();
         for (String s : selection.students()) {
             if (!names.contains(s)) throw new IllegalArgumentException("--student " + s + " has no folder in " + submissions + "; there are " + names);

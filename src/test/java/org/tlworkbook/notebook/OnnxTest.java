@@ -24,7 +24,7 @@ class OnnxTest {
     @Test
     void aSigmoidAndASoftmaxFileAgreeWithTheWorkbookAndAnotherModelsFileIsRefused() throws Exception {
         TinyTraining tiny = new TinyTraining(tmp.resolve("images"));
-        TinyTraining.Trained t = tiny.trained(Optimizer.adam(3e-2), 2);
+        TinyTraining.Trained t = tiny.trained(Optimizer.adam(1e-3), 2); // a gentle rate: 3e-2 saturated the head, and its one unsaturated probability sat at the tolerance on another JDK
         BaseModel base = t.base();
         Classifier binary = t.model();
         List<Path> images = tiny.folder.validationSamples().stream().limit(6).map(ImageFolder.Sample::path).toList();
