@@ -26,6 +26,7 @@ import java.util.function.UnaryOperator;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The exercises in nbgrader's format, their student release, and the grader, on the smoke profile. */
+@org.junit.jupiter.api.Tag("slow") // sandboxes, kernels, processes or round trips: minutes; -DexcludedGroups=slow leaves them out
 class GraderTest {
     @TempDir
     static Path tmp;

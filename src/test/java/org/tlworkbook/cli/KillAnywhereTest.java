@@ -25,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * run ends: same history, weights and optimizer state. With augmentation on, so the resumed epochs must also draw
  * the same augmented images.
  */
+@org.junit.jupiter.api.Tag("slow") // sandboxes, kernels, processes or round trips: minutes; -DexcludedGroups=slow leaves them out
 class KillAnywhereTest {
     @TempDir
     static Path tmp;

@@ -29,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * package), for every base and head the workbook trains, with weights the test makes (random bases, a head trained for
  * one epoch).
  */
+@org.junit.jupiter.api.Tag("slow") // sandboxes, kernels, processes or round trips: minutes; -DexcludedGroups=slow leaves them out
 class ExportTest {
     @TempDir
     static Path tmp;

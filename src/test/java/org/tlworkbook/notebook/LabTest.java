@@ -20,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * notebook 01 run through that server's kernel, and the JupyterLab page showing it in headless Chromium.
  * Skips, saying why, without ../shared/kernels or JupyterLab for python3 (.ci/run installs it).
  */
+@org.junit.jupiter.api.Tag("slow") // sandboxes, kernels, processes or round trips: minutes; -DexcludedGroups=slow leaves them out
 class LabTest {
     @TempDir
     static Path tmp;

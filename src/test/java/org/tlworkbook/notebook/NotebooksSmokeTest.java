@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Every notebook runs top to bottom in the smoke profile, offline, on data and weights made here. */
+@org.junit.jupiter.api.Tag("slow") // sandboxes, kernels, processes or round trips: minutes; -DexcludedGroups=slow leaves them out
 class NotebooksSmokeTest {
     @TempDir
     static Path tmp;

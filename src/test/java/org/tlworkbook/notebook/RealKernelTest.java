@@ -27,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * driven by {@code environment/execute-notebooks.py} (nbclient), on the smoke profile. Skips, saying why,
  * where the kernels or Jupyter's Python side are absent.
  */
+@org.junit.jupiter.api.Tag("slow") // sandboxes, kernels, processes or round trips: minutes; -DexcludedGroups=slow leaves them out
 class RealKernelTest {
     static final Path KERNELS = Path.of("..", "shared", "kernels").toAbsolutePath().normalize();
     @TempDir
