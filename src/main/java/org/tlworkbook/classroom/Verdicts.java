@@ -619,9 +619,12 @@ final class Verdicts {
                 slowest = Math.min(slowest, images.samples() / s);
                 fastest = Math.max(fastest, images.samples() / s);
             }
-            double factor = seconds < 0.2 ? 3 * SPEED_FACTOR : SPEED_FACTOR;
+            // a pass under 0.2 s (tiny images) is mostly fixed costs, which a learner's single timing pays in full on a
+            // busy machine: only a figure faster than this machine can go is refused then
+            boolean noisy = seconds < 0.2;
+            double factor = noisy ? 3 * SPEED_FACTOR : SPEED_FACTOR;
             double given = row.path(columns.indexOf("images_per_second")).asDouble(Double.NaN);
-            if (!(given > slowest / factor && given < fastest * factor)) {
+            if (!(given > (noisy ? 0 : slowest / factor) && given < fastest * factor)) {
                 throw new Check.Hint(String.format(Locale.ROOT, "%.0f images/s is far from what timing %s's evaluate gives: time model.evaluate over "
                         + "the validation images after training, and divide their number by the seconds.", given, name));
             }
