@@ -117,7 +117,7 @@ public final class FastForward {
         Map<String, Integer> readers = new HashMap<>();
         for (Step st : steps) for (String in : st.inputs()) readers.merge(in, 1, Integer::sum);
         for (int i = 0; i < steps.size(); i++) {
-            if (!(steps.get(i) instanceof Conv conv) || conv.dnn != null || conv.out.equals(output) || keep.contains(conv.out) || readers.get(conv.out) != Integer.valueOf(1)) continue;
+            if (!(steps.get(i) instanceof Conv conv) || conv.dnn != null || conv.out.equals(output) || keep.contains(conv.out) || !Integer.valueOf(1).equals(readers.get(conv.out))) continue;
             for (int j = i + 1; j < steps.size(); j++) {
                 if (steps.get(j) instanceof Depthwise dw && dw.in.equals(conv.out) && dw.inBias == null) {
                     steps.set(i, conv.withDeferredEpilogue());
@@ -256,7 +256,7 @@ public final class FastForward {
         float[] scale = new float[gamma.length];
         float[] shift = new float[gamma.length];
         for (int i = 0; i < gamma.length; i++) {
-            double sc = gamma[i] / Math.sqrt(var[i] + 1e-3);
+            double sc = gamma[i] / Math.sqrt(var[i] + KerasLayer.BATCH_NORM_EPSILON);
             scale[i] = (float) sc;
             shift[i] = (float) (beta[i] - mean[i] * sc);
         }

@@ -423,7 +423,7 @@ public final class FastTraining {
         }
 
         float invStd(int o) {
-            return (float) (1 / Math.sqrt(bn[3].value[o] + 1e-3));
+            return (float) (1 / Math.sqrt(bn[3].value[o] + KerasLayer.BATCH_NORM_EPSILON));
         }
 
         void foldNorm(int channels) {

@@ -100,7 +100,7 @@ public final class GraphFactory {
     /** DL4J's batch norm with the base's settings (Keras' epsilon 1e-3, momentum 0.999), in training mode while it trains. */
     private static Layer trainingBatchNorm() {
         org.deeplearning4j.nn.conf.layers.BatchNormalization bn = new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder()
-                .eps(1e-3).decay(0.999).useLogStd(false).lockGammaBeta(false).build();
+                .eps(KerasLayer.BATCH_NORM_EPSILON).decay(0.999).useLogStd(false).lockGammaBeta(false).build();
         bn.setCnn2DFormat(org.deeplearning4j.nn.conf.CNN2DFormat.NCHW);
         return bn;
     }

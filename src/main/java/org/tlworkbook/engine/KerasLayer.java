@@ -9,6 +9,9 @@ import java.util.List;
  */
 public record KerasLayer(String name, Kind kind, List<String> inputs, int filters, int kernel, int stride,
                          boolean samePadding, boolean bias, int[] padding, String activation) {
+    /** Keras' batch-normalization epsilon in the bases (MobileNetV2's {@code BatchNormalization(epsilon=1e-3)}); every engine and file format uses this one. */
+    public static final double BATCH_NORM_EPSILON = 1e-3;
+
 
     public enum Kind { INPUT, CONV, DEPTHWISE, BATCH_NORM, RELU6, ZERO_PAD, ADD, MAX_POOL,
         GLOBAL_AVG_POOL, FLATTEN, DENSE, DROPOUT }

@@ -175,7 +175,7 @@ final class KerasExport {
             case BATCH_NORM -> {
                 c.put("axis", -1);
                 c.put("momentum", 0.999);
-                c.put("epsilon", 1e-3);
+                c.put("epsilon", KerasLayer.BATCH_NORM_EPSILON);
                 c.put("center", true);
                 c.put("scale", true);
             }

@@ -123,7 +123,7 @@ final class OnnxExport {
             }
             case BATCH_NORM -> node("BatchNormalization", List.of(in, tensor(k.name() + "/gamma", param(k, "gamma")),
                     tensor(k.name() + "/beta", param(k, "beta")), tensor(k.name() + "/moving_mean", param(k, "mean")),
-                    tensor(k.name() + "/moving_variance", param(k, "var"))), Map.of("epsilon", 1e-3f));
+                    tensor(k.name() + "/moving_variance", param(k, "var"))), Map.of("epsilon", (float) KerasLayer.BATCH_NORM_EPSILON));
             case RELU6 -> node("Clip", List.of(in, scalar(0f), scalar(6f)), Map.of());
             case ZERO_PAD -> {
                 int[] p = k.padding(); // top, bottom, left, right

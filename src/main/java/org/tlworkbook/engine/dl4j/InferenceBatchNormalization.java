@@ -21,7 +21,7 @@ public class InferenceBatchNormalization extends BatchNormalization {
 
     public InferenceBatchNormalization() {
         super();
-        setEps(1e-3);
+        setEps(org.tlworkbook.engine.KerasLayer.BATCH_NORM_EPSILON);
         setDecay(0.999);
         setGamma(1.0);
         setBeta(0.0);
