@@ -21,10 +21,24 @@ public final class TinyTraining {
         folder = ImageFolder.from(TestImages.folder(dir, 40, 20, "cats", "dogs")).validationSplit(0.25).seed(37);
     }
 
-    /** A random MobileNetV2 with batch norm calibrated on the training images, so its features carry signal. */
+    /** The calibrated parameters, computed once per JVM: every TinyTraining folder holds the same generated images. */
+    private static org.nd4j.linalg.api.ndarray.INDArray calibrated;
+
+    /**
+     * A random MobileNetV2 with batch norm calibrated on the training images, so its features carry signal; a fresh
+     * model each call (tests train it), from parameters calibrated once.
+     */
     public BaseModel base() {
         BaseModel base = MobileNetV2.create(32, 0.35, 5);
-        return SyntheticWeights.calibrate(base, train(base).next().getFeatures());
+        synchronized (TinyTraining.class) {
+            if (calibrated == null) {
+                SyntheticWeights.calibrate(base, train(base).next().getFeatures());
+                calibrated = base.graph().params().dup();
+                return base;
+            }
+        }
+        base.graph().setParams(calibrated.dup());
+        return base;
     }
 
     public ImageGenerator train(BaseModel base) {
