@@ -26,15 +26,14 @@ final class ModelCommands {
      * whole model, another base's weights, text, a truncated file), before any work.
      */
     static void checkWeights(Path weights, Architecture arch) {
-        org.tlworkbook.model.ModelFile.Identified id = org.tlworkbook.model.ModelFile.identify(weights);
+        org.tlworkbook.model.ModelFile.Identified id = org.tlworkbook.model.ModelFile.identify(weights, "give a base's Keras weights (.h5)");
         if (id.kind() == org.tlworkbook.model.ModelFile.Kind.MISSING) throw new IllegalArgumentException("--weights " + weights + ": no such file");
         if (id.kind() == org.tlworkbook.model.ModelFile.Kind.KERAS_MODEL || id.kind() == org.tlworkbook.model.ModelFile.Kind.WORKBOOK_MODEL) {
             throw new IllegalArgumentException("--weights " + weights + " is a whole " + (id.kind() == org.tlworkbook.model.ModelFile.Kind.KERAS_MODEL ? "Keras" : "workbook")
                     + " model, not a base's weights: give it as --model to predict, evaluate or export");
         }
         if (id.kind() != org.tlworkbook.model.ModelFile.Kind.KERAS_WEIGHTS) {
-            throw new IllegalArgumentException("--weights: " + id.description().replace(
-                    "give a model.zip that ./workbook train or Classifier.save wrote, or a whole Keras model (.h5)", "give a base's Keras weights (.h5)"));
+            throw new IllegalArgumentException("--weights: " + id.description());
         }
         if (id.base() != null && !id.base().equals(arch.id())) {
             throw new IllegalArgumentException("--weights " + weights + " holds the weights of a " + id.base().replace("other:", "")
@@ -42,12 +41,18 @@ final class ModelCommands {
         }
     }
 
+    /** Refuses an input size the CLI will not build (its arrays would overflow long before memory runs out). */
+    static void checkSize(int size) {
+        if (size > 1024) throw new IllegalArgumentException("--size " + size + " is more than 1024 px: the bases were trained at 224 px or less, and "
+                + "larger inputs only cost memory; 160 is the tutorial's");
+    }
+
     static BaseModel base(Args args, boolean needWeights) throws Exception {
         Architecture arch = Architecture.named(args.get("base", Architecture.MOBILENET_V2.id()));
         int size = args.getInt("size", arch.defaultSize());
         double alpha = args.getDouble("alpha", 1.0);
         String weights = args.get("weights");
-        if (size > 1024) throw new IllegalArgumentException("--size " + size + " is more than 1024 px: the bases were trained at 224 px or less");
+        checkSize(size);
         if (weights != null) checkWeights(Path.of(weights), arch);
         return weights != null ? arch.fromWeights(size, alpha, Path.of(weights))
                 : needWeights ? arch.imagenet(size, alpha) : arch.create(size, alpha, 0);

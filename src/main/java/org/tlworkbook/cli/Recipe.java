@@ -54,8 +54,7 @@ record Recipe(Path data, String base, int size, double alpha, Path weights, int 
             throw new IllegalArgumentException("--lr and --fine-lr must be above 0 (the tutorial's are 1e-4 and 2e-5); got " + learningRate + " and " + fineLearningRate);
         }
         Architecture arch = Architecture.named(base);
-        if (size > 1024) throw new IllegalArgumentException("--size " + size + " is more than 1024 px: the bases were trained at 224 px or less, and "
-                + "larger inputs only cost memory; 160 is the tutorial's");
+        ModelCommands.checkSize(size);
         int layers;
         try {
             layers = arch.layerCount(size, alpha);
@@ -85,15 +84,15 @@ record Recipe(Path data, String base, int size, double alpha, Path weights, int 
             throw new IllegalArgumentException("--out " + out + " is inside --data " + data + ": its files (curves.png) would be read as images "
                     + "of a class next time; give an --out outside the data folder, such as build/train");
         }
-        for (int c = 0; c < trainFolder.classes().size(); c++) {
-            final int label = c;
-            String name = trainFolder.classes().get(c);
-            if (trainFolder.trainingSamples().stream().noneMatch(s -> s.label() == label)) {
+        java.util.Set<Integer> training = labels(trainFolder.trainingSamples()), validation = labels(valFolder.trainingSamples());
+        for (int label = 0; label < trainFolder.classes().size(); label++) {
+            String name = trainFolder.classes().get(label);
+            if (!training.contains(label)) {
                 throw new IllegalArgumentException(name + " has no training images left" + (valFolder == trainFolder ? " after the validation split "
                         + validationSplit : "") + (limitPerClass > 0 ? " with --limit-per-class " + limitPerClass : "")
                         + ": use a smaller --validation-split or more images per class");
             }
-            if (valFolder != trainFolder && valFolder.trainingSamples().stream().noneMatch(s -> s.label() == label)) {
+            if (valFolder != trainFolder && !validation.contains(label)) {
                 throw new IllegalArgumentException(data.resolve("validation") + " has no images of " + name + ": each class needs validation images");
             }
         }
@@ -109,6 +108,10 @@ record Recipe(Path data, String base, int size, double alpha, Path weights, int 
         try (RunFolder run = RunFolder.open(out, manifest(trainFolder, valFolder), restart)) {
             train(run, trainFolder, valFolder);
         }
+    }
+
+    private static java.util.Set<Integer> labels(List<ImageFolder.Sample> samples) {
+        return samples.stream().map(ImageFolder.Sample::label).collect(java.util.stream.Collectors.toSet());
     }
 
     /** Everything that shapes the weights; a resumed run must match it (epoch counts may grow). */

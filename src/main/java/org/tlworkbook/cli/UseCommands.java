@@ -40,7 +40,7 @@ final class UseCommands {
         if (out != null) Outputs.file("out", out, "predictions.csv");
         Classifier model = model(modelFile, classes, preprocessing, null);
         java.util.List<String> readable = new java.util.ArrayList<>();
-        java.util.List<float[]> probabilities = new java.util.ArrayList<>();
+        java.util.List<INDArray> outputs = new java.util.ArrayList<>();
         int skipped = 0;
         java.util.List<String> files = args.positional();
         for (int start = 0; start < files.size(); start += 32) {
@@ -54,15 +54,10 @@ final class UseCommands {
                     System.err.println("skipped " + (file.isBlank() ? "''" : file) + ": " + e.reason());
                 }
             }
-            if (batch.isEmpty()) continue;
-            INDArray p = model.predict(Nd4j.concat(0, batch.toArray(INDArray[]::new)));
-            for (int i = 0; i < batch.size(); i++) {
-                float[] row = p.getRow(i).toFloatVector();
-                probabilities.add(row.length == 1 ? new float[]{1 - row[0], row[0]} : row);
-            }
+            if (!batch.isEmpty()) outputs.add(model.predict(Nd4j.concat(0, batch.toArray(INDArray[]::new))));
         }
         if (readable.isEmpty()) throw new java.io.IOException("nothing to predict: every image was skipped (see above)");
-        Predictions predictions = new Predictions(model.classes(), readable.stream().map(Path::of).toList(), probabilities.toArray(float[][]::new));
+        Predictions predictions = Predictions.of(model.classes(), readable.stream().map(Path::of).toList(), Nd4j.concat(0, outputs.toArray(INDArray[]::new)));
         java.io.StringWriter csv = new java.io.StringWriter();
         java.util.List<String> header = new java.util.ArrayList<>(java.util.List.of("path", "predicted", "probability"));
         for (String c : model.classes()) header.add("p_" + c);
@@ -134,8 +129,9 @@ final class UseCommands {
         if (names != null && (names.stream().anyMatch(String::isEmpty) || new java.util.HashSet<>(names).size() != names.size())) {
             throw new IllegalArgumentException("--classes takes distinct names separated by commas, such as --classes cats,dogs; got '" + classes + "'");
         }
-        Classifier model = ModelFile.read(file, names, preprocessing == null ? null : Preprocessing.named(preprocessing), folderClasses);
-        if (names == null && folderClasses == null && ModelFile.identify(file).kind() == ModelFile.Kind.KERAS_MODEL) {
+        ModelFile.Identified id = ModelFile.identify(file);
+        Classifier model = ModelFile.read(id, names, preprocessing == null ? null : Preprocessing.named(preprocessing), folderClasses);
+        if (names == null && folderClasses == null && id.kind() == ModelFile.Kind.KERAS_MODEL) {
             System.err.println("note: " + file.getFileName() + " holds no class names, so they are " + String.join(", ", model.classes())
                     + "; name them in output order with --classes " + String.join(",", java.util.Collections.nCopies(model.classes().size(), "NAME")));
         }

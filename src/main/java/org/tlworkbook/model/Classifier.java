@@ -293,20 +293,11 @@ public final class Classifier {
     /** Classifies image files, resized and scaled as the base expects. An unreadable file is an error naming it. */
     public Predictions predict(Path... images) throws IOException {
         UnaryOperator<INDArray> net = inference();
-        float[][] probabilities = new float[images.length][];
+        List<INDArray> outputs = new java.util.ArrayList<>();
         for (int start = 0; start < images.length; start += 32) {
-            List<Path> chunk = List.of(images).subList(start, Math.min(images.length, start + 32));
-            INDArray p = net.apply(ImageGenerator.load(chunk, base));
-            for (int i = 0; i < chunk.size(); i++) {
-                if (head.isBinary()) {
-                    float dog = p.getFloat(i, 0);
-                    probabilities[start + i] = new float[]{1 - dog, dog};
-                } else {
-                    probabilities[start + i] = p.getRow(i).toFloatVector();
-                }
-            }
+            outputs.add(net.apply(ImageGenerator.load(List.of(images).subList(start, Math.min(images.length, start + 32)), base)));
         }
-        Predictions result = new Predictions(classes, List.of(images), probabilities);
+        Predictions result = Predictions.of(classes, List.of(images), org.nd4j.linalg.factory.Nd4j.concat(0, outputs.toArray(INDArray[]::new)));
         synchronized (made) {
             made.add(result);
         }

@@ -62,13 +62,18 @@ public final class ModelFile {
 
     /** Looks at {@code file}'s content (signature, zip entries, HDF5 attributes), without loading any weights. */
     public static Identified identify(Path file) {
+        return identify(file, EXPECTED);
+    }
+
+    /** {@link #identify(Path)}, ending a description of the wrong kind of file with {@code advice} (what to give instead). */
+    public static Identified identify(Path file, String advice) {
         if (!Files.exists(file)) {
-            return new Identified(file, Kind.MISSING, "no such file: " + file + " (" + EXPECTED + ")");
+            return new Identified(file, Kind.MISSING, "no such file: " + file + " (" + advice + ")");
         }
         if (Files.isDirectory(file)) {
             Path inside = file.resolve("model.zip");
             return new Identified(file, Kind.FOLDER, file + " is a folder, not a model file: "
-                    + (Files.isRegularFile(inside) ? "give its model, " + inside : EXPECTED + "; a training run's folder holds it as model.zip"));
+                    + (Files.isRegularFile(inside) ? "give its model, " + inside : advice + "; a training run's folder holds it as model.zip"));
         }
         byte[] head;
         try (InputStream in = Files.newInputStream(file)) {
@@ -76,10 +81,10 @@ public final class ModelFile {
         } catch (IOException e) {
             return new Identified(file, Kind.NOT_A_MODEL, file + " cannot be read (" + e.getMessage() + ")");
         }
-        if (head.length == 0) return new Identified(file, Kind.NOT_A_MODEL, file + " is empty (0 bytes): " + EXPECTED);
-        if (java.util.Arrays.equals(head, HDF5)) return hdf5(file);
-        if (head.length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) return zip(file);
-        return new Identified(file, Kind.NOT_A_MODEL, file + " is not a model file (" + looksLike(head) + "): " + EXPECTED);
+        if (head.length == 0) return new Identified(file, Kind.NOT_A_MODEL, file + " is empty (0 bytes): " + advice);
+        if (java.util.Arrays.equals(head, HDF5)) return hdf5(file, advice);
+        if (head.length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) return zip(file, advice);
+        return new Identified(file, Kind.NOT_A_MODEL, file + " is not a model file (" + looksLike(head) + "): " + advice);
     }
 
     /**
@@ -89,7 +94,12 @@ public final class ModelFile {
      * {@code classes} and {@code preprocessing} are refused for a workbook model, which keeps its own.
      */
     public static Classifier read(Path file, List<String> classes, Preprocessing preprocessing, List<String> folderClasses) throws IOException {
-        Identified id = identify(file);
+        return read(identify(file), classes, preprocessing, folderClasses);
+    }
+
+    /** {@link #read(Path, List, Preprocessing, List)} of a file already {@link #identify identified}. */
+    public static Classifier read(Identified id, List<String> classes, Preprocessing preprocessing, List<String> folderClasses) throws IOException {
+        Path file = id.file();
         if (!id.usable()) throw new IllegalArgumentException(id.description());
         if (id.kind() == Kind.WORKBOOK_MODEL) {
             if (classes != null || preprocessing != null) {
@@ -105,7 +115,7 @@ public final class ModelFile {
         return Classifier.importKeras(file, classes != null ? classes : folderClasses, preprocessing);
     }
 
-    private static Identified zip(Path file) {
+    private static Identified zip(Path file, String advice) {
         try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
             if (zip.getEntry("objects/workbook.properties") != null) {
                 return new Identified(file, Kind.WORKBOOK_MODEL, file + " is a workbook model");
@@ -116,16 +126,16 @@ public final class ModelFile {
             }
             if (zip.getEntry("configuration.json") != null) {
                 return new Identified(file, Kind.OTHER_ZIP, file + " is a DL4J model, not one this workbook saved (it has no class names or "
-                        + "base settings): " + EXPECTED);
+                        + "base settings): " + advice);
             }
-            return new Identified(file, Kind.OTHER_ZIP, file + " is a zip file but not a model (" + zip.size() + " entries, none of a model): " + EXPECTED);
+            return new Identified(file, Kind.OTHER_ZIP, file + " is a zip file but not a model (" + zip.size() + " entries, none of a model): " + advice);
         } catch (IOException e) {
             return new Identified(file, Kind.DAMAGED, file + " is a zip file that cannot be read to its end: truncated or damaged (an interrupted "
                     + "copy or download?). Copy it again, or train it again");
         }
     }
 
-    private static Identified hdf5(Path file) {
+    private static Identified hdf5(Path file, String advice) {
         try (HdfFile h5 = new HdfFile(file)) {
             var storage = h5.getHdfBackingStorage();
             long end = storage.getUserBlockSize() + storage.getSuperblock().getEndOfFileAddress();
@@ -136,7 +146,7 @@ public final class ModelFile {
             boolean weights = names != null || h5.getChildren().containsKey("layers") || h5.getChildren().containsKey("model_weights");
             if (!weights) {
                 return new Identified(file, Kind.OTHER_HDF5, file + " is an HDF5 file but not from Keras (it has neither a model_config nor "
-                        + "layer weights): " + EXPECTED);
+                        + "layer weights): " + advice);
             }
             Set<String> layers = layerNames(h5, names);
             String base = layers.contains("block_16_project") ? "mobilenet_v2" : layers.contains("block5_conv3") ? "vgg16"

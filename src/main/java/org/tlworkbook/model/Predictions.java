@@ -29,6 +29,19 @@ public record Predictions(List<String> classes, List<Path> images, float[][] pro
         }
     }
 
+    /**
+     * The answers of a network's output for {@code images}, in order: {@code [n, 1]} from a binary head (the
+     * second class's probability, as Keras' sigmoid) or {@code [n, classes]} from a softmax one.
+     */
+    public static Predictions of(List<String> classes, List<Path> images, org.nd4j.linalg.api.ndarray.INDArray output) {
+        float[][] probabilities = new float[images.size()][];
+        for (int i = 0; i < probabilities.length; i++) {
+            float[] row = output.getRow(i).toFloatVector();
+            probabilities[i] = row.length == 1 ? new float[]{1 - row[0], row[0]} : row;
+        }
+        return new Predictions(classes, images, probabilities);
+    }
+
     /** Images predicted. */
     public int size() {
         return images.size();
