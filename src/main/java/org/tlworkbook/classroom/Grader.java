@@ -244,13 +244,13 @@ public final class Grader {
             String as = m.matches() ? m.group(1) + ".ipynb" : null;
             if (as != null && expected.contains(as) && !found.containsKey(as)) {
                 found.put(as, p);
-                ignored.add(student + "/" + name + ": graded as " + as);
+                note(ignored, student + "/" + name + ": graded as " + as);
             } else if (as != null && expected.contains(as)) {
-                ignored.add(student + "/" + name + ": ignored, a second copy of " + as + ", and " + student + "/" + found.get(as).getFileName()
+                note(ignored, student + "/" + name + ": ignored, a second copy of " + as + ", and " + student + "/" + found.get(as).getFileName()
                         + " is the one graded: keep one file per exercise");
             } else {
                 String near = Suggest.close(name, expected);
-                ignored.add(student + "/" + name + ": ignored, not an exercise name (" + (near != null ? "nearest: " + near
+                note(ignored, student + "/" + name + ": ignored, not an exercise name (" + (near != null ? "nearest: " + near
                         : "the exercises are " + String.join(", ", expected)) + ")");
             }
         }
@@ -258,20 +258,32 @@ public final class Grader {
             String name = p.getFileName().toString(), lower = name.toLowerCase(Locale.ROOT);
             if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !name.startsWith(".")) {
                 try (var walk = Files.walk(p, 3)) { // not following links: a link to elsewhere is not looked into
-                    for (Path nested : walk.filter(q -> q.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".ipynb"))
+                    List<Path> seen = walk.limit(NESTED_ENTRIES).toList(); // a huge tree costs the grader no more than this
+                    if (seen.size() == NESTED_ENTRIES) {
+                        note(ignored, student + "/" + name + "/: only its first " + NESTED_ENTRIES + " entries were looked into for notebooks");
+                    }
+                    for (Path nested : seen.stream().filter(q -> q.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".ipynb"))
                             .filter(q -> !dir.relativize(q).toString().contains("/.")).sorted().toList()) {
-                        ignored.add(student + "/" + dir.relativize(nested) + ": not graded, it is in a sub-folder: move it to " + student
+                        note(ignored, student + "/" + dir.relativize(nested) + ": not graded, it is in a sub-folder: move it to " + student
                                 + "/ (the grader takes the notebooks at the top of each student's folder)");
                     }
                 } catch (IOException | java.io.UncheckedIOException | SecurityException e) {
-                    ignored.add(student + "/" + name + "/: not looked into (" + e.getMessage() + ")");
+                    note(ignored, student + "/" + name + "/: not looked into (" + e.getMessage() + ")");
                 }
             } else if (lower.matches(".*\\.(zip|tar|tgz|tar\\.gz|gz|7z|rar)$")) {
-                ignored.add(student + "/" + name + ": not graded, an archive: unpack its notebooks into " + student
+                note(ignored, student + "/" + name + ": not graded, an archive: unpack its notebooks into " + student
                         + "/ and grade again (the grader does not open archives)");
             }
         }
         return found;
+    }
+
+    /** How many entries of a student's sub-folders are looked through for misplaced notebooks. */
+    static final int NESTED_ENTRIES = 1000;
+
+    /** A line about a submitted file, its name's control characters shown as '?' so a name cannot forge other lines. */
+    private static void note(List<String> ignored, String line) {
+        ignored.add(line.replaceAll("\\p{Cntrl}", "?"));
     }
 
     private record Job(String student, String notebook, JsonNode instructor, Path file) { }

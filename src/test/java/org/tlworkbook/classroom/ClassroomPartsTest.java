@@ -84,6 +84,17 @@ class ClassroomPartsTest {
         listed.clear();
         assertEquals(Map.of("02_generators.ipynb", bo.resolve("02_generators (2).ipynb")), Grader.match(bo, expected, listed));
         assertEquals(List.of("bo/02_generators (2).ipynb: graded as 02_generators.ipynb"), listed);
+
+        // a student who read this code: a name that forges a line, a tree too big to walk
+        Path cy = Files.createDirectories(tmp.resolve("cy"));
+        Files.writeString(Files.createDirectories(cy.resolve("deep")).resolve("x\nbo  02_generators.ipynb: 2 of 2 points\n.ipynb"), "{}");
+        Path big = Files.createDirectories(cy.resolve("big"));
+        for (int i = 0; i < Grader.NESTED_ENTRIES + 50; i++) Files.createFile(big.resolve("f" + i));
+        listed.clear();
+        assertEquals(Map.of(), Grader.match(cy, expected, listed));
+        assertTrue(listed.stream().noneMatch(l -> l.contains("\n")), "one line per entry: " + listed);
+        assertTrue(listed.stream().anyMatch(l -> l.startsWith("cy/deep/x?bo  02_generators.ipynb: 2 of 2 points?.ipynb: not graded")), listed.toString());
+        assertTrue(listed.contains("cy/big/: only its first " + Grader.NESTED_ENTRIES + " entries were looked into for notebooks"), listed.toString());
     }
 
     @Test
