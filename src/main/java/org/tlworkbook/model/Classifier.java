@@ -431,6 +431,18 @@ public final class Classifier {
     }
 
     /**
+     * Writes this classifier as a static web site in {@code dir} that classifies a photo in the browser, with no server
+     * code: {@code index.html}, the model as ONNX, and onnxruntime-web's WebAssembly runtime, vendored so the page
+     * loads nothing from elsewhere. The page resizes and scales pixels as {@link #predict(Path...)} does, so a PNG at the
+     * model's size gets the same probabilities. Browsers refuse WebAssembly from {@code file://}: serve the folder
+     * ({@code ./workbook serve DIR}, or any static host). {@code dir} must be new, empty or an earlier site.
+     */
+    public void exportWeb(Path dir) throws IOException {
+        checkTrained();
+        WebExport.write(this, layers(), dir);
+    }
+
+    /**
      * Writes this classifier as a Keras legacy-HDF5 full model, as {@code model.save("x.h5")} does:
      * {@code keras.models.load_model(file)} reads it without custom objects and predicts what this model predicts, and
      * TensorFlow's TFLite converter takes it from there.
@@ -480,16 +492,20 @@ public final class Classifier {
     }
 
     private void checkExportable(Path file) throws IOException {
+        checkTrained();
+        Path parent = file.toAbsolutePath().getParent();
+        if (Files.isDirectory(file)) throw new IOException("cannot export to " + file + ": it is a folder; give a file name such as model.onnx");
+        if (!Files.isDirectory(parent)) throw new IOException("cannot export to " + file + ": folder " + parent + " does not exist; create it first");
+        if (!Files.isWritable(parent)) throw new IOException("cannot export to " + file + ": folder " + parent + " is not writable; choose another place");
+    }
+
+    private void checkTrained() {
         if (!trained()) {
             throw new IllegalArgumentException((loadedFrom == null ? "this model" : loadedFrom + " was saved before any training: it")
                     + " has not been trained: its head still has random weights. Train it with model.fit(...) (or ./workbook train), "
                     + "or load a trained one with Classifier.load, before exporting it.");
         }
         graph();
-        Path parent = file.toAbsolutePath().getParent();
-        if (Files.isDirectory(file)) throw new IOException("cannot export to " + file + ": it is a folder; give a file name such as model.onnx");
-        if (!Files.isDirectory(parent)) throw new IOException("cannot export to " + file + ": folder " + parent + " does not exist; create it first");
-        if (!Files.isWritable(parent)) throw new IOException("cannot export to " + file + ": folder " + parent + " is not writable; choose another place");
     }
 
     /** A text entry that {@link #save(Path, Map)} added to {@code file}, or null when it has none. */

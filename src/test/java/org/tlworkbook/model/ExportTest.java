@@ -14,6 +14,8 @@ import org.tlworkbook.data.ClassMode;
 import org.tlworkbook.data.ImageFolder;
 import org.tlworkbook.data.Progress;
 import org.tlworkbook.testing.TestImages;
+import org.tlworkbook.testing.TrainedModels;
+import org.tlworkbook.testing.TrainedModels.Trained;
 
 import java.io.IOException;
 import java.nio.FloatBuffer;
@@ -34,38 +36,9 @@ class ExportTest {
     @TempDir
     static Path tmp;
 
-    record Trained(Classifier model, INDArray images, ImageFolder folder) { }
-
-    private static final Map<String, Trained> TRAINED = new java.util.HashMap<>();
-
-    /** A model of this base and head, trained once per test class (the tests read it and never change it). */
-    static synchronized Trained trained(String base, int size, double alpha, String head, int classes) throws IOException {
-        String key = base + size + alpha + head + classes;
-        Trained t = TRAINED.get(key);
-        if (t == null) TRAINED.put(key, t = train(base, size, alpha, head, classes));
-        return t;
-    }
-
-    static Trained train(String base, int size, double alpha, String head, int classes) throws IOException {
-        String[] names = {"cats", "dogs", "foxes"};
-        Path dir = tmp.resolve(base + size + alpha + head + classes);
-        ImageFolder folder = ImageFolder.from(TestImages.folder(dir, 40, 12, java.util.Arrays.copyOf(names, classes)))
-                .validationSplit(0.25).seed(3);
-        BaseModel b = base.equals("vgg16") ? Vgg16.create(size, 7) : MobileNetV2.create(size, alpha, 7);
-        SyntheticWeights.calibrate(b, folder.training(b).batchSize(16).build().next().getFeatures());
-        Head h = switch (head) {
-            case "binary" -> Head.binary();
-            case "pooled_dense" -> Head.pooledDense(8);
-            // the head an imported Keras model keeps: seed 000's sigmoid over three classes, with a Dropout
-            case "keras" -> Head.keras("gap:pool;dropout:drop:0.2;dense:hidden:8:relu;dense:out:" + classes + ":sigmoid");
-            default -> Head.flattenDense(16, 0.5);
-        };
-        Classifier model = Classifier.of(b.freeze(), h, folder.classes()).compile(Optimizer.rmsprop(1e-3)).progress(Progress.silent());
-        ClassMode mode = h.isBinary() ? ClassMode.BINARY : ClassMode.CATEGORICAL;
-        model.fit(folder.training(b).batchSize(8).classMode(mode).build(), folder.validation(b).batchSize(8).classMode(mode).build(), 1);
-        INDArray images = folder.training(b).batchSize(16).shuffle(false).build().next().getFeatures();
-        assertEquals(16, images.size(0));
-        return new Trained(model, images, folder);
+    /** A model of this base and head, trained once per JVM ({@link TrainedModels}). */
+    static Trained trained(String base, int size, double alpha, String head, int classes) throws IOException {
+        return TrainedModels.get(base, size, alpha, head, classes);
     }
 
     /** Every base and head the workbook trains: MobileNetV2 at three alphas and two sizes with its heads, VGG16 with Flatten, an imported Keras head. */
