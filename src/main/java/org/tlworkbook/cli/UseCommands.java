@@ -79,6 +79,23 @@ final class UseCommands {
      * A trained model in a format other tools read: {@code onnx} (onnxruntime and every ONNX tool) or {@code keras}
      * (a legacy-HDF5 full model that {@code keras.models.load_model} reads, and the TFLite converter after it).
      */
+    static int serve(Args args) throws Exception {
+        int port = args.getInt("port", 8000);
+        args.done();
+        java.util.List<String> dirs = args.positional();
+        if (dirs.size() != 1) {
+            throw new IllegalArgumentException("serve takes one folder, the web site export --format web wrote: ./workbook serve build/site"
+                    + (dirs.isEmpty() ? "" : "; got " + dirs.size() + ": " + String.join(" ", dirs)));
+        }
+        Path dir = Path.of(dirs.get(0)).toAbsolutePath().normalize();
+        org.tlworkbook.notebook.WebServer server = org.tlworkbook.notebook.WebServer.serve(dir, port);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+        System.out.println("serving " + dir + " at " + server.url() + " (this machine only; Ctrl-C stops)");
+        System.out.flush();
+        new java.util.concurrent.CountDownLatch(1).await();
+        return 0;
+    }
+
     static int export(Args args) throws Exception {
         Path modelFile = args.path("model", null);
         String format = args.get("format");
@@ -88,9 +105,10 @@ final class UseCommands {
         String preprocessing = args.get("preprocessing");
         args.done();
         if (modelFile == null || out == null) {
-            throw new IllegalArgumentException("export needs --model model.zip and --out FILE (.onnx or .h5; --format onnx|keras for another name)");
+            throw new IllegalArgumentException("export needs --model model.zip and --out FILE (.onnx or .h5; --format onnx|keras for another name,"
+                    + " --format web with a folder for a web page)");
         }
-        Outputs.file("out", out, "model.onnx");
+        if (!"web".equals(format)) Outputs.file("out", out, "model.onnx");
         String ending = out.getFileName().toString().toLowerCase(Locale.ROOT);
         if (ending.endsWith(".keras")) {
             throw new IllegalArgumentException("--out " + out.getFileName() + ": Keras 3's .keras format is a zip the workbook does not write; give --out "
@@ -98,11 +116,15 @@ final class UseCommands {
         }
         String named = ending.endsWith(".onnx") ? "onnx" : ending.endsWith(".h5") || ending.endsWith(".hdf5") ? "keras" : null;
         if (format == null && named == null) {
-            throw new IllegalArgumentException("export needs --format onnx|keras, or an --out ending in .onnx or .h5 to tell it");
+            throw new IllegalArgumentException("export needs --format onnx|keras|web, or an --out ending in .onnx or .h5 to tell it");
         }
         if (format == null) format = named;
-        if (!java.util.List.of("onnx", "keras").contains(format)) {
-            throw new IllegalArgumentException("--format " + format + " is not a format the workbook writes: use onnx or keras");
+        if (!java.util.List.of("onnx", "keras", "web").contains(format)) {
+            throw new IllegalArgumentException("--format " + format + " is not a format the workbook writes: use onnx, keras or web");
+        }
+        if (format.equals("web") && named != null) {
+            throw new IllegalArgumentException("--format web writes a folder (a web site), but --out " + out.getFileName() + " names "
+                    + (named.equals("onnx") ? "an ONNX" : "a Keras") + " file: give a folder, such as --out " + out.resolveSibling("site"));
         }
         if (named != null && !named.equals(format)) {
             String stem = out.getFileName().toString().replaceAll("\\.[^.]*$", "");
@@ -110,9 +132,21 @@ final class UseCommands {
                     + ", but --out " + out.getFileName() + " names " + (named.equals("onnx") ? "an ONNX" : "a Keras") + " file: give --out "
                     + stem + (format.equals("onnx") ? ".onnx" : ".h5") + ", or --format " + named);
         }
-        if (pixelsIn && !format.equals("onnx")) throw new IllegalArgumentException("--pixels-in is for --format onnx only");
+        if (pixelsIn && !format.equals("onnx")) {
+            throw new IllegalArgumentException("--pixels-in is for --format onnx only" + (format.equals("web") ? " (a web site's model always scales pixels itself)" : ""));
+        }
+        if (format.equals("web")) Outputs.folder("out", out);
         Classifier model = model(modelFile, classes, preprocessing, null); // a Keras .h5 too: Keras to ONNX
         Files.createDirectories(out.getParent());
+        if (format.equals("web")) {
+            model.exportWeb(out);
+            long bytes;
+            try (java.util.stream.Stream<Path> files = Files.walk(out)) {
+                bytes = files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+            }
+            System.out.printf(Locale.ROOT, "wrote %s (a web site, %,d bytes): ./workbook serve %s opens it in a browser%n", out, bytes, out);
+            return 0;
+        }
         if (format.equals("onnx")) model.exportOnnx(out, pixelsIn);
         else model.exportKeras(out);
         System.out.printf(Locale.ROOT, "wrote %s (%s, %,d bytes)%n", out, format, Files.size(out));

@@ -89,10 +89,10 @@ final class WebExport {
     private static void checkReplaceable(Path target) throws IOException {
         if (!Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
         if (!Files.isDirectory(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            throw new IOException("cannot write a web site to " + target + ": it is a file; give a folder name such as build/site");
+            throw new IllegalArgumentException("cannot write a web site to " + target + ": it is a file; give a folder name such as build/site");
         }
         if (isEmpty(target) || isSite(target)) return;
-        throw new IOException("cannot write a web site to " + target + ": the folder holds other files, which a site export would replace;"
+        throw new IllegalArgumentException("cannot write a web site to " + target + ": the folder holds other files, which a site export would replace;"
                 + " give a new or empty folder (an earlier site export there is replaced)");
     }
 

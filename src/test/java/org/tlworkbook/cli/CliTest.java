@@ -162,6 +162,49 @@ class CliTest {
     }
 
     @Test
+    void aWebSiteIsExportedToAFolderAndServedOnlyFromOne() throws Exception {
+        Path model = trainedModel();
+        Path site = tmp.resolve("web/site");
+        String[] r = cli("export", "--model", model.toString(), "--format", "web", "--out", site.toString());
+        assertEquals("0", r[0], r[1]);
+        for (String file : List.of("index.html", "workbook-web.js", "model.onnx", "model.json", "onnxruntime-web/ort.wasm.bundle.min.mjs",
+                "onnxruntime-web/ort-wasm-simd-threaded.wasm.gz")) {
+            assertTrue(Files.isRegularFile(site.resolve(file)), file);
+        }
+        String json = Files.readString(site.resolve("model.json"));
+        assertTrue(json.contains("\"classes\" : [ \"cats\", \"dogs\" ]") && json.contains("\"image_size\" : 32"), json);
+        Files.writeString(site.resolve("model.json"), json.replace("\"image_size\" : 32", "\"image_size\" : 33"));
+        assertEquals("0", cli("export", "--model", model.toString(), "--format", "web", "--out", site.toString())[0], "an earlier site is replaced");
+        assertTrue(Files.readString(site.resolve("model.json")).contains("\"image_size\" : 32"));
+        try (var left = Files.list(site.getParent())) {
+            assertEquals(List.of(site), left.toList(), "no temporary folder is left beside the site");
+        }
+
+        Path someonesFolder = Files.createDirectories(tmp.resolve("web/photos"));
+        Files.writeString(someonesFolder.resolve("holiday.txt"), "keep me");
+        r = cli("export", "--model", model.toString(), "--format", "web", "--out", someonesFolder.toString());
+        assertEquals("2", r[0], r[1]);
+        assertTrue(r[1].contains("holds other files"), r[1]);
+        assertEquals("keep me", Files.readString(someonesFolder.resolve("holiday.txt")));
+        r = cli("export", "--model", model.toString(), "--format", "web", "--out", tmp.resolve("web/site.onnx").toString());
+        assertEquals("2", r[0]);
+        assertTrue(r[1].contains("--format web writes a folder"), r[1]);
+        r = cli("export", "--model", model.toString(), "--format", "web", "--pixels-in", "--out", tmp.resolve("web/other").toString());
+        assertEquals("2", r[0]);
+        assertTrue(r[1].contains("scales pixels itself"), r[1]);
+
+        String[][] refusals = {
+                {"serve"}, {"serve", site.toString(), someonesFolder.toString()}, {"serve", someonesFolder.toString()},
+                {"serve", tmp.resolve("nowhere").toString()}, {"serve", site.toString(), "--port", "70000"}, {"serve", site.toString(), "--port", "http"}};
+        String[] says = {"serve takes one folder", "got 2", "no index.html", "no folder", "a port is 0-65535", "needs a whole number"};
+        for (int i = 0; i < refusals.length; i++) {
+            r = cli(refusals[i]);
+            assertEquals("2", r[0], String.join(" ", refusals[i]) + ": " + r[1]);
+            assertTrue(r[1].contains(says[i]), r[1]);
+        }
+    }
+
+    @Test
     void everyModelFileIsToldByWhatItIsAndMistakesAreRefusedWithWhatToGive() throws Exception {
         Path model = trainedModel();
         Path dir = Files.createDirectories(tmp.resolve("model-files"));
@@ -344,7 +387,7 @@ class CliTest {
                 "a Keras .h5 converts to the same ONNX graph");
         r = cli("export", "--model", model.toString(), "--format", "tflite", "--out", tmp.resolve("m.tflite").toString());
         assertEquals("2", r[0]);
-        assertTrue(r[1].contains("use onnx or keras"), r[1]);
+        assertTrue(r[1].contains("use onnx, keras or web"), r[1]);
         r = cli("predict", "--model", model.toString(), "--classes", "a,b", cat);
         assertEquals("2", r[0]);
         assertTrue(r[1].contains("--classes and --preprocessing are for Keras .h5 models"), r[1]);
