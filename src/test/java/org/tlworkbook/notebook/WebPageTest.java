@@ -112,6 +112,9 @@ class WebPageTest {
             assertTrue(choose(browser, text).path("error").asText().contains("not an image"));
             JsonNode after = choose(browser, pngs.get(0));
             assertEquals("done", after.path("state").asText(), "the page still works after refusing files: " + after);
+            browser.evaluate(DROP_A_PHOTO);
+            browser.waitUntil("workbook.state === 'done' || workbook.state === 'refused'", Duration.ofSeconds(60));
+            assertEquals("dropped.png", browser.evaluate("workbook.result && workbook.result.file").asText(), "a dropped photo is classified too");
 
             BufferedImage shot = browser.screenshot();
             Path png = Files.createDirectories(Path.of("target", "web")).resolve("page-" + base + "-" + classes + ".png");
@@ -120,6 +123,41 @@ class WebPageTest {
             millis.remove(0); // the first run includes onnxruntime's warm-up
             System.out.printf(Locale.ROOT, "web page %s %dpx %d classes: largest PNG difference %.1e, JPEG %.1e, CMYK JPEG %.1e; %.1f ms per image (median); site %,d bytes%n",
                     base, size, classes, largest, jpegDiff, cmykDiff, millis.stream().sorted().toList().get(millis.size() / 2), siteBytes(site));
+        }
+    }
+
+    /** What dropping a file on the page does: a 40 x 30 PNG made in the page, in a drop event's DataTransfer. */
+    static final String DROP_A_PHOTO = """
+            new Promise((resolve) => {
+              const canvas = document.createElement('canvas');
+              canvas.width = 40;
+              canvas.height = 30;
+              const g = canvas.getContext('2d');
+              g.fillStyle = '#c83';
+              g.fillRect(0, 0, 40, 30);
+              canvas.toBlob((blob) => {
+                const dt = new DataTransfer();
+                dt.items.add(new File([blob], 'dropped.png', { type: 'image/png' }));
+                workbook.state = 'chosen';
+                document.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+                resolve(true);
+              }, 'image/png');
+            })""";
+
+    @Test
+    void aPageOpenedAsAFileOrWithoutItsRuntimeSaysWhatToDo() throws Exception {
+        assumeTrue(HeadlessBrowser.available(), "no Chromium on the PATH (Debian: apt-get install chromium): the browser test is skipped");
+        Path site = tmp.resolve("as-file");
+        TrainedModels.get("mobilenet_v2", 64, 0.35, "binary", 2).model().exportWeb(site);
+        Path broken = tmp.resolve("without-runtime");
+        TrainedModels.get("mobilenet_v2", 64, 0.35, "binary", 2).model().exportWeb(broken);
+        Files.delete(broken.resolve("onnxruntime-web/ort.wasm.bundle.min.mjs"));
+        try (HeadlessBrowser browser = HeadlessBrowser.start(800, 600); WebServer server = WebServer.serve(broken, 0)) {
+            browser.open(site.resolve("index.html").toUri(), "window.workbook && workbook.state === 'failed'", Duration.ofSeconds(30));
+            assertTrue(browser.evaluate("document.getElementById('message').textContent").asText().contains("./workbook serve"));
+            browser.open(server.url(), "window.workbook && workbook.state === 'failed'", Duration.ofSeconds(30));
+            assertTrue(browser.evaluate("document.getElementById('message').textContent").asText().contains("serve the whole folder"));
+            assertTrue(browser.evaluate("document.getElementById('file').disabled").asBoolean(), "no file can be chosen without a model");
         }
     }
 

@@ -4,7 +4,8 @@
 import * as ort from './onnxruntime-web/ort.wasm.bundle.min.mjs';
 
 const page = { state: 'loading', result: null, error: null, notes: [] };
-window.workbook = page;
+const served = location.protocol !== 'file:'; // from a file, the page's classic script has said what to do
+if (served) window.workbook = page;
 const $ = (id) => document.getElementById(id);
 let model;
 let session;
@@ -30,9 +31,6 @@ async function gunzip(url) {
 }
 
 async function start() {
-  if (location.protocol === 'file:') {
-    throw new Error('browsers do not run WebAssembly from a file:// page. Serve this folder (./workbook serve FOLDER, or any static web host) and open the address it prints.');
-  }
   const response = await fetch('model.json');
   if (!response.ok) throw new Error(`model.json: HTTP ${response.status}`);
   model = await response.json();
@@ -280,9 +278,11 @@ document.addEventListener('drop', (event) => {
   choose(event.dataTransfer.files[0]);
 });
 
-start().catch((e) => {
-  page.error = `The model could not be loaded: ${e.message || e}`;
-  say('error', page.error);
-  $('about').textContent = 'No model loaded.';
-  setState('failed');
-});
+if (served) {
+  start().catch((e) => {
+    page.error = `The model could not be loaded: ${e.message || e}`;
+    say('error', page.error);
+    $('about').textContent = 'No model loaded.';
+    setState('failed');
+  });
+}
