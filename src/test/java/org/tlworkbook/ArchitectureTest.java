@@ -82,6 +82,25 @@ class ArchitectureTest {
     }
 
     @Test
+    void theLibraryReportsThroughProgressNeverOnStandardOutput() throws IOException {
+        List<String> printing = new java.util.ArrayList<>();
+        for (String pkg : List.of("data", "model", "engine", "train", "plot")) {
+            try (Stream<Path> files = Files.walk(MAIN.resolve(pkg))) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                    String code = Files.readString(f).replaceAll("(?s)/\\*.*?\\*/", "").replaceAll("//[^\\n]*", "");
+                    boolean reporter = f.endsWith("data/Progress.java"); // the console reporter itself
+                    boolean crash = f.endsWith("data/CrashPoint.java"); // flushes what was said, then says on stderr why it halts the JVM
+                    if (crash) continue;
+                    if (code.contains("System.out") && !reporter || code.contains("System.err")) printing.add(MAIN.relativize(f).toString());
+                }
+            }
+        }
+        assertEquals(List.of(), printing, "library code says things with Progress.note/tell, so a front end decides where they go");
+        String crashPoint = Files.readString(MAIN.resolve("data/CrashPoint.java"));
+        assertFalse(crashPoint.contains("public final class") || crashPoint.contains("public static"), "fault injection is not public API");
+    }
+
+    @Test
     void notebooksUseTheLearnersApi() throws IOException {
         String all;
         try (Stream<Path> nbs = Files.list(Path.of("notebooks"))) {

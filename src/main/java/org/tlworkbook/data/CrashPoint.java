@@ -9,14 +9,14 @@ import java.util.Map;
  * Points are named where a write could be cut short, e.g. {@code checkpoint.zip:written} (temp file complete,
  * not yet renamed) and {@code checkpoint.zip:renamed}. Without the property this does nothing.
  */
-public final class CrashPoint {
+final class CrashPoint {
     private static final String SPEC = System.getProperty("workbook.crash_at");
     private static final Map<String, Integer> REACHED = new HashMap<>();
 
     private CrashPoint() { }
 
     /** Halts the JVM here if {@code workbook.crash_at} names this point (tests of atomic writes and resume); otherwise returns at once. */
-    public static void reach(String name) {
+    static void reach(String name) {
         if (SPEC == null) return;
         int at = SPEC.lastIndexOf('@');
         String point = at < 0 ? SPEC : SPEC.substring(0, at);

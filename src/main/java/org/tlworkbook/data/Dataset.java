@@ -102,7 +102,7 @@ public final class Dataset {
             if (problem == null) return root;
             Path aside = root.resolveSibling(name + ".rejected-" + System.currentTimeMillis());
             Files.move(root, aside);
-            System.out.println("Extracted " + root + " is incomplete (" + problem + "); moved to " + aside + " (removed on the next run).");
+            Progress.tell("Extracted " + root + " is incomplete (" + problem + "); moved to " + aside + " (removed on the next run).");
         }
         Path zip = downloader.fetch(archive);
         Path staging = downloader.cacheDir().resolve("." + name + ".unzipped");

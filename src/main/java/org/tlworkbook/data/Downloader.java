@@ -76,7 +76,7 @@ public final class Downloader {
             }
             Path aside = cacheDir.resolve(file.name() + ".rejected");
             Files.move(target, aside, StandardCopyOption.REPLACE_EXISTING);
-            System.out.println("Cached " + target + " failed its check (" + problem + "); moved to " + aside
+            progress.note("Cached " + target + " failed its check (" + problem + "); moved to " + aside
                     + " (removed on the next run) and fetching again.");
         }
         if (mirrored.isPresent()) {
@@ -86,7 +86,7 @@ public final class Downloader {
             return download(file, target, true);
         } catch (ChecksumMismatch first) {
             Files.deleteIfExists(part(target));
-            System.out.println(first.getMessage() + "; retrying once from scratch.");
+            progress.note(first.getMessage() + "; retrying once from scratch.");
             try {
                 return download(file, target, false);
             } catch (ChecksumMismatch second) {
@@ -100,7 +100,7 @@ public final class Downloader {
     private Path copyFromMirror(RemoteFile file, Path source, Path target) throws IOException {
         long size = Files.size(source);
         if (file.size() >= 0 && size != file.size()) {
-            System.out.println("Mirror copy " + source + " has " + size + " bytes, the official file " + file.size()
+            progress.note("Mirror copy " + source + " has " + size + " bytes, the official file " + file.size()
                     + "; using it (its content is checked after extraction).");
         }
         Path part = part(target);

@@ -86,7 +86,7 @@ public final class FolderLock implements AutoCloseable {
                         channel.close();
                         throw new InUseException(key + " is in use by " + owner + ". " + advice);
                     }
-                    System.out.println("Waiting for " + owner + ", which is using " + key + "...");
+                    Progress.tell("Waiting for " + owner + ", which is using " + key + "...");
                     lock = channel.lock();
                 }
             } catch (OverlappingFileLockException e) {

@@ -256,7 +256,7 @@ public final class ImageGenerator implements DataSetIterator {
                 ok[i] = true;
             } catch (UnreadableImageException e) {
                 if (skippedOnce.add(s.path().toString())) {
-                    System.out.println("Skipping unreadable image " + e.getMessage());
+                    Progress.tell("Skipping unreadable image " + e.getMessage());
                 }
             }
         });

@@ -19,6 +19,18 @@ public interface Progress {
     /** Ends the task; prints a final line. */
     void done();
 
+    /**
+     * A line worth reading that is not a count: a retry, a fallback, a resumed run, an epoch's figures. The library says
+     * these through a reporter, never on {@code System.out}, so the front end decides where they go; {@link #silent()}
+     * drops them.
+     */
+    default void note(String line) { }
+
+    /** {@link #note} through the {@link #console()} reporter: for code that has no reporter of its own. */
+    static void tell(String line) {
+        console().note(line);
+    }
+
     /** A reporter that prints nothing (tests, nested work). */
     static Progress silent() {
         return new Progress() {
@@ -142,6 +154,12 @@ public interface Progress {
         @Override
         protected boolean due(long nanos, int percent) {
             return inPlace ? nanos > 200_000_000L : percent >= 10 || nanos > 10_000_000_000L;
+        }
+
+        @Override
+        public void note(String line) {
+            out.println(line);
+            out.flush();
         }
 
         @Override

@@ -48,7 +48,7 @@ public final class Fitting {
     private int epochs = 10;
     private int initialEpoch;
     private String phase = "";
-    private java.util.function.Consumer<String> log = System.out::println;
+    private java.util.function.Consumer<String> log;
     private java.util.function.BooleanSupplier stop = () -> false;
     private Progress progress;
     private boolean cache = true;
@@ -87,10 +87,15 @@ public final class Fitting {
         return this;
     }
 
-    /** Where the epoch lines and caching notes go (standard output unless set; a no-op for Keras' {@code verbose=0}). */
+    /** Where the epoch lines and caching notes go (the progress reporter's notes unless set; a no-op for Keras' {@code verbose=0}). */
     public Fitting log(java.util.function.Consumer<String> log) {
         this.log = log;
         return this;
+    }
+
+    private void say(String line) {
+        if (log != null) log.accept(line);
+        else progress.note(line);
     }
 
     /** Ends the epochs early once {@code stop} says so after an epoch (a callback's early stop). */
@@ -167,7 +172,7 @@ public final class Fitting {
         long trainBytes = train.samples() * perImage;
         if (cacheTrain && reusedTrain == null && trainBytes > left) {
             cacheTrain = false;
-            log.accept(String.format(Locale.ROOT, "Caching the output of '%s' for %d images would take %.1f MiB, more than the %.1f MiB "
+            say(String.format(Locale.ROOT, "Caching the output of '%s' for %d images would take %.1f MiB, more than the %.1f MiB "
                     + "left for caches; each batch runs the frozen layers instead (slower, same result). More memory for "
                     + "caches: WORKBOOK_MAX_OFFHEAP (-Dorg.bytedeco.javacpp.maxbytes).", split.cut(), train.samples(),
                     trainBytes / 1048576.0, Math.max(0, left) / 1048576.0));
@@ -176,7 +181,7 @@ public final class Fitting {
         }
         boolean keeping = keepAt != null && cacheTrain && reusedTrain == null && split.keptLayers().contains(keepAt)
                 && (left -= 4 * split.floatsPerImage(keepAt) * (train.samples() + (cacheValidation ? validation.samples() : 0))) >= 0;
-        log.accept((cacheTrain ? "Caching the output of '" + split.cut() + "' once; epochs then train the last "
+        say((cacheTrain ? "Caching the output of '" + split.cut() + "' once; epochs then train the last "
                 : (train.augmentation().isIdentity() ? "Each batch" : "Augmented images change every epoch: each batch")
                 + " runs the frozen layers up to '" + split.cut()
                 + "' (fast inference), then trains the last ") + split.suffixLayerCount() + " layers."
@@ -236,7 +241,7 @@ public final class Fitting {
                     : evaluate(FastForward.inference(network.layers(), network.graph()), validation);
             double seconds = (System.nanoTime() - start) / 1e9;
             double epochLoss = loss / seen, accuracy = (double) correct / seen;
-            log.accept(String.format(Locale.ROOT, "Epoch %d/%d - %.1fs - loss: %.4f - accuracy: %.4f - val_loss: %.4f - val_accuracy: %.4f",
+            say(String.format(Locale.ROOT, "Epoch %d/%d - %.1fs - loss: %.4f - accuracy: %.4f - val_loss: %.4f - val_accuracy: %.4f",
                     e, initialEpoch + epochs, seconds, epochLoss, accuracy, val[0], val[1]));
             onEpoch.accept(e, epochLoss, accuracy, val[0], val[1], seconds);
             if (stop.getAsBoolean()) break;

@@ -120,7 +120,7 @@ public enum Architecture {
             try { // offline with only the 224 file at hand: Keras uses it for other input sizes too
                 file = downloader.fetch(fallback);
                 if (TOLD_FALLBACK.add(wanted.name())) {
-                    System.out.println("Using the 224 px ImageNet weights at " + size + " px (as Keras does when the " + size + " px file is not at hand).");
+                    org.tlworkbook.data.Progress.tell("Using the 224 px ImageNet weights at " + size + " px (as Keras does when the " + size + " px file is not at hand).");
                 }
             } catch (IOException again) {
                 throw new MissingFileException(e.getMessage());

@@ -228,7 +228,7 @@ public final class Classifier {
         History thisCall = new History();
         stopRequested = false;
         kept = Fitting.of(network).stopWhen(() -> stopRequested).epochs(epochs).initialEpoch(history.lastEpoch()).phase(phase.label()).progress(progress != null ? progress : Progress.console())
-                .log(verbose ? System.out::println : line -> { })
+                .log(verbose ? null : line -> { })
                 .keepActivationsAt(keepAt).reuse(kept)
                 .fit(train, validation, (e, loss, accuracy, valLoss, valAccuracy, seconds) -> {
                     History.Epoch row = new History.Epoch(e, phase, loss, accuracy, valLoss, valAccuracy, optimizer.learningRate(), seconds);

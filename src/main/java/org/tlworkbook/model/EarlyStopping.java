@@ -1,6 +1,7 @@
 package org.tlworkbook.model;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.tlworkbook.data.Progress;
 
 import java.util.List;
 import java.util.Locale;
@@ -96,17 +97,17 @@ public final class EarlyStopping implements Callback {
     @Override
     public void onTrainEnd(Classifier model) {
         if (stoppedEpoch > 0) {
-            System.out.printf(Locale.ROOT, "Early stopping: %s did not improve for %d epoch%s after epoch %d (%s %.4f).%n", monitor, patience,
-                    patience == 1 ? "" : "s", bestEpoch, monitor, best);
+            Progress.tell(String.format(Locale.ROOT, "Early stopping: %s did not improve for %d epoch%s after epoch %d (%s %.4f).", monitor, patience,
+                    patience == 1 ? "" : "s", bestEpoch, monitor, best));
         }
         if (!restore || bestEpoch < 0 || bestEpoch == seenUpTo) return;
         if (bestWeights == null) {
-            System.out.printf(Locale.ROOT, "Early stopping: the best epoch (%d) was trained before this run resumed; its weights were not kept, so the model "
-                    + "stays at epoch %d.%n", bestEpoch, seenUpTo);
+            Progress.tell(String.format(Locale.ROOT, "Early stopping: the best epoch (%d) was trained before this run resumed; its weights were not kept, so the model "
+                    + "stays at epoch %d.", bestEpoch, seenUpTo));
             return;
         }
         model.graph().setParams(bestWeights);
-        System.out.printf(Locale.ROOT, "Restored the weights of epoch %d (%s %.4f), the best; the history keeps every epoch.%n", bestEpoch, monitor, best);
+        Progress.tell(String.format(Locale.ROOT, "Restored the weights of epoch %d (%s %.4f), the best; the history keeps every epoch.", bestEpoch, monitor, best));
     }
 
     /** The epoch with the best {@code monitor} so far (-1 before any). */

@@ -85,6 +85,11 @@ public final class Jupyter {
         }
 
         @Override
+        public void note(String line) {
+            System.out.println(line); // the cell's own output stream, below the bar
+        }
+
+        @Override
         protected void show(boolean first, boolean last) {
             MimeBundle.ProgressView v = new MimeBundle.ProgressView(line(), amountDone(), total());
             if (first) id = Jupyter.show(MimeBundle.of(v), v);

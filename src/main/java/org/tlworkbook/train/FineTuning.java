@@ -65,7 +65,7 @@ public record FineTuning(int frozenEpochs, int fineTuneAt, int fineEpochs, Optim
         if (model.phase() == Phase.FROZEN) {
             model.base().unfreezeFrom(fineTuneAt);
             model.compile(fineOptimizer);
-            System.out.println(String.format(Locale.ROOT, "Fine-tuning from layer %d (%s): %,d trainable parameters in %d arrays.", fineTuneAt,
+            org.tlworkbook.data.Progress.tell(String.format(Locale.ROOT, "Fine-tuning from layer %d (%s): %,d trainable parameters in %d arrays.", fineTuneAt,
                     model.base().layer(Math.min(fineTuneAt, model.base().layers().size() - 1)).name(),
                     model.countTrainableParams(), model.countTrainableArrays()));
         }

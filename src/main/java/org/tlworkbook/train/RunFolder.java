@@ -70,7 +70,7 @@ public final class RunFolder implements AutoCloseable {
         Path aside = dir.resolveSibling(dir.getFileName() + ".before-restart-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(aside);
         for (Path p : old) Files.move(p, aside.resolve(p.getFileName()));
-        System.out.println("--restart: moved the earlier run in " + dir + " to " + aside + ".");
+        org.tlworkbook.data.Progress.tell("--restart: moved the earlier run in " + dir + " to " + aside + ".");
     }
 
     /** The run's folder. */
@@ -108,7 +108,7 @@ public final class RunFolder implements AutoCloseable {
             throw new IllegalArgumentException(dir + " started fine-tuning after " + frozen + " frozen epochs; --epochs " + manifest.frozenEpochs()
                     + " would need frozen epochs after fine-tuning. Keep --epochs " + frozen + " to add fine-tuning epochs." + fix);
         }
-        System.out.println("Resuming " + dir + " after epoch " + h.lastEpoch() + " (" + frozen + " frozen, " + fine + " fine-tuning).");
+        org.tlworkbook.data.Progress.tell("Resuming " + dir + " after epoch " + h.lastEpoch() + " (" + frozen + " frozen, " + fine + " fine-tuning).");
         return model;
     }
 
