@@ -39,7 +39,7 @@ public final class ModelBench {
         INDArray x = Nd4j.rand(DataType.FLOAT, batch, 3, size, size).muli(2).subi(1);
         String what = String.format(Locale.ROOT, "mobilenet_v2 %dpx batch %d", size, batch);
 
-        FastForward fast = FastForward.compile(base.layers(), base.paramTable());
+        FastForward fast = FastForward.compile(base.kerasLayers(), base.paramTable());
         report(what + " features (fast inference)", batch, iterations, () -> fast.output(x));
         System.out.println("  time by step kind (ms, all runs): " + fast.millisByStep());
         fast.release();

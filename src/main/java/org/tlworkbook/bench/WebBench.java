@@ -29,6 +29,8 @@ import java.util.stream.Stream;
  * {@code ./workbook bench web [--size 224] [--iterations 20] [--weights FILE] [--out build/web-bench]}.
  */
 public final class WebBench {
+    private static final org.nd4j.shade.jackson.databind.ObjectMapper JSON = new org.nd4j.shade.jackson.databind.ObjectMapper();
+
     private WebBench() { }
 
     public static void run(int size, int images, Path weights, Path out) throws Exception {
@@ -63,14 +65,14 @@ public final class WebBench {
         try (WebServer server = WebServer.serve(site, 0); HeadlessBrowser browser = HeadlessBrowser.start(900, 640)) {
             started = System.nanoTime();
             browser.open(server.url(), "window.workbook && workbook.state !== 'loading'", Duration.ofSeconds(120));
-            if (!browser.evaluate("workbook.state").asText().equals("ready")) throw new IllegalStateException("the page failed: " + browser.evaluate("workbook.error"));
+            if (!JSON.readTree(browser.evaluate("workbook.state")).asText().equals("ready")) throw new IllegalStateException("the page failed: " + browser.evaluate("workbook.error"));
             System.out.printf(Locale.ROOT, "  page ready (runtime and model loaded) in %.2f s%n", (System.nanoTime() - started) / 1e9);
             for (int k = 0; k <= images; k++) {
                 int i = k % photos.size();
                 browser.evaluate("workbook.state = 'chosen'");
                 browser.chooseFile("#file", photos.get(i));
                 browser.waitUntil("workbook.state === 'done' || workbook.state === 'refused'", Duration.ofSeconds(60));
-                JsonNode result = browser.evaluate("workbook.result");
+                JsonNode result = JSON.readTree(browser.evaluate("workbook.result"));
                 if (result.isNull() || result.isMissingNode()) throw new IllegalStateException(photos.get(i) + ": " + browser.evaluate("workbook.error"));
                 millis.add(result.path("millis").asDouble());
                 for (int c = 0; c < model.classes().size(); c++) {

@@ -290,8 +290,8 @@ final class Verdicts {
         for (int n : CUTS) {
             long actual = base.unfreezeFrom(n).countTrainableParams();
             long fromN = 0;
-            for (int i = n; i < base.layers().size(); i++) {
-                if (base.layer(i).hasWeights()) fromN += base.graph().getLayer(base.layer(i).name()).numParams();
+            for (int i = n; i < base.layerCount(); i++) {
+                fromN += base.layer(i).params();
             }
             long still = fromN - actual;
             long guess = trainable.get(n), rest = notTrained.get(n);

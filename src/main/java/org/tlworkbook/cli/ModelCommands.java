@@ -65,16 +65,16 @@ final class ModelCommands {
         int from = args.getInt("fine-tune-at", 0);
         args.done();
         args.noPositional("summary");
-        if (fineTuneAt != null && (from < 0 || from > base.layers().size())) {
-            throw new IllegalArgumentException("--fine-tune-at must be between 0 and " + base.layers().size() + " for " + base.name() + " ("
-                    + base.layers().size() + " layers; " + base.layers().size() + " trains none of them), got " + from);
+        if (fineTuneAt != null && (from < 0 || from > base.layerCount())) {
+            throw new IllegalArgumentException("--fine-tune-at must be between 0 and " + base.layerCount() + " for " + base.name() + " ("
+                    + base.layerCount() + " layers; " + base.layerCount() + " trains none of them), got " + from);
         }
         if (fineTuneAt != null) base.unfreezeFrom(from);
         else base.freeze();
         Classifier model = Classifier.of(base, Head.binary(), List.of("0", "1")).compile(Optimizer.rmsprop(1e-4));
         System.out.println(model.summary().printAll());
         System.out.printf(Locale.ROOT, "base layers=%d base_params=%d trainable_arrays=%d%n",
-                base.layers().size(), base.countParams(), model.countTrainableArrays());
+                base.layerCount(), base.countParams(), model.countTrainableArrays());
         System.out.printf(Locale.ROOT, "total_params=%d trainable_params=%d%n", model.countParams(), model.countTrainableParams());
         return 0;
     }
@@ -91,7 +91,7 @@ final class ModelCommands {
         }
         BaseModel base = base(args, true);
         args.done();
-        List<KerasLayer> pooled = new java.util.ArrayList<>(base.layers());
+        List<KerasLayer> pooled = new java.util.ArrayList<>(base.kerasLayers());
         pooled.add(KerasLayer.globalAvgPool("pooled", base.outputName()));
         FastForward features = FastForward.compile(pooled, base.paramTable());
         org.apache.commons.csv.CSVPrinter csv = null;

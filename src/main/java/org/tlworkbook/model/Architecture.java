@@ -97,7 +97,7 @@ public enum Architecture {
     /** Weights from a Keras applications .h5 file. */
     public BaseModel fromWeights(int size, double alpha, Path weights) throws IOException {
         BaseModel base = create(size, alpha, 0);
-        KerasWeights.load(weights, base.layers(), base.graph());
+        KerasWeights.load(weights, base.kerasLayers(), base.graph());
         return base;
     }
 

@@ -9,7 +9,7 @@ import java.util.List;
  * The Keras applications architectures (include_top=False) written layer for layer, with Keras' layer
  * names and order: {@code MobileNetV2} (Sandler et al. 2018) and {@code VGG16}.
  */
-public final class Architectures {
+final class Architectures {
     private Architectures() { }
 
     /** The width multipliers Keras has ImageNet weights for. */
@@ -23,7 +23,7 @@ public final class Architectures {
     }
 
     /** {@code keras.applications.MobileNetV2(include_top=False, alpha=alpha)} for square inputs of {@code size}. */
-    public static List<KerasLayer> mobileNetV2(int size, double alpha) {
+    static List<KerasLayer> mobileNetV2(int size, double alpha) {
         boolean known = false;
         for (double a : MOBILENET_V2_ALPHAS) known |= a == alpha;
         if (!known) throw new IllegalArgumentException("MobileNetV2 comes in the widths (alpha) 0.35, 0.5, 0.75, 1.0, 1.3 and 1.4, as Keras publishes its ImageNet weights; got " + alpha + " (1.0 is the tutorial's)");
@@ -79,7 +79,7 @@ public final class Architectures {
     }
 
     /** {@code keras.applications.VGG16(include_top=False)}. */
-    public static List<KerasLayer> vgg16(int size) {
+    static List<KerasLayer> vgg16(int size) {
         if (size < 32) throw new IllegalArgumentException("VGG16 needs inputs of at least 32x32 pixels; got " + size);
         List<KerasLayer> l = new ArrayList<>();
         l.add(KerasLayer.input("input_layer"));

@@ -51,9 +51,21 @@ public final class BaseModel implements ImageInput {
         return architecture;
     }
 
-    /** Keras' {@code base_model.layers}, index 0 being the input layer. */
-    public List<KerasLayer> layers() {
+    /** Keras' {@code base_model.layers}, index 0 being the input layer: names, types, shapes, parameters, trainable flags as they are now. */
+    public List<LayerInfo> layers() {
+        List<LayerInfo> infos = new ArrayList<>(layers.size());
+        for (int i = 0; i < layers.size(); i++) infos.add(layer(i));
+        return infos;
+    }
+
+    /** The engine's description of the layers (kinds, sizes, inputs); internal, for the engine and exports. */
+    public List<KerasLayer> kerasLayers() {
         return layers;
+    }
+
+    /** How many layers {@link #layers()} lists, input included (154 for MobileNetV2). */
+    public int layerCount() {
+        return layers.size();
     }
 
     @Override
@@ -128,10 +140,23 @@ public final class BaseModel implements ImageInput {
         return -1;
     }
 
-    /** The Keras layer at {@code index} (0 is the input), as in {@code base.layers[index]}. */
-    public KerasLayer layer(int index) {
-        return layers.get(index);
+    /** The layer at {@code index} (0 is the input), as {@code base.layers[index]}: its name, type, output shape and parameters. */
+    public LayerInfo layer(int index) {
+        if (index < 0 || index >= layers.size()) {
+            throw new IndexOutOfBoundsException(name() + " has layers 0 to " + (layers.size() - 1) + "; no layer " + index);
+        }
+        KerasLayer k = layers.get(index);
+        if (shapes == null) {
+            var types = graph.getConfiguration().getLayerActivationTypes(InputType.convolutional(size, size, 3));
+            List<String> all = new ArrayList<>(layers.size());
+            for (KerasLayer l : layers) all.add(shapeOf(types.get(l.name())));
+            shapes = all;
+        }
+        long params = k.hasWeights() ? graph.getLayer(k.name()).numParams() : 0;
+        return new LayerInfo(index, k.name(), k.typeName(), shapes.get(index), params, k.hasWeights() && index >= trainableFrom);
     }
+
+    private List<String> shapes;
 
     /** Parameter arrays by DL4J key ({@code layer_W}, {@code layer_gamma}, ...). */
     public Map<String, INDArray> paramTable() {

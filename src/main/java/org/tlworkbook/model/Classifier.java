@@ -87,7 +87,7 @@ public final class Classifier {
     /** Builds the network with the current trainable flags; weights are kept, the optimizer starts afresh. */
     public Classifier compile(Optimizer optimizer) {
         ComputationGraphConfiguration conf = GraphFactory.build(layers(), base.size(), base.size(), frozenNow(),
-                optimizer.updater(), head.loss(), 12345);
+                Updaters.of(optimizer), head.loss(), 12345);
         ComputationGraph next = new ComputationGraph(conf);
         next.init();
         Map<String, INDArray> source = graph != null ? graph.paramTable() : base.paramTable();
@@ -108,7 +108,7 @@ public final class Classifier {
 
     /** Base layers, then the head's layers wired to the base's output. */
     List<KerasLayer> layers() {
-        List<KerasLayer> all = new ArrayList<>(base.layers());
+        List<KerasLayer> all = new ArrayList<>(base.kerasLayers());
         all.addAll(headLayers());
         return all;
     }
@@ -125,7 +125,7 @@ public final class Classifier {
 
     /** The compiled network as the engine sees it (for benchmarks and engine tests). */
     public Network network() {
-        return new Network(layers(), base.layers().size(), compiledTrainableFrom, graph(), optimizer.updater(), head.loss(), base.size(), batchNormTraining);
+        return new Network(layers(), base.layerCount(), compiledTrainableFrom, graph(), Updaters.of(optimizer), head.loss(), base.size(), batchNormTraining);
     }
 
     /** The pretrained base, with its trainable layers. */
@@ -165,7 +165,7 @@ public final class Classifier {
 
     /** What the next {@link #fit} trains, as compiled: only the head, or the head and the top of the base. */
     public Phase phase() {
-        return compiledTrainableFrom >= base.layers().size() ? Phase.FROZEN : Phase.FINE_TUNE;
+        return compiledTrainableFrom >= base.layerCount() ? Phase.FROZEN : Phase.FINE_TUNE;
     }
 
     /** Where {@link #fit} reports progress ({@link Progress#console()} when not set: a live bar in a notebook). */
@@ -197,8 +197,8 @@ public final class Classifier {
      * so the fine-tuning {@link #fit} decodes and runs no frozen layer again. Results are the same without it.
      */
     public Classifier planFineTuning(int fineTuneAt) {
-        if (fineTuneAt < 0 || fineTuneAt > base.layers().size()) {
-            throw new IllegalArgumentException("fine_tune_at must be between 0 and " + base.layers().size() + ", got " + fineTuneAt);
+        if (fineTuneAt < 0 || fineTuneAt > base.layerCount()) {
+            throw new IllegalArgumentException("fine_tune_at must be between 0 and " + base.layerCount() + ", got " + fineTuneAt);
         }
         this.plannedFineTuneAt = fineTuneAt;
         return this;
@@ -371,7 +371,7 @@ public final class Classifier {
         List<KerasLayer> all = layers();
         for (int i = 0; i < all.size(); i++) {
             KerasLayer k = all.get(i);
-            boolean inBase = i < base.layers().size();
+            boolean inBase = i < base.layerCount();
             index.append(i);
             name.append(k.name());
             type.append(k.typeName());

@@ -145,7 +145,7 @@ public record Head(Kind kind, int hidden, double dropout, String spec) {
     }
 
     /** The head's layers reading {@code input} (the base's last layer). */
-    public List<KerasLayer> layers(String input, int classes) {
+    List<KerasLayer> layers(String input, int classes) {
         List<KerasLayer> l = new ArrayList<>();
         switch (kind) {
             case KERAS -> {

@@ -1,7 +1,5 @@
 package org.tlworkbook.model;
 
-import org.nd4j.linalg.learning.config.IUpdater;
-
 
 /** An optimizer with Keras' defaults (RMSprop rho 0.9, Adam betas 0.9/0.999, epsilon 1e-7). */
 public sealed interface Optimizer {
@@ -12,17 +10,10 @@ public sealed interface Optimizer {
     /** The name saved with a model and accepted by {@link #named}. */
     String name();
 
-    /** DL4J's configuration of the same update rule. */
-    IUpdater updater();
-
     /** {@code keras.optimizers.RMSprop(learning_rate=lr)}: the TF tutorial's optimizer. */
     record RmsProp(double learningRate) implements Optimizer {
         public String name() {
             return "rmsprop";
-        }
-
-        public IUpdater updater() {
-            return new org.nd4j.linalg.learning.config.RmsProp(learningRate, 0.9, 1e-7);
         }
 
         @Override
@@ -37,10 +28,6 @@ public sealed interface Optimizer {
             return "adam";
         }
 
-        public IUpdater updater() {
-            return new org.nd4j.linalg.learning.config.Adam(learningRate, 0.9, 0.999, 1e-7);
-        }
-
         @Override
         public String toString() {
             return "Adam(learning_rate=" + plain(learningRate) + ")";
@@ -51,10 +38,6 @@ public sealed interface Optimizer {
     record Sgd(double learningRate) implements Optimizer {
         public String name() {
             return "sgd";
-        }
-
-        public IUpdater updater() {
-            return new org.nd4j.linalg.learning.config.Sgd(learningRate);
         }
 
         @Override

@@ -17,7 +17,7 @@ public final class SyntheticWeights {
 
     /** Sets batch-norm statistics (and scales VGG16's convolutions) from {@code images}, so random weights give activations of sensible size (tests, benches). */
     public static BaseModel calibrate(BaseModel base, INDArray images) {
-        for (KerasLayer k : base.layers()) {
+        for (KerasLayer k : base.kerasLayers()) {
             if (k.kind() == KerasLayer.Kind.CONV && "relu".equals(k.activation())) {
                 double std = base.graph().feedForward(images, false).get(k.name()).stdNumber().doubleValue();
                 if (std > 0) {

@@ -182,8 +182,14 @@ public final class HeadlessBrowser implements AutoCloseable {
         waitUntil(readyExpression, timeout);
     }
 
-    /** The value of a JavaScript expression in the page (promises awaited), as JSON. */
-    public JsonNode evaluate(String expression) throws IOException {
+    /** The value of a JavaScript expression in the page (promises awaited), as JSON text ({@code null} for undefined). */
+    public String evaluate(String expression) throws IOException {
+        JsonNode value = value(expression);
+        return value.isMissingNode() ? "null" : JSON.writeValueAsString(value);
+    }
+
+    /** {@link #evaluate} as a JSON tree. */
+    JsonNode value(String expression) throws IOException {
         JsonNode result = call("Runtime.evaluate", JSON.createObjectNode().put("expression", expression)
                 .put("returnByValue", true).put("awaitPromise", true));
         if (result.has("exceptionDetails")) {
@@ -197,7 +203,7 @@ public final class HeadlessBrowser implements AutoCloseable {
     public void waitUntil(String expression, Duration timeout) throws IOException {
         long end = System.nanoTime() + timeout.toNanos();
         while (true) {
-            if (evaluate("Boolean(" + expression + ")").asBoolean()) return;
+            if (value("Boolean(" + expression + ")").asBoolean()) return;
             if (System.nanoTime() > end) throw new IOException("the page did not reach " + expression + " within " + timeout.toSeconds() + " s");
             try {
                 Thread.sleep(50);

@@ -26,8 +26,8 @@ public final class WebPage {
     public static BufferedImage screenshot(Path site, Path photo, int width, int height) throws IOException {
         try (WebServer server = WebServer.serve(site, 0); HeadlessBrowser browser = HeadlessBrowser.start(width, height)) {
             browser.open(server.url(), "window.workbook && workbook.state !== 'loading'", Duration.ofSeconds(120));
-            if (!browser.evaluate("workbook.state").asText().equals("ready")) {
-                throw new IOException("the page could not load its model: " + browser.evaluate("workbook.error").asText());
+            if (!browser.value("workbook.state").asText().equals("ready")) {
+                throw new IOException("the page could not load its model: " + browser.value("workbook.error").asText());
             }
             browser.evaluate("workbook.state = 'chosen'");
             browser.chooseFile("#file", photo);

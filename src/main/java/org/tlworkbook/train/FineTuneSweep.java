@@ -41,7 +41,7 @@ public final class FineTuneSweep {
         try {
             for (int start : starts) {
                 Classifier model = Classifier.load(frozenModel).progress(Progress.silent()).verbose(false);
-                int layers = model.base().layers().size();
+                int layers = model.base().layerCount();
                 if (start < 0 || start >= layers) throw new IllegalArgumentException("start layer " + start + " is not in the base (layers 0-" + (layers - 1) + ")");
                 model.base().unfreezeFrom(start);
                 model.compile(optimizer);

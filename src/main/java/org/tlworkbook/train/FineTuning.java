@@ -42,7 +42,7 @@ public record FineTuning(int frozenEpochs, int fineTuneAt, int fineEpochs, Optim
 
     /** Fails at once, before any training, when {@code fineTuneAt} does not fit the model's base. */
     public void check(Classifier model) {
-        int layers = model.base().layers().size();
+        int layers = model.base().layerCount();
         if (fineEpochs > 0 && (fineTuneAt < 0 || fineTuneAt >= layers)) {
             throw new IllegalArgumentException("fine_tune_at must be between 0 and " + (layers - 1) + " for " + model.base().name()
                     + " (" + layers + " layers), got " + fineTuneAt);
@@ -66,7 +66,7 @@ public record FineTuning(int frozenEpochs, int fineTuneAt, int fineEpochs, Optim
             model.base().unfreezeFrom(fineTuneAt);
             model.compile(fineOptimizer);
             org.tlworkbook.data.Progress.tell(String.format(Locale.ROOT, "Fine-tuning from layer %d (%s): %,d trainable parameters in %d arrays.", fineTuneAt,
-                    model.base().layer(Math.min(fineTuneAt, model.base().layers().size() - 1)).name(),
+                    model.base().layer(Math.min(fineTuneAt, model.base().layerCount() - 1)).name(),
                     model.countTrainableParams(), model.countTrainableArrays()));
         }
         model.fit(train, validation, fineEpochs - done, callbacks);

@@ -67,7 +67,7 @@ class FittingTest {
             Network frozenNet = m.network();
             String cut = SplitGraph.cutFor(frozenNet, 100);
             assertEquals("block_10_project_BN", cut);
-            assertEquals(base.layers().size(), base.trainableFrom(), "asking for the cut changes nothing");
+            assertEquals(base.layerCount(), base.trainableFrom(), "asking for the cut changes nothing");
             Fitting.Activations[] kept = new Fitting.Activations[1];
             fit(Fitting.of(frozenNet).epochs(2).keepActivationsAt(run == 0 ? cut : null), t.train(base), t.val(base), kept);
             if (run == 0) {

@@ -32,8 +32,8 @@ class BatchNormModeTest {
         BaseModel base = t.base();
         Path saved = tmp.resolve("head.zip");
         t.model().save(saved);
-        int from = base.layers().size() - 12;
-        List<String> trainableBn = base.layers().subList(from, base.layers().size()).stream()
+        int from = base.layerCount() - 12;
+        List<String> trainableBn = base.kerasLayers().subList(from, base.layerCount()).stream()
                 .filter(l -> l.kind() == org.tlworkbook.engine.KerasLayer.Kind.BATCH_NORM).map(l -> l.name()).toList();
         assertFalse(trainableBn.isEmpty(), "the top of the base has batch norm layers");
 

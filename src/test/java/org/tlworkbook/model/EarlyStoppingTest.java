@@ -70,7 +70,7 @@ class EarlyStoppingTest {
         BaseModel base = t.base();
         ImageGenerator train = t.train(), val = t.val();
         Classifier model = t.model();
-        base.unfreezeFrom(base.layers().size() - 3);
+        base.unfreezeFrom(base.layerCount() - 3);
         model.compile(Optimizer.rmsprop(1e-3));
         EarlyStopping keep = Callback.earlyStopping("val_loss", 3).minDelta(1e9).restoreBestWeights();
         model.fit(train, val, 3, keep);

@@ -150,7 +150,7 @@ class ExportTest {
         assertTrue(diff <= 1e-5, "max abs difference " + diff);
         assertEquals(file.toAbsolutePath().normalize(), back.loadedFrom());
 
-        int layers = back.base().layers().size();
+        int layers = back.base().layerCount();
         back.base().unfreezeFrom(layers - 3);
         back.compile(Optimizer.rmsprop(1e-5)).progress(Progress.silent());
         ClassMode mode = back.head().isBinary() ? ClassMode.BINARY : ClassMode.CATEGORICAL;

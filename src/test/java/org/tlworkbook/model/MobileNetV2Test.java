@@ -20,14 +20,22 @@ class MobileNetV2Test {
     @Test
     void layerListAndParameterCountsMatchKeras() {
         BaseModel base = MobileNetV2.create(160, 1.0, 1);
-        assertEquals(154, base.layers().size());
+        assertEquals(154, base.layerCount());
         assertEquals("block_11_expand_relu", base.layer(100).name());
+        assertEquals(new LayerInfo(100, "block_11_expand_relu", "ReLU", "(10, 10, 576)", 0, false), base.layer(100), "Keras' summary row at 160 px");
+        assertEquals(154, base.layers().size());
+        assertEquals(base.countParams(), base.layers().stream().mapToLong(LayerInfo::params).sum(), "the rows add up to the total");
+        assertEquals(4 * 576, base.layer(99).params(), "batch norm: gamma, beta and the two moving statistics");
+        IndexOutOfBoundsException past = assertThrows(IndexOutOfBoundsException.class, () -> base.layer(154));
+        assertTrue(past.getMessage().contains("layers 0 to 153"), past.getMessage());
         assertEquals("out_relu", base.outputName());
         assertEquals(2_257_984L, base.countParams());
         assertEquals(410_208L, MobileNetV2.create(96, 0.35, 1).countParams());
         assertEquals(706_224L, MobileNetV2.create(96, 0.5, 1).countParams());
 
         base.unfreezeFrom(100);
+        assertFalse(base.layer(99).trainable());
+        assertTrue(base.layer(101).trainable() && base.layer(101).params() == 3 * 3 * 576, base.layer(101).toString());
         assertEquals(54, base.countTrainableArrays());
         assertEquals(1_861_440L, base.countTrainableParams());
         Classifier model = Classifier.of(base, Head.binary(), List.of("cats", "dogs"))
@@ -55,7 +63,7 @@ class MobileNetV2Test {
     @Test
     void vgg16MatchesKeras() {
         BaseModel vgg = Vgg16.create(150, 1);
-        assertEquals(19, vgg.layers().size());
+        assertEquals(19, vgg.layerCount());
         assertEquals(14_714_688L, vgg.countParams());
         Classifier model = Classifier.of(vgg.freeze(), Head.flattenDense(256, 0.5), List.of("cats", "dogs"))
                 .compile(Optimizer.adam(1e-3));

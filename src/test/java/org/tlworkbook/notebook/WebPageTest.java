@@ -76,7 +76,7 @@ class WebPageTest {
         Predictions ours = model.predict(Stream.concat(pngs.stream(), Stream.of(resized, gray, jpeg, cmyk)).toArray(Path[]::new));
         try (WebServer server = WebServer.serve(site, 0); HeadlessBrowser browser = HeadlessBrowser.start(900, 640)) {
             browser.open(server.url(), "window.workbook && workbook.state !== 'loading'", Duration.ofSeconds(90));
-            assertEquals("ready", browser.evaluate("workbook.state").asText(), "the page loaded its model: " + browser.evaluate("workbook.error"));
+            assertEquals("ready", browser.value("workbook.state").asText(), "the page loaded its model: " + browser.value("workbook.error"));
 
             double largest = 0;
             List<Double> millis = new ArrayList<>();
@@ -104,7 +104,7 @@ class WebPageTest {
             for (Path bad : List.of(text, huge, empty)) {
                 JsonNode refused = choose(browser, bad);
                 assertEquals("refused", refused.path("state").asText(), bad + ": " + refused);
-                String message = browser.evaluate("document.getElementById('message').textContent").asText();
+                String message = browser.value("document.getElementById('message').textContent").asText();
                 assertEquals(refused.path("error").asText(), message, "the reason is on the page");
                 assertTrue(message.contains(bad.getFileName().toString()), message);
             }
@@ -112,9 +112,9 @@ class WebPageTest {
             assertTrue(choose(browser, text).path("error").asText().contains("not an image"));
             JsonNode after = choose(browser, pngs.get(0));
             assertEquals("done", after.path("state").asText(), "the page still works after refusing files: " + after);
-            browser.evaluate(DROP_A_PHOTO);
+            browser.value(DROP_A_PHOTO);
             browser.waitUntil("workbook.state === 'done' || workbook.state === 'refused'", Duration.ofSeconds(60));
-            assertEquals("dropped.png", browser.evaluate("workbook.result && workbook.result.file").asText(), "a dropped photo is classified too");
+            assertEquals("dropped.png", browser.value("workbook.result && workbook.result.file").asText(), "a dropped photo is classified too");
 
             BufferedImage shot = browser.screenshot();
             Path png = Files.createDirectories(Path.of("target", "web")).resolve("page-" + base + "-" + classes + ".png");
@@ -154,10 +154,10 @@ class WebPageTest {
         Files.delete(broken.resolve("onnxruntime-web/ort.wasm.bundle.min.mjs"));
         try (HeadlessBrowser browser = HeadlessBrowser.start(800, 600); WebServer server = WebServer.serve(broken, 0)) {
             browser.open(site.resolve("index.html").toUri(), "window.workbook && workbook.state === 'failed'", Duration.ofSeconds(30));
-            assertTrue(browser.evaluate("document.getElementById('message').textContent").asText().contains("./workbook serve"));
+            assertTrue(browser.value("document.getElementById('message').textContent").asText().contains("./workbook serve"));
             browser.open(server.url(), "window.workbook && workbook.state === 'failed'", Duration.ofSeconds(30));
-            assertTrue(browser.evaluate("document.getElementById('message').textContent").asText().contains("serve the whole folder"));
-            assertTrue(browser.evaluate("document.getElementById('file').disabled").asBoolean(), "no file can be chosen without a model");
+            assertTrue(browser.value("document.getElementById('message').textContent").asText().contains("serve the whole folder"));
+            assertTrue(browser.value("document.getElementById('file').disabled").asBoolean(), "no file can be chosen without a model");
         }
     }
 
@@ -189,10 +189,10 @@ class WebPageTest {
 
     /** Chooses {@code image} in the page's file input and waits for its answer: state, result, error and notes. */
     static JsonNode choose(HeadlessBrowser browser, Path image) throws IOException {
-        browser.evaluate("workbook.state = 'chosen'");
+        browser.value("workbook.state = 'chosen'");
         browser.chooseFile("#file", image);
         browser.waitUntil("workbook.state === 'done' || workbook.state === 'refused'", Duration.ofSeconds(60));
-        return browser.evaluate("({state: workbook.state, result: workbook.result, error: workbook.error, notes: workbook.notes})");
+        return browser.value("({state: workbook.state, result: workbook.result, error: workbook.error, notes: workbook.notes})");
     }
 
     static double difference(JsonNode page, Predictions ours, int i) {

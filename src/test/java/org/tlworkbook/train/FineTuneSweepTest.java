@@ -28,7 +28,7 @@ class FineTuneSweepTest {
         Path saved = tmp.resolve("frozen.zip");
         t.model().save(saved);
         byte[] before = Files.readAllBytes(saved);
-        int n = base.layers().size();
+        int n = base.layerCount();
         List<Integer> starts = List.of(n - 20, n - 8, n - 3);
         List<FineTuneSweep.Row> rows = FineTuneSweep.run(saved, train, val, starts, 2, Optimizer.rmsprop(1e-3));
         assertEquals(starts, rows.stream().map(FineTuneSweep.Row::fineTuneAt).toList());
