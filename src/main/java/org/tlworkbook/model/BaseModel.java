@@ -63,6 +63,18 @@ public final class BaseModel implements ImageInput {
         return layers;
     }
 
+    /**
+     * The features a pooling head sees, {@code GlobalAveragePooling2D} of the base's output: {@code [n, channels]}
+     * from preprocessed NCHW images, on a snapshot of the current weights (take a new one after training).
+     */
+    java.util.function.UnaryOperator<INDArray> pooledFeatures() {
+        java.util.function.UnaryOperator<INDArray> forward = org.tlworkbook.engine.FastForward.inference(layers, graph);
+        return x -> {
+            INDArray out = forward.apply(x);
+            return out.rank() == 4 ? out.mean(2, 3) : out;
+        };
+    }
+
     /** How many layers {@link #layers()} lists, input included (154 for MobileNetV2). */
     public int layerCount() {
         return layers.size();
