@@ -2,9 +2,7 @@ package org.tlworkbook.model;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.tlworkbook.data.AtomicFiles;
 import org.tlworkbook.data.ClassMode;
 import org.tlworkbook.data.ImageFolder;
 import org.tlworkbook.data.ImageGenerator;
@@ -15,7 +13,6 @@ import org.tlworkbook.engine.Fitting;
 import org.tlworkbook.engine.GraphFactory;
 import org.tlworkbook.engine.KerasLayer;
 import org.tlworkbook.engine.Network;
-import org.tlworkbook.engine.OptimizerState;
 import org.tlworkbook.engine.SplitGraph;
 import tech.tablesaw.api.BooleanColumn;
 import tech.tablesaw.api.IntColumn;
@@ -31,7 +28,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 
@@ -48,23 +44,23 @@ public final class Classifier {
     private final Head head;
     private final List<String> classes;
     private final History history = new History();
-    private ComputationGraph graph;
-    private Optimizer optimizer;
-    private int compiledTrainableFrom;
+    ComputationGraph graph;
+    Optimizer optimizer;
+    int compiledTrainableFrom;
     private boolean verbose = true;
     private boolean batchNormTraining;
     private volatile boolean stopRequested;
     private Progress progress;
     private Integer plannedFineTuneAt;
     private Fitting.Activations kept;
-    private Path loadedFrom;
+    Path loadedFrom;
     private boolean imported;
     /** Whether the loaded file was saved after training (or import); false for a model saved before any fit. */
-    private boolean trainedWhenSaved;
+    boolean trainedWhenSaved;
     private final List<Double> speeds = new ArrayList<>();
     private final java.util.Set<Predictions> made = java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
 
-    private Classifier(BaseModel base, Head head, List<String> classes) {
+    Classifier(BaseModel base, Head head, List<String> classes) {
         this.base = base;
         this.head = head;
         this.classes = List.copyOf(classes);
@@ -389,30 +385,7 @@ public final class Classifier {
 
     /** {@link #save(Path)} plus text entries of the caller's (a training run's manifest), in the same atomic write. */
     public void save(Path file, Map<String, String> extraEntries) throws IOException {
-        AtomicFiles.write(file, tmp -> {
-            Properties p = new Properties();
-            p.setProperty("base", base.name());
-            p.setProperty("size", Integer.toString(base.size()));
-            p.setProperty("alpha", Double.toString(base.alpha()));
-            p.setProperty("head", head.kind().label());
-            p.setProperty("head_hidden", Integer.toString(head.hidden()));
-            p.setProperty("head_dropout", Double.toString(head.dropout()));
-            if (head.spec() != null) p.setProperty("head_spec", head.spec());
-            p.setProperty("classes", String.join("\n", classes));
-            p.setProperty("preprocessing", base.preprocessing().name());
-            p.setProperty("trainable_from", Integer.toString(compiledTrainableFrom));
-            p.setProperty("optimizer", optimizer.name());
-            p.setProperty("learning_rate", Double.toString(optimizer.learningRate()));
-            p.setProperty("optimizer_state", OptimizerState.isInitialized(graph()) ? "trained" : "fresh");
-            p.setProperty("trained", Boolean.toString(trained()));
-            java.io.StringWriter w = new java.io.StringWriter();
-            p.store(w, "transfer-learning-workbook model");
-            Map<String, String> objects = new java.util.LinkedHashMap<>();
-            objects.put("workbook.properties", w.toString());
-            objects.put("history.csv", history.toCsv());
-            objects.putAll(extraEntries);
-            ModelArchive.write(graph(), tmp, objects);
-        });
+        ModelArchive.save(this, file, extraEntries);
     }
 
     /**
@@ -487,7 +460,7 @@ public final class Classifier {
     }
 
     /** Trained here, imported from Keras, or loaded from a file saved after either. */
-    private boolean trained() {
+    boolean trained() {
         return history.size() > 0 || imported || trainedWhenSaved;
     }
 
@@ -510,61 +483,12 @@ public final class Classifier {
 
     /** A text entry that {@link #save(Path, Map)} added to {@code file}, or null when it has none. */
     public static String savedEntry(Path file, String name) throws IOException {
-        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
-            return zip.getEntry("objects/" + name) == null ? null : ModelSerializer.getObjectFromFile(file.toFile(), name);
-        }
+        return ModelArchive.entry(file, name);
     }
 
     /** Loads what {@link #save} wrote, history included; the classifier is compiled with the saved optimizer and state. */
     public static Classifier load(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) throw new IOException("No saved model at " + file);
-        if (isHdf5(file)) {
-            throw new IOException(file + " is an HDF5 file (a Keras .h5?), not a model.zip this workbook saved: read a Keras classifier with "
-                    + "Classifier.importKeras(file)");
-        }
-        Properties p = new Properties();
-        try {
-            String props = ModelSerializer.getObjectFromFile(file.toFile(), "workbook.properties");
-            p.load(new java.io.StringReader(props));
-        } catch (RuntimeException e) {
-            throw new IOException(file + " is not a model saved by this workbook (" + e.getMessage() + ")", e);
-        }
-        int size = Integer.parseInt(p.getProperty("size"));
-        double alpha = Double.parseDouble(p.getProperty("alpha"));
-        BaseModel base = Architecture.named(p.getProperty("base")).create(size, alpha, 0);
-        int trainableFrom = Integer.parseInt(p.getProperty("trainable_from"));
-        base.unfreezeFrom(trainableFrom);
-        if (p.getProperty("preprocessing") != null) base.withPreprocessing(Preprocessing.named(p.getProperty("preprocessing")));
-        List<String> classes = List.of(p.getProperty("classes").split("\n"));
-        Head head = p.getProperty("head_spec") != null ? Head.keras(p.getProperty("head_spec")) : Head.named(p.getProperty("head"));
-        if (p.getProperty("head_hidden") != null && !head.isBinary() && head.kind() != Head.Kind.KERAS) {
-            int hidden = Integer.parseInt(p.getProperty("head_hidden"));
-            head = head.kind() == Head.Kind.POOLED_DENSE ? Head.pooledDense(hidden)
-                    : Head.flattenDense(hidden, Double.parseDouble(p.getProperty("head_dropout")));
-        }
-        Classifier c = new Classifier(base, head, classes);
-        c.loadedFrom = file.toAbsolutePath().normalize();
-        c.graph = ModelSerializer.restoreComputationGraph(file.toFile(), true);
-        if ("trained".equals(p.getProperty("optimizer_state"))) OptimizerState.markInitialized(c.graph);
-        // files from before the "trained" property: trained unless they carry an empty history and a fresh optimizer
-        c.trainedWhenSaved = p.getProperty("trained") != null ? Boolean.parseBoolean(p.getProperty("trained"))
-                : "trained".equals(p.getProperty("optimizer_state")) || !emptyHistory(file);
-        c.optimizer = Optimizer.named(p.getProperty("optimizer"), Double.parseDouble(p.getProperty("learning_rate")));
-        c.compiledTrainableFrom = trainableFrom;
-        try {
-            c.history.append(History.parseCsv(ModelSerializer.getObjectFromFile(file.toFile(), "history.csv")));
-        } catch (RuntimeException e) {
-            // saved before histories travelled with the model: the epochs start again at 1
-        }
-        return c;
-    }
-
-    private static boolean emptyHistory(Path file) {
-        try {
-            return History.parseCsv(ModelSerializer.getObjectFromFile(file.toFile(), "history.csv")).size() == 0;
-        } catch (RuntimeException e) {
-            return false;
-        }
+        return ModelArchive.read(file);
     }
 
     /** The settings, Tribuo-style: what this model is and how far it has trained. */
