@@ -115,6 +115,9 @@ class WebPageTest {
             browser.value(DROP_A_PHOTO);
             browser.waitUntil("workbook.state === 'done' || workbook.state === 'refused'", Duration.ofSeconds(60));
             assertEquals("dropped.png", browser.value("workbook.result && workbook.result.file").asText(), "a dropped photo is classified too");
+            assertEquals("[]", browser.value("workbook.notes").toString(), "an opaque PNG with an alpha channel gets no transparency note");
+            JsonNode transparent = choose(browser, TestImages.alphaPng(images.resolve("alpha.png"), 40, 40));
+            assertTrue(transparent.path("notes").toString().contains("transparent pixels"), transparent.toString());
 
             BufferedImage shot = browser.screenshot();
             Path png = Files.createDirectories(Path.of("target", "web")).resolve("page-" + base + "-" + classes + ".png");

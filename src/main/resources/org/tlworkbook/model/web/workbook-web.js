@@ -123,6 +123,11 @@ function describe(b) {
   return info;
 }
 
+function opaque(rgba) {
+  for (let i = 3; i < rgba.length; i += 4) if (rgba[i] !== 255) return false;
+  return true;
+}
+
 function checkPixels(name, width, height) {
   if (width * height > model.max_pixels) {
     throw new Refusal(`${name} is ${width} × ${height} = ${(width * height).toLocaleString('en')} pixels, more than the `
@@ -225,7 +230,6 @@ async function classify(file) {
     }
     if (info.gray) page.notes.push('A grayscale image: its gray level is used for red, green and blue, as the workbook does.');
     if (info.cmyk) page.notes.push('A CMYK JPEG (a printer\'s colours): the browser converts it to RGB its own way and the workbook as PIL does, so these probabilities may differ a little from the workbook\'s.');
-    if (info.alpha) page.notes.push('The image has transparency, which the model ignores; the browser may store fully transparent pixels as black, so the probabilities may differ a little from the workbook\'s.');
     if (info.orientation > 1) page.notes.push(`The photo carries an EXIF rotation (orientation ${info.orientation}): the browser turns it upright, while the workbook and Keras read it as stored, so their answers may differ.`);
     const canvas = document.createElement('canvas');
     canvas.width = width;
@@ -235,6 +239,7 @@ async function classify(file) {
     bitmap.close();
     const rgba = context.getImageData(0, 0, width, height).data;
     canvas.width = canvas.height = 0;
+    if (info.alpha && !opaque(rgba)) page.notes.push('The image has transparent pixels, which the model ignores; the browser may store fully transparent pixels as black, so the probabilities may differ a little from the workbook\'s.');
     const size = model.image_size;
     const input = resize(rgba, width, height, size);
     showSeen(input, size);
