@@ -135,9 +135,9 @@ public final class Grader {
         try (var list = Files.list(submissions)) {
             for (Path p : list.sorted().toList()) {
                 String name = p.getFileName().toString();
-                if (Files.isSymbolicLink(p)) ignored.add(name + ": refused, a symbolic link: put the student's files in a folder of their own, not a link to one");
+                if (Files.isSymbolicLink(p)) note(ignored, name + ": refused, a symbolic link: put the student's files in a folder of their own, not a link to one");
                 else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !name.startsWith(".")) students.add(p);
-                else ignored.add(name + ": ignored, not a student folder" + (name.endsWith(".ipynb")
+                else note(ignored, name + ": ignored, not a student folder" + (name.endsWith(".ipynb")
                         ? " (notebooks go in SUBMISSIONS/<student>/" + Objects.requireNonNullElse(Suggest.close(name, instructor.keySet()), "<exercise>.ipynb") + ")" : ""));
             }
         }
@@ -148,10 +148,10 @@ public final class Grader {
             String name = p.getFileName().toString();
             List<String> same = byFolded.get(folded(name));
             if (same.size() > 1) {
-                ignored.add("'" + name + "': refused, its name differs from " + same.stream().filter(n -> !n.equals(name)).map(n -> "'" + n + "'").toList()
+                note(ignored, "'" + name + "': refused, its name differs from " + same.stream().filter(n -> !n.equals(name)).map(n -> "'" + n + "'").toList()
                         + " only in case or surrounding spaces: rename one of the folders so each student has one");
             } else if (name.chars().anyMatch(Character::isISOControl)) {
-                ignored.add("'" + name.replaceAll("\\p{Cntrl}", "?") + "': refused, the folder name holds control characters: rename it");
+                note(ignored, "'" + name + "': refused, the folder name holds control characters: rename it");
             } else {
                 distinct.add(p);
             }
@@ -281,7 +281,7 @@ public final class Grader {
     /** How many entries of a student's sub-folders are looked through for misplaced notebooks. */
     static final int NESTED_ENTRIES = 1000;
 
-    /** A line about a submitted file, its name's control characters shown as '?' so a name cannot forge other lines. */
+    /** A line about a submitted file or folder, names' control characters shown as '?' so a name cannot forge other lines. */
     private static void note(List<String> ignored, String line) {
         ignored.add(line.replaceAll("\\p{Cntrl}", "?"));
     }

@@ -153,6 +153,14 @@ class GraderTest {
         String message = assertThrows(IllegalArgumentException.class, () -> Grader.grade(flat, SOURCE, tmp.resolve("f.csv"), limits, Grader.Selection.all())).getMessage();
         assertTrue(message.contains("<student>") && message.contains("01_split_counts.ipynb"), message);
         assertFalse(Files.exists(tmp.resolve("f.csv")));
+        // a name at the top of the submissions folder that would print a forged grade line in the instructor's console
+        Path forged = Files.createDirectories(tmp.resolve("forged"));
+        Files.writeString(forged.resolve("x\nbob  01_split_counts.ipynb: 2 of 2 points\n.ipynb"), "{}");
+        Files.createDirectories(forged.resolve("ana"));
+        Files.createDirectories(forged.resolve("ana\n"));
+        message = assertThrows(IllegalArgumentException.class, () -> Grader.grade(forged, SOURCE, tmp.resolve("g.csv"), limits, Grader.Selection.all())).getMessage();
+        assertFalse(message.contains("\n"), "every listed name on one line: " + message);
+        assertTrue(message.contains("x?bob  01_split_counts.ipynb: 2 of 2 points?.ipynb: ignored, not a student folder"), message);
     }
 
     // ---- the class: solutions, blank, partial, and hostile submissions, graded in one run ----
