@@ -12,11 +12,11 @@ import org.tlworkbook.model.Predictions;
 import org.tlworkbook.model.SyntheticWeights;
 import org.tlworkbook.notebook.DemoImages;
 import org.tlworkbook.notebook.HeadlessBrowser;
+import org.tlworkbook.notebook.WebPage;
 import org.tlworkbook.notebook.WebServer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -64,16 +64,13 @@ public final class WebBench {
         double largest = 0;
         try (WebServer server = WebServer.serve(site, 0); HeadlessBrowser browser = HeadlessBrowser.start(900, 640)) {
             started = System.nanoTime();
-            browser.open(server.url(), "window.workbook && workbook.state !== 'loading'", Duration.ofSeconds(120));
-            if (!JSON.readTree(browser.evaluate("workbook.state")).asText().equals("ready")) throw new IllegalStateException("the page failed: " + browser.evaluate("workbook.error"));
+            WebPage.open(browser, server.url());
             System.out.printf(Locale.ROOT, "  page ready (runtime and model loaded) in %.2f s%n", (System.nanoTime() - started) / 1e9);
             for (int k = 0; k <= images; k++) {
                 int i = k % photos.size();
-                browser.evaluate("workbook.state = 'chosen'");
-                browser.chooseFile("#file", photos.get(i));
-                browser.waitUntil("workbook.state === 'done' || workbook.state === 'refused'", Duration.ofSeconds(60));
-                JsonNode result = JSON.readTree(browser.evaluate("workbook.result"));
-                if (result.isNull() || result.isMissingNode()) throw new IllegalStateException(photos.get(i) + ": " + browser.evaluate("workbook.error"));
+                JsonNode answer = JSON.readTree(WebPage.classify(browser, photos.get(i)));
+                JsonNode result = answer.path("result");
+                if (!result.isObject()) throw new IllegalStateException(photos.get(i) + ": " + answer.path("error").asText());
                 millis.add(result.path("millis").asDouble());
                 for (int c = 0; c < model.classes().size(); c++) {
                     largest = Math.max(largest, Math.abs(result.path("probabilities").get(c).asDouble() - ours.probabilities()[i][c]));

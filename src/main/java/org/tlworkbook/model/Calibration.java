@@ -3,6 +3,7 @@ package org.tlworkbook.model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.tlworkbook.data.ImageGenerator;
+import org.tlworkbook.engine.Metrics;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -59,18 +60,15 @@ public final class Calibration {
 
     /** The model's probabilities on every image of {@code images} (its validation or test split), with their labels. */
     public static Calibration of(Classifier model, ImageGenerator images) {
+        model.checkLabels(images, "calibration");
         List<float[]> rows = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         images.reset();
         while (images.hasNext()) {
             DataSet batch = images.next();
             INDArray out = model.predict(batch.getFeatures());
-            Predictions p = Predictions.of(model.classes(), java.util.Collections.nCopies((int) out.size(0), java.nio.file.Path.of("")), out);
-            INDArray y = batch.getLabels();
-            for (int i = 0; i < out.size(0); i++) {
-                rows.add(p.probabilities()[i]);
-                labels.add(y.size(1) == 1 ? (int) Math.round(y.getDouble(i, 0)) : (int) y.getRow(i).argMax().getInt(0));
-            }
+            rows.addAll(List.of(Predictions.rows(out, (int) out.size(0))));
+            for (int label : Metrics.trueClasses(batch.getLabels())) labels.add(label);
         }
         return of(rows.toArray(float[][]::new), labels.stream().mapToInt(Integer::intValue).toArray());
     }

@@ -257,7 +257,7 @@ public final class Classifier {
         return new Network(n.layers(), n.baseLayers(), from, n.graph(), n.updater(), n.loss(), n.size(), n.batchNormTraining());
     }
 
-    private void checkLabels(ImageGenerator images, String what) {
+    void checkLabels(ImageGenerator images, String what) {
         if (!images.classes().equals(classes)) {
             throw new IllegalArgumentException("The " + what + " images have classes " + images.classes() + " but the model was built for "
                     + classes + "; build both from folders with the same class sub-folders.");

@@ -34,12 +34,17 @@ public record Predictions(List<String> classes, List<Path> images, float[][] pro
      * second class's probability, as Keras' sigmoid) or {@code [n, classes]} from a softmax one.
      */
     public static Predictions of(List<String> classes, List<Path> images, org.nd4j.linalg.api.ndarray.INDArray output) {
-        float[][] probabilities = new float[images.size()][];
-        for (int i = 0; i < probabilities.length; i++) {
+        return new Predictions(classes, images, rows(output, images.size()));
+    }
+
+    /** The first {@code n} rows of a network's output as one probability per class (a sigmoid's {@code p} as {@code 1-p, p}). */
+    static float[][] rows(org.nd4j.linalg.api.ndarray.INDArray output, int n) {
+        float[][] probabilities = new float[n][];
+        for (int i = 0; i < n; i++) {
             float[] row = output.getRow(i).toFloatVector();
             probabilities[i] = row.length == 1 ? new float[]{1 - row[0], row[0]} : row;
         }
-        return new Predictions(classes, images, probabilities);
+        return probabilities;
     }
 
     /** Images predicted. */

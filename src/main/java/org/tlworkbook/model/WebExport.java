@@ -4,6 +4,7 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
 import org.tlworkbook.Workbook;
 import org.tlworkbook.data.ImageDecoder;
+import org.tlworkbook.data.SafeUnzip;
 import org.tlworkbook.engine.KerasLayer;
 
 import java.io.IOException;
@@ -12,7 +13,6 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 import java.util.zip.Deflater;
@@ -56,7 +56,7 @@ final class WebExport {
             }
             replace(tmp, target);
         } finally {
-            deleteTree(tmp);
+            SafeUnzip.deleteTree(tmp);
         }
     }
 
@@ -124,14 +124,7 @@ final class WebExport {
             if (old != null) Files.move(old.resolve("site"), target, StandardCopyOption.ATOMIC_MOVE);
             throw e;
         } finally {
-            if (old != null) deleteTree(old);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            if (old != null) SafeUnzip.deleteTree(old);
         }
     }
 

@@ -20,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -30,7 +29,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * A headless Chromium driven over the DevTools protocol: open a page, choose a file in its file input as a user would,
@@ -249,8 +247,8 @@ public final class HeadlessBrowser implements AutoCloseable {
     }
 
     private static void deleteTree(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        try {
+            org.tlworkbook.data.SafeUnzip.deleteTree(dir);
         } catch (IOException ignored) {
             // a temp folder left behind is harmless
         }

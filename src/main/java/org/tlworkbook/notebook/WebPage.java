@@ -25,14 +25,31 @@ public final class WebPage {
     /** The page in a {@code width} x {@code height} window after classifying {@code photo}; needs Chromium. */
     public static BufferedImage screenshot(Path site, Path photo, int width, int height) throws IOException {
         try (WebServer server = WebServer.serve(site, 0); HeadlessBrowser browser = HeadlessBrowser.start(width, height)) {
-            browser.open(server.url(), "window.workbook && workbook.state !== 'loading'", Duration.ofSeconds(120));
-            if (!browser.value("workbook.state").asText().equals("ready")) {
-                throw new IOException("the page could not load its model: " + browser.value("workbook.error").asText());
-            }
-            browser.evaluate("workbook.state = 'chosen'");
-            browser.chooseFile("#file", photo);
-            browser.waitUntil("workbook.state === 'done' || workbook.state === 'refused'", Duration.ofSeconds(60));
+            open(browser, server.url());
+            classify(browser, photo);
             return browser.screenshot();
         }
     }
+
+    /** Opens an exported page and waits until it has loaded its model; a page that could not says why. */
+    public static void open(HeadlessBrowser browser, java.net.URI url) throws IOException {
+        browser.open(url, "window.workbook && workbook.state !== 'loading'", Duration.ofSeconds(120));
+        if (!browser.value("workbook.state").asText().equals("ready")) {
+            throw new IOException("the page could not load its model: " + browser.value("workbook.error").asText());
+        }
+    }
+
+    /**
+     * Chooses {@code photo} in the open page's file input, as a visitor does, and waits for the page's answer: JSON
+     * {@code {state: "done"|"refused", result: {file, label, probabilities, millis, ...}, error, notes}}.
+     */
+    public static String classify(HeadlessBrowser browser, Path photo) throws IOException {
+        browser.evaluate("workbook.state = 'chosen'");
+        browser.chooseFile("#file", photo);
+        browser.waitUntil(ANSWERED, Duration.ofSeconds(60));
+        return browser.evaluate("({state: workbook.state, result: workbook.result, error: workbook.error, notes: workbook.notes})");
+    }
+
+    /** The page has answered the last photo it was given. */
+    static final String ANSWERED = "workbook.state === 'done' || workbook.state === 'refused'";
 }

@@ -19,12 +19,7 @@ final class BrowserCheck {
     private BrowserCheck() { }
 
     static String chromium() {
-        for (String name : new String[]{"chromium", "chromium-browser", "google-chrome"}) {
-            for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
-                if (Files.isExecutable(Path.of(dir, name))) return Path.of(dir, name).toString();
-            }
-        }
-        return null;
+        return HeadlessBrowser.chromium().map(Path::toString).orElse(null);
     }
 
     static boolean python(String code) {

@@ -113,7 +113,7 @@ class WebPageTest {
             JsonNode after = choose(browser, pngs.get(0));
             assertEquals("done", after.path("state").asText(), "the page still works after refusing files: " + after);
             browser.value(DROP_A_PHOTO);
-            browser.waitUntil("workbook.state === 'done' || workbook.state === 'refused'", Duration.ofSeconds(60));
+            browser.waitUntil(WebPage.ANSWERED, Duration.ofSeconds(60));
             assertEquals("dropped.png", browser.value("workbook.result && workbook.result.file").asText(), "a dropped photo is classified too");
             assertEquals("[]", browser.value("workbook.notes").toString(), "an opaque PNG with an alpha channel gets no transparency note");
             JsonNode transparent = choose(browser, TestImages.alphaPng(images.resolve("alpha.png"), 40, 40));
@@ -192,10 +192,7 @@ class WebPageTest {
 
     /** Chooses {@code image} in the page's file input and waits for its answer: state, result, error and notes. */
     static JsonNode choose(HeadlessBrowser browser, Path image) throws IOException {
-        browser.value("workbook.state = 'chosen'");
-        browser.chooseFile("#file", image);
-        browser.waitUntil("workbook.state === 'done' || workbook.state === 'refused'", Duration.ofSeconds(60));
-        return browser.value("({state: workbook.state, result: workbook.result, error: workbook.error, notes: workbook.notes})");
+        return JSON.readTree(WebPage.classify(browser, image));
     }
 
     static double difference(JsonNode page, Predictions ours, int i) {

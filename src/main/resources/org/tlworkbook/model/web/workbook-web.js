@@ -137,23 +137,27 @@ function checkPixels(name, width, height) {
 
 // ---- the workbook's resize (data.Resampler without augmentation): bilinear, pixel centres, edges repeated ----
 
+/** Per output index along one axis: the two source indices it reads and the second one's weight, as Resampler computes them. */
+function axis(size, source) {
+  const lo = new Int32Array(size), hi = new Int32Array(size), weight = new Float64Array(size);
+  for (let i = 0; i < size; i++) {
+    const p = (i + 0.5) / size - 0.5;
+    const s = Math.max(0, Math.min(source - 1, (p + 0.5) * source - 0.5));
+    lo[i] = Math.floor(s);
+    hi[i] = Math.min(lo[i] + 1, source - 1);
+    weight[i] = s - lo[i];
+  }
+  return { lo, hi, weight };
+}
+
 function resize(rgba, sw, sh, size) {
   const out = new Float32Array(size * size * 3);
+  const xs = axis(size, sw), ys = axis(size, sh);
   for (let y = 0; y < size; y++) {
-    const py = (y + 0.5) / size - 0.5;
-    let sy = (py + 0.5) * sh - 0.5;
-    sy = Math.max(0, Math.min(sh - 1, sy));
-    const y0 = Math.floor(sy);
-    const y1 = Math.min(y0 + 1, sh - 1);
-    const fy = sy - y0;
+    const fy = ys.weight[y], top0 = ys.lo[y] * sw, bottom0 = ys.hi[y] * sw;
     for (let x = 0; x < size; x++) {
-      const px = (x + 0.5) / size - 0.5;
-      let sx = (px + 0.5) * sw - 0.5;
-      sx = Math.max(0, Math.min(sw - 1, sx));
-      const x0 = Math.floor(sx);
-      const x1 = Math.min(x0 + 1, sw - 1);
-      const fx = sx - x0;
-      const p00 = 4 * (y0 * sw + x0), p01 = 4 * (y0 * sw + x1), p10 = 4 * (y1 * sw + x0), p11 = 4 * (y1 * sw + x1);
+      const fx = xs.weight[x];
+      const p00 = 4 * (top0 + xs.lo[x]), p01 = 4 * (top0 + xs.hi[x]), p10 = 4 * (bottom0 + xs.lo[x]), p11 = 4 * (bottom0 + xs.hi[x]);
       for (let c = 0; c < 3; c++) {
         const top = rgba[p00 + c] * (1 - fx) + rgba[p01 + c] * fx;
         const bottom = rgba[p10 + c] * (1 - fx) + rgba[p11 + c] * fx;
