@@ -7,7 +7,7 @@ import org.tlworkbook.bench.Vgg16RecipeBench;
 
 import java.nio.file.Path;
 
-/** {@code ./workbook bench model|generator|vgg16|grade|web}: prints throughput figures (never a pass/fail test). */
+/** {@code ./workbook bench model|generator|vgg16|grade|web|gradcam}: prints throughput figures (never a pass/fail test). */
 final class BenchCommand {
     private BenchCommand() { }
 
@@ -16,14 +16,15 @@ final class BenchCommand {
         String weights = args.get("weights");
         int size = args.getInt("size", what.equals("vgg16") ? 150 : what.equals("web") ? 224 : 160);
         int batch = args.getInt("batch-size", 32);
-        int iterations = args.getInt("iterations", what.equals("web") ? 20 : 3);
+        int iterations = args.getInt("iterations", what.equals("web") ? 20 : what.equals("gradcam") ? 8 : 3);
         String data = args.get("data");
         boolean reference = args.flag("reference");
         int epochs = args.getInt("epochs", 3);
         String out = args.get("out");
+        String modelFile = what.equals("gradcam") ? args.get("model") : null;
         int parallel = args.getInt("parallel", 1);
         args.done();
-        java.util.List<String> kinds = java.util.List.of("model", "generator", "vgg16", "grade", "web");
+        java.util.List<String> kinds = java.util.List.of("model", "generator", "vgg16", "grade", "web", "gradcam");
         if (!kinds.contains(what)) {
             throw new IllegalArgumentException("unknown bench '" + what + "': choose one of " + String.join(", ", kinds) + " (did you mean '"
                     + org.tlworkbook.data.Suggest.nearest(what, kinds) + "'?)");
@@ -41,6 +42,12 @@ final class BenchCommand {
                     epochs, out == null ? null : Path.of(out));
             case "web" -> org.tlworkbook.bench.WebBench.run(size, iterations, weights == null ? null : Path.of(weights),
                     Path.of(out == null ? "build/web-bench" : out).toAbsolutePath());
+            case "gradcam" -> {
+                String model = modelFile;
+                if (model == null || data == null) throw new IllegalArgumentException("bench gradcam needs --model FILE (a saved classifier) and --data DIR (images)");
+                org.tlworkbook.bench.GradCamBench.run(Path.of(model), Path.of(data), iterations,
+                        Path.of(out == null ? "build/gradcam-bench" : out).toAbsolutePath(), Home.resolve("bench/gradcam_tf.py"));
+            }
             case "grade" -> GradeBench.run(Home.resolve("src/exercises"), Path.of(out == null ? "build/grade-bench" : out).toAbsolutePath(), parallel);
             default -> throw new IllegalStateException(what);
         }

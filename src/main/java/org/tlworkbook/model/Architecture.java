@@ -20,23 +20,30 @@ import java.util.Locale;
  */
 public enum Architecture {
     /** {@code keras.applications.MobileNetV2(include_top=False)}: 160 px in the TF tutorial, inputs in [-1, 1]. */
-    MOBILENET_V2("mobilenet_v2", 160, Preprocessing.mobileNetV2(), 100),
+    MOBILENET_V2("mobilenet_v2", 160, Preprocessing.mobileNetV2(), 100, "out_relu"),
     /**
      * {@code keras.applications.VGG16(include_top=False)}: 150 px in its recipe, which feeds {@code rescale=1./255}
      * images (Keras' own {@code vgg16.preprocess_input} would subtract ImageNet means instead).
      */
-    VGG16("vgg16", 150, Preprocessing.rescale(1.0 / 255), 15);
+    VGG16("vgg16", 150, Preprocessing.rescale(1.0 / 255), 15, "block5_conv3");
 
     private final String id;
     private final int defaultSize;
     private final Preprocessing preprocessing;
     private final int defaultFineTuneAt;
+    private final String gradCamLayer;
 
-    Architecture(String id, int defaultSize, Preprocessing preprocessing, int defaultFineTuneAt) {
+    Architecture(String id, int defaultSize, Preprocessing preprocessing, int defaultFineTuneAt, String gradCamLayer) {
         this.id = id;
         this.defaultSize = defaultSize;
         this.preprocessing = preprocessing;
         this.defaultFineTuneAt = defaultFineTuneAt;
+        this.gradCamLayer = gradCamLayer;
+    }
+
+    /** The last convolutional layer, where {@link GradCam} looks: the layers Keras' Grad-CAM example uses. */
+    public String gradCamLayer() {
+        return gradCamLayer;
     }
 
     /**

@@ -300,6 +300,16 @@ public final class Classifier {
         return result;
     }
 
+    /** Grad-CAM for the class the model predicts: where in {@code image} its evidence lies (see {@link GradCam}). */
+    public GradCam gradCam(Path image) throws IOException {
+        return GradCam.of(this, image, null);
+    }
+
+    /** Grad-CAM for {@code className}, whatever the model predicts. */
+    public GradCam gradCam(Path image, String className) throws IOException {
+        return GradCam.of(this, image, className);
+    }
+
     /** Whether {@code predictions} came from this model's {@link #predict(Path...)} (the same object, not equal numbers). */
     public boolean made(Predictions predictions) {
         synchronized (made) {

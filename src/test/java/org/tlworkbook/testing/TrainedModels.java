@@ -35,10 +35,14 @@ public final class TrainedModels {
 
     /** {@code head}: binary, pooled_dense, keras (a Keras-style head with Dropout and sigmoids) or flatten_dense. */
     public static synchronized Trained get(String base, int size, double alpha, String head, int classes) throws IOException {
-        String key = base + size + alpha + head + classes;
+        String key = key(base, size, alpha, head, classes);
         Trained t = TRAINED.get(key);
         if (t == null) TRAINED.put(key, t = train(base, size, alpha, head, classes));
         return t;
+    }
+
+    private static String key(String base, int size, double alpha, String head, int classes) {
+        return base + size + alpha + head + classes;
     }
 
     private static Trained train(String base, int size, double alpha, String head, int classes) throws IOException {
@@ -64,6 +68,10 @@ public final class TrainedModels {
         model.fit(folder.training(b).batchSize(8).classMode(mode).build(), folder.validation(b).batchSize(8).classMode(mode).build(), 1);
         INDArray images = folder.training(b).batchSize(16).shuffle(false).build().next().getFeatures();
         assertEquals(16, images.size(0));
+        INDArray p = model.predict(images);
+        double spread = p.max(0).sub(p.min(0)).maxNumber().doubleValue();
+        org.junit.jupiter.api.Assertions.assertTrue(spread > 1e-3, key(base, size, alpha, head, classes)
+                + ": the fixture predicts the same for every image (spread " + spread + "), so comparisons against it would prove nothing");
         return new Trained(model, images, folder);
     }
 }
