@@ -43,6 +43,7 @@ public final class FastTraining {
     private final BufferPool pool = new BufferPool();
     private final Map<String, long[]> timings = new java.util.TreeMap<>();
     private long iteration;
+    private double rate = Double.NaN;
 
     private FastTraining(List<Unit> units, String inputName, List<Param> params, IUpdater optimizer, long iteration) {
         this.units = units;
@@ -186,6 +187,11 @@ public final class FastTraining {
         }
     }
 
+    /** The learning rate of the next steps instead of the optimizer's (a learning-rate sweep); NaN goes back to the optimizer's. */
+    public void learningRate(double rate) {
+        this.rate = rate;
+    }
+
     /** Predictions for a batch with the current weights (inference). */
     public INDArray predict(INDArray x) {
         Run run = forward(x);
@@ -231,7 +237,7 @@ public final class FastTraining {
     }
 
     private void update() {
-        float lr = (float) optimizer.getLearningRate((int) iteration, 0);
+        float lr = (float) (Double.isNaN(rate) ? optimizer.getLearningRate((int) iteration, 0) : rate);
         long t = iteration + 1;
         for (Param p : params) {
             if (!p.trainable) continue;

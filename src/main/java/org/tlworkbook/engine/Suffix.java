@@ -19,6 +19,9 @@ public interface Suffix {
     /** One optimizer step on a batch of this suffix's inputs. */
     StepResult step(DataSet batch);
 
+    /** Sets the learning rate of the following steps (a learning-rate sweep), whatever the optimizer's is. */
+    void learningRate(double rate);
+
     /** Inference with the current weights, for validation; take a new one after {@link #copyBack()}. */
     UnaryOperator<INDArray> inference();
 
@@ -40,6 +43,11 @@ public interface Suffix {
             public StepResult step(DataSet ds) {
                 INDArray p = fast.step(ds.getFeatures(), ds.getLabels());
                 return new StepResult(Metrics.lossSum(p, ds.getLabels()), Metrics.correct(p, ds.getLabels()), ds.numExamples());
+            }
+
+            @Override
+            public void learningRate(double rate) {
+                fast.learningRate(rate);
             }
 
             @Override
@@ -73,6 +81,11 @@ public interface Suffix {
                 int correct = accuracy.correct();
                 if (correct < 0) correct = Metrics.correct(graph.outputSingle(false, ds.getFeatures()), ds.getLabels());
                 return new StepResult(graph.score() * ds.numExamples(), correct, ds.numExamples());
+            }
+
+            @Override
+            public void learningRate(double rate) {
+                graph.setLearningRate(rate);
             }
 
             @Override
