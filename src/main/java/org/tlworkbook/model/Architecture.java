@@ -25,7 +25,12 @@ public enum Architecture {
      * {@code keras.applications.VGG16(include_top=False)}: 150 px in its recipe, which feeds {@code rescale=1./255}
      * images (Keras' own {@code vgg16.preprocess_input} would subtract ImageNet means instead).
      */
-    VGG16("vgg16", 150, Preprocessing.rescale(1.0 / 255), 15, "block5_conv3");
+    VGG16("vgg16", 150, Preprocessing.rescale(1.0 / 255), 15, "block5_conv3"),
+    /**
+     * The TensorFlow image-classification tutorial's small CNN (three convolution and pooling blocks), inputs in
+     * [0, 1]. No pretrained weights: the from-scratch baseline that shows what transfer learning buys.
+     */
+    SMALL_CNN("small_cnn", 128, Preprocessing.rescale(1.0 / 255), 0, "conv2d_2");
 
     private final String id;
     private final int defaultSize;
@@ -79,8 +84,12 @@ public enum Architecture {
 
     /** Keras' layer list for square inputs of {@code size} (alpha is MobileNetV2's width multiplier; 1.0 elsewhere). */
     List<KerasLayer> layers(int size, double alpha) {
-        if (this == VGG16 && alpha != 1.0) throw new IllegalArgumentException("VGG16 has no width multiplier (alpha), got " + alpha);
-        return this == MOBILENET_V2 ? Architectures.mobileNetV2(size, alpha) : Architectures.vgg16(size);
+        if (this != MOBILENET_V2 && alpha != 1.0) throw new IllegalArgumentException(id + " has no width multiplier (alpha), got " + alpha);
+        return switch (this) {
+            case MOBILENET_V2 -> Architectures.mobileNetV2(size, alpha);
+            case VGG16 -> Architectures.vgg16(size);
+            case SMALL_CNN -> Architectures.smallCnn(size);
+        };
     }
 
     /**
@@ -91,9 +100,19 @@ public enum Architecture {
         return layers(size, alpha).size();
     }
 
-    /** The ImageNet weights Keras publishes for this base at this size. */
+    /** Whether Keras publishes ImageNet weights for it (false for the small CNN, which trains from scratch). */
+    public boolean pretrained() {
+        return this != SMALL_CNN;
+    }
+
+    /** The ImageNet weights Keras publishes for this base at this size; refused for a base without any. */
     public RemoteFile weightsFile(int size, double alpha) {
-        return this == MOBILENET_V2 ? WeightFiles.mobileNetV2(alpha, size) : WeightFiles.vgg16();
+        return switch (this) {
+            case MOBILENET_V2 -> WeightFiles.mobileNetV2(alpha, size);
+            case VGG16 -> WeightFiles.vgg16();
+            case SMALL_CNN -> throw new IllegalArgumentException("small_cnn has no pretrained weights: it trains from scratch "
+                    + "(Architecture.SMALL_CNN.create(size, 1.0, seed), then Classifier.of(base, head, classes) with the base trainable)");
+        };
     }
 
     /** Random weights (for tests and from-scratch experiments). */

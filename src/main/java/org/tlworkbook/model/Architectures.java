@@ -97,4 +97,24 @@ final class Architectures {
         }
         return List.copyOf(l);
     }
+
+    /**
+     * The TensorFlow "Image classification" tutorial's small CNN without its head: three blocks of a 3x3 convolution
+     * (16, 32, 64 filters, ReLU, same padding) and 2x2 max pooling, Keras' default names. It has no pretrained weights:
+     * it is what transfer learning is compared against, trained from scratch.
+     */
+    static List<KerasLayer> smallCnn(int size) {
+        if (size < 8) throw new IllegalArgumentException("the small CNN needs inputs of at least 8x8 pixels; got " + size);
+        List<KerasLayer> l = new ArrayList<>();
+        l.add(KerasLayer.input("input_layer"));
+        String x = "input_layer";
+        int[] filters = {16, 32, 64};
+        for (int b = 0; b < filters.length; b++) {
+            String suffix = b == 0 ? "" : "_" + b;
+            l.add(KerasLayer.conv("conv2d" + suffix, x, filters[b], 3, 1, true, true, "relu"));
+            l.add(KerasLayer.maxPool("max_pooling2d" + suffix, "conv2d" + suffix));
+            x = "max_pooling2d" + suffix;
+        }
+        return List.copyOf(l);
+    }
 }
