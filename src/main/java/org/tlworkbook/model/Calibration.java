@@ -137,6 +137,11 @@ public final class Calibration {
         return error;
     }
 
+    /** The temperature fitted on {@code validation} ({@link #fitTemperature}): apply it with {@link #scaled} to other images. */
+    public static double temperature(Classifier model, ImageGenerator validation) {
+        return of(model, validation).fitTemperature();
+    }
+
     /**
      * The temperature that minimises the negative log-likelihood on these images (Guo et al.'s temperature scaling):
      * Newton's method on {@code 1/T}, where the likelihood is convex, from {@code T = 1}. Fit it on validation images,

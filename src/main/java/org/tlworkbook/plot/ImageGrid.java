@@ -120,4 +120,31 @@ public final class ImageGrid {
         }
         return of(imgs, labels, columns, 150);
     }
+
+    /** Grad-CAM overlays, each labelled with the predicted class and its probability ("dogs 0.97"), or the explained class when it differs. */
+    public static BufferedImage gradCams(List<org.tlworkbook.model.GradCam> cams, int columns) {
+        List<BufferedImage> imgs = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        for (org.tlworkbook.model.GradCam cam : cams) {
+            imgs.add(cam.overlay());
+            labels.add(cam.className().equals(cam.predicted())
+                    ? String.format(java.util.Locale.ROOT, "%s %.2f", cam.predicted(), cam.probability())
+                    : String.format(java.util.Locale.ROOT, "why %s? (%.2f)", cam.className(), cam.probability()));
+        }
+        return of(imgs, labels, columns, 150);
+    }
+
+    /** Image {@code index} of {@code space}, then its {@code k} nearest neighbours in feature space, labelled with class and distance. */
+    public static BufferedImage neighbours(org.tlworkbook.model.FeatureSpace space, int index, int k) throws UnreadableImageException {
+        List<BufferedImage> imgs = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        ImageFolder.Sample query = space.samples().get(index);
+        imgs.add(ImageDecoder.readRgb(query.path()));
+        labels.add("this " + space.classes().get(query.label()));
+        for (org.tlworkbook.model.FeatureSpace.Neighbour n : space.nearest(index, k)) {
+            imgs.add(ImageDecoder.readRgb(n.sample().path()));
+            labels.add(String.format(java.util.Locale.ROOT, "%s, distance %.1f", space.classes().get(n.sample().label()), n.distance()));
+        }
+        return of(imgs, labels, k + 1, 150);
+    }
 }

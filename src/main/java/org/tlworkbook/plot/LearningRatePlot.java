@@ -41,6 +41,7 @@ public final class LearningRatePlot {
         c.getStyler().setXAxisLogarithmic(true);
         c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
         c.getStyler().setDecimalPattern("#0.###");
+        c.getStyler().setXAxisDecimalPattern("0E0"); // 1E-7 ... 1E1: a log axis of rates reads in powers of ten
         double low = Double.POSITIVE_INFINITY, high = Double.NEGATIVE_INFINITY;
         for (double v : sweep.smoothed()) {
             low = Math.min(low, v);

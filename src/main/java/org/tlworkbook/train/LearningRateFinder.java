@@ -105,7 +105,8 @@ public final class LearningRateFinder {
      * A sweep's rates and losses: {@code losses} as measured (each step's batch, before its update), {@code smoothed}
      * as fastai plots them.
      *
-     * @param steepest the rate where the smoothed loss falls fastest against log(rate), before its minimum: the suggestion
+     * @param steepest the rate where the smoothed loss falls fastest against log(rate), after the first tenth of the
+     *                 steps and before the minimum: the suggestion
      * @param minimum  the rate at the smoothed loss's minimum (fastai's other hint: a tenth of it)
      */
     public record Result(double[] rates, double[] losses, double[] smoothed, double steepest, double minimum) {
@@ -115,9 +116,11 @@ public final class LearningRateFinder {
             double[] s = smooth(losses);
             int min = 0;
             for (int i = 1; i < s.length; i++) if (s[i] < s[min]) min = i;
-            int steep = 0;
+            // as fastai reads it: past the first tenth of the steps (the moving average still settling), up to the minimum
+            int from = Math.min(rates.length / 10, Math.max(0, min - 1));
+            int steep = from;
             double fastest = Double.POSITIVE_INFINITY;
-            for (int i = 0; i + 1 <= Math.max(1, min); i++) {
+            for (int i = from; i + 1 <= Math.max(from + 1, min); i++) {
                 double slope = (s[i + 1] - s[i]) / (Math.log(rates[i + 1]) - Math.log(rates[i]));
                 if (slope < fastest) {
                     fastest = slope;

@@ -45,7 +45,7 @@ class NotebooksSmokeTest {
 
     @Test
     void everyNotebookRunsWithoutErrors() throws Exception {
-        assertEquals(7, results.size(), "all seven notebooks ran: " + results);
+        assertEquals(8, results.size(), "all eight notebooks ran: " + results);
         for (NotebookRunner.Result r : results) {
             assertTrue(r.ok(), r.output() + " failed: " + r.error());
             assertEquals(List.of(), NotebookChecks.problems(r.output(), new int[1]));
@@ -58,7 +58,8 @@ class NotebooksSmokeTest {
     @Test
     void plotNotebooksShowImages() throws Exception {
         for (String name : new String[]{"01_dataset_download.ipynb", "02_image_generators.ipynb", "03_frozen_base_training.ipynb",
-                "05_learning_curves_and_evaluation.ipynb", "06_your_own_dataset.ipynb", "07_vgg16_with_augmentation.ipynb"}) {
+                "05_learning_curves_and_evaluation.ipynb", "06_your_own_dataset.ipynb", "07_vgg16_with_augmentation.ipynb",
+                "08_what_the_model_learned.ipynb"}) {
             NotebookRunner.Result r = results.stream().filter(x -> x.output().getFileName().toString().equals(name)).findFirst().orElseThrow();
             assertTrue(r.images() > 0, name + " displayed no image");
         }
@@ -90,13 +91,13 @@ class NotebooksSmokeTest {
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), out);
-        assertTrue(out.contains("valid 14"), "the 7 executed and the 7 source notebooks: " + out);
+        assertTrue(out.contains("valid 16"), "the 8 executed and the 8 source notebooks: " + out);
     }
 
     @Test
     void theGalleryHasAPagePerNotebookWithItsOutputs() throws Exception {
         List<Path> pages = Gallery.write(results.stream().map(NotebookRunner.Result::output).toList(), OUT.resolve("site"));
-        assertEquals(7, pages.size());
+        assertEquals(8, pages.size());
         String index = Files.readString(OUT.resolve("site/index.html"));
         for (Path p : pages) assertTrue(index.contains("href=\"" + p.getFileName() + "\""), p + " is linked from the index");
         assertTrue(index.contains("5. Learning curves and evaluation"), "pages are titled by their first heading");
@@ -121,6 +122,26 @@ class NotebooksSmokeTest {
         assertNotNull(page, "chromium wrote a PNG screenshot");
         assertTrue(BrowserCheck.contains(page, BrowserCheck.firstPng(OUT.resolve("05_learning_curves_and_evaluation.ipynb"))),
                 "the learning-curves plot is visible on the gallery page " + shot);
+    }
+
+    /** Notebook 08's gallery page shows its plots in a real browser: the feature space, then the Grad-CAM grids below it. */
+    @Test
+    void galleryPageOfNotebook08ShowsItsPlotsInHeadlessChromium() throws Exception {
+        String chromium = BrowserCheck.chromium();
+        org.junit.jupiter.api.Assumptions.assumeTrue(chromium != null, "needs chromium (.ci/run installs it)");
+        Path site = OUT.resolve("site-browser-08");
+        Gallery.write(results.stream().map(NotebookRunner.Result::output).toList(), site);
+        Path shot = OUT.resolve("gallery_08.png");
+        Files.deleteIfExists(shot);
+        BrowserCheck.screenshot(chromium, site.resolve("08_what_the_model_learned.html"), shot, 1400, 3000);
+        java.awt.image.BufferedImage page = javax.imageio.ImageIO.read(shot.toFile());
+        assertNotNull(page, "chromium wrote a PNG screenshot");
+        String executed = Files.readString(OUT.resolve("08_what_the_model_learned.ipynb"));
+        for (String part : new String[]{"LearningRateFinder.Result(", "test images: ECE", "Data efficiency", "images per class"}) {
+            assertTrue(executed.contains(part), "08 printed " + part);
+        }
+        assertTrue(BrowserCheck.contains(page, BrowserCheck.firstPng(OUT.resolve("08_what_the_model_learned.ipynb"))),
+                "the feature-space plot is visible on the gallery page " + shot);
     }
 
     /**

@@ -35,7 +35,11 @@ class DataEfficiencyTest {
         ImageFolder train = ImageFolder.from(tmp.resolve("images")).seed(3);
         ImageFolder val = ImageFolder.from(tmp.resolve("images")).seed(3).limitPerClass(4);
         DataEfficiency experiment = DataEfficiency.of(tiny.base(), train, val).sizes(3, 10).epochs(2).batchSize(8).progress(Progress.silent());
-        assertTrue(experiment.toString().contains("[3, 10] images per class, 2 epochs each"), experiment.toString());
+        assertTrue(experiment.toString().contains("[3, 10] images per class, 2 epochs each (at least 50 steps)"), experiment.toString());
+        assertEquals(50, experiment.epochsFor(6), "one batch of 6 per epoch: 50 epochs reach 50 steps");
+        assertEquals(17, experiment.epochsFor(20), "three batches of 8 per epoch");
+        assertEquals(2, experiment.minSteps(1).epochsFor(20), "never fewer than the epochs asked for");
+        experiment.minSteps(4);
         List<DataEfficiency.Row> rows = experiment.run();
         assertEquals(2, rows.size());
         for (DataEfficiency.Row r : rows) {
