@@ -122,4 +122,24 @@ public final class Check {
     public static void comparison(Table table, List<Classifier> models) {
         handIn(Answers.of("ex8-check").put("table", table).put("models", models));
     }
+
+    /**
+     * Exercise 9: the example's five bins of top probability, (0.5, 0.6] to (0.9, 1.0], each bin's mean confidence and
+     * accuracy, and the expected calibration error.
+     */
+    public static void calibrationBins(double[] binConfidence, double[] binAccuracy, Double ece) {
+        handIn(Answers.of("ex9-check").put("binConfidence", list(binConfidence)).put("binAccuracy", list(binAccuracy)).put("ece", ece));
+    }
+
+    /** Exercise 9: whether the example's model is overconfident, and whether temperature scaling would fit T above 1. */
+    public static void calibrationReading(Boolean overconfident, Boolean temperatureAboveOne) {
+        handIn(Answers.of("ex9-check-reading").put("overconfident", overconfident).put("temperatureAboveOne", temperatureAboveOne));
+    }
+
+    private static java.util.List<Double> list(double[] values) {
+        if (values == null) return null;
+        java.util.List<Double> out = new java.util.ArrayList<>();
+        for (double v : values) out.add(v);
+        return out;
+    }
 }

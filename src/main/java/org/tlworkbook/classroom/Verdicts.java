@@ -161,6 +161,8 @@ final class Verdicts {
                 case "ex5-check-example" -> exampleMatrix(answers, c);
                 case "ex7-check" -> savedAndReloaded(answers, c);
                 case "ex8-check" -> comparison(answers, c);
+                case "ex9-check" -> calibrationBins(answers);
+                case "ex9-check-reading" -> calibrationReading(answers);
                 default -> Verdict.fail("No recipe for the check '" + gradeId + "'.");
             };
         } catch (Check.Hint h) {
@@ -178,6 +180,81 @@ final class Verdicts {
         for (String n : names) {
             if (a.blank(n)) throw new Check.Hint("Not answered yet: write your code here (in the cell above), then run this check again.");
         }
+    }
+
+    // ---- exercise 9 ----
+
+    /** The example's five bins over (0.5, 1]: {count, mean confidence, accuracy} each, as {@code model.Calibration} bins them. */
+    static double[][] calibrationReference() {
+        double[] c = CalibrationExample.confidences();
+        boolean[] right = CalibrationExample.correct();
+        double[][] bins = new double[5][3];
+        for (int i = 0; i < c.length; i++) {
+            int b = Math.min(4, Math.max(0, (int) Math.ceil((c[i] - 0.5) * 10) - 1));
+            bins[b][0]++;
+            bins[b][1] += c[i];
+            if (right[i]) bins[b][2]++;
+        }
+        for (double[] b : bins) {
+            if (b[0] > 0) {
+                b[1] /= b[0];
+                b[2] /= b[0];
+            }
+        }
+        return bins;
+    }
+
+    private static double[] numbers(JsonNode node, String name) {
+        if (!node.isArray() || node.size() != 5) throw new Check.Hint(name + " must hold five numbers, one per bin from (0.5, 0.6] to (0.9, 1.0].");
+        double[] out = new double[5];
+        for (int i = 0; i < 5; i++) {
+            if (!node.get(i).isNumber()) throw new Check.Hint(name + "[" + i + "] is not a number: an empty bin counts 0.");
+            out[i] = node.get(i).asDouble();
+        }
+        return out;
+    }
+
+    private static boolean close(double[] a, double[] b) {
+        for (int i = 0; i < a.length; i++) if (!(Math.abs(a[i] - b[i]) < 1e-9)) return false;
+        return true;
+    }
+
+    private static Verdict calibrationBins(Answers a) {
+        answered(a, "binConfidence", "binAccuracy", "ece");
+        double[][] ref = calibrationReference();
+        double[] conf = new double[5], acc = new double[5];
+        double ece = 0, unweighted = 0;
+        for (int b = 0; b < 5; b++) {
+            conf[b] = ref[b][1];
+            acc[b] = ref[b][2];
+            ece += ref[b][0] / CalibrationExample.SIZE * Math.abs(acc[b] - conf[b]);
+            unweighted += Math.abs(acc[b] - conf[b]) / 5;
+        }
+        double[] gotConf = numbers(a.get("binConfidence"), "binConfidence"), gotAcc = numbers(a.get("binAccuracy"), "binAccuracy");
+        if (close(gotConf, acc) && close(gotAcc, conf)) throw new Check.Hint("binConfidence and binAccuracy are swapped: confidence is the mean probability the model gave, accuracy the share it got right.");
+        if (!close(gotConf, conf)) {
+            throw new Check.Hint("binConfidence is off: for each bin, the mean of the probabilities that fall in it; bin k holds those above 0.5 + k/10 and up to 0.6 + k/10.");
+        }
+        if (!close(gotAcc, acc)) throw new Check.Hint("binAccuracy is off: for each bin, the share of its images the model got right.");
+        double got = a.get("ece").asDouble();
+        if (Math.abs(got - unweighted) < 1e-9) throw new Check.Hint("The ECE weighs each bin by its share of the images: a bin of 200 images counts more than a bin of 10.");
+        if (!(Math.abs(got - ece) < 1e-9)) throw new Check.Hint("ece is off: add up, over the bins, (images in the bin / all images) x |accuracy - confidence|.");
+        return pass(String.format(Locale.ROOT, "ECE %.4f over five bins; the bins are right.", ece));
+    }
+
+    private static Verdict calibrationReading(Answers a) {
+        answered(a, "overconfident", "temperatureAboveOne");
+        double[][] ref = calibrationReference();
+        double gap = 0;
+        for (double[] b : ref) gap += b[0] / CalibrationExample.SIZE * (b[1] - b[2]); // confidence above accuracy: overconfident
+        boolean over = gap > 0;
+        if (a.get("overconfident").asBoolean() != over) {
+            throw new Check.Hint("Compare each bin's accuracy with its confidence: a model right less often than it says is overconfident (below the diagonal).");
+        }
+        if (a.get("temperatureAboveOne").asBoolean() != over) {
+            throw new Check.Hint("Dividing the logits by T above 1 pulls every probability towards 0.5 (softer); below 1 pushes them out: which does this model need?");
+        }
+        return pass(over ? "Overconfident: T above 1 would soften it." : "Underconfident: T below 1 would sharpen it.");
     }
 
     // ---- exercise 1 ----
