@@ -71,18 +71,25 @@ public final class LearningRateFinder {
         }
         double[] rates = new double[steps];
         for (int i = 0; i < steps; i++) rates[i] = start * Math.pow(end / start, (double) i / (steps - 1));
-        List<Double> raw = RateSweep.run(model.network(), train, rates, LearningRateFinder::diverged, progress);
+        int warmUp = steps / 10;
+        List<Double> raw = RateSweep.run(model.network(), train, rates, losses -> diverged(losses, warmUp), progress);
         return Result.of(java.util.Arrays.copyOf(rates, raw.size()), raw.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
-    /** fastai's stop: the smoothed loss is not a number or above 4x its best so far. */
-    static boolean diverged(List<Double> raw) {
+    /**
+     * fastai's stop: the smoothed loss is not a number, or above 4x its best so far. The first {@code warmUp} steps never
+     * stop the sweep and do not set the best: there the bias-corrected average is still close to single batches, and
+     * from a trained model (fine-tuning, loss near 0) one unlucky batch is 4x the best without anything diverging.
+     */
+    static boolean diverged(List<Double> raw, int warmUp) {
         if (raw.isEmpty()) return false;
         double[] s = smooth(raw.stream().mapToDouble(Double::doubleValue).toArray());
-        double best = Double.POSITIVE_INFINITY;
-        for (double v : s) best = Math.min(best, v);
         double last = s[s.length - 1];
-        return !Double.isFinite(last) || last > STOP_FACTOR * best;
+        if (!Double.isFinite(last)) return true;
+        if (s.length <= warmUp) return false;
+        double best = Double.POSITIVE_INFINITY;
+        for (int i = warmUp; i < s.length; i++) best = Math.min(best, s[i]);
+        return last > STOP_FACTOR * best;
     }
 
     static double[] smooth(double[] raw) {
@@ -105,8 +112,8 @@ public final class LearningRateFinder {
      * A sweep's rates and losses: {@code losses} as measured (each step's batch, before its update), {@code smoothed}
      * as fastai plots them.
      *
-     * @param steepest the rate where the smoothed loss falls fastest against log(rate), after the first tenth of the
-     *                 steps and before the minimum: the suggestion
+     * @param steepest the rate where the smoothed loss falls fastest against log(rate) (over a window of an eighth of
+     *                 the steps, after the first tenth and before the minimum), at the window's middle: the suggestion
      * @param minimum  the rate at the smoothed loss's minimum (fastai's other hint: a tenth of it)
      */
     public record Result(double[] rates, double[] losses, double[] smoothed, double steepest, double minimum) {
@@ -116,15 +123,19 @@ public final class LearningRateFinder {
             double[] s = smooth(losses);
             int min = 0;
             for (int i = 1; i < s.length; i++) if (s[i] < s[min]) min = i;
-            // as fastai reads it: past the first tenth of the steps (the moving average still settling), up to the minimum
+            // past the first tenth of the steps (the moving average still settling), up to the minimum; the slope is taken
+            // over a window of an eighth of the sweep (a decade of 100 steps over 8), so that no short noisy dip wins
             int from = Math.min(rates.length / 10, Math.max(0, min - 1));
             int steep = from;
             double fastest = Double.POSITIVE_INFINITY;
-            for (int i = from; i + 1 <= Math.max(from + 1, min); i++) {
-                double slope = (s[i + 1] - s[i]) / (Math.log(rates[i + 1]) - Math.log(rates[i]));
+            int window = Math.max(1, rates.length / 8);
+            for (int i = from; i <= Math.max(from, min - window); i++) { // whole windows only, where the descent is long enough
+                int j = Math.min(min, i + window);
+                if (j <= i) break;
+                double slope = (s[j] - s[i]) / (Math.log(rates[j]) - Math.log(rates[i]));
                 if (slope < fastest) {
                     fastest = slope;
-                    steep = i;
+                    steep = (i + j) / 2;
                 }
             }
             return new Result(rates, losses, s, rates[steep], rates[min]);
