@@ -62,6 +62,18 @@ class DataEfficiencyTest {
     }
 
     @Test
+    void threeClassesTrainSoftmaxHeadsOnBothModels() throws Exception {
+        Path images = org.tlworkbook.testing.TestImages.folder(tmp.resolve("three"), 40, 12, "kitesurfing", "surfing", "windsurfing");
+        ImageFolder train = ImageFolder.from(images).seed(3);
+        ImageFolder val = ImageFolder.from(images).seed(4).limitPerClass(3);
+        var base = org.tlworkbook.model.MobileNetV2.create(32, 0.35, 5);
+        List<DataEfficiency.Row> rows = DataEfficiency.of(base, train, val).sizes(4).epochs(1).minSteps(2).batchSize(8)
+                .progress(Progress.silent()).run();
+        assertEquals(9, rows.get(0).validationImages(), "three classes of three validation images");
+        assertTrue(rows.get(0).transferCorrect() <= 9 && rows.get(0).scratchCorrect() <= 9);
+    }
+
+    @Test
     void theSmallCnnIsTheTutorialsAndHasNoPretrainedWeights() {
         var base = Architecture.SMALL_CNN.create(32, 1.0, 1);
         assertEquals(7, base.layerCount(), "input, then three convolution + pooling blocks");
