@@ -24,14 +24,32 @@ public final class LayerGradient {
     public record Result(int channels, int height, int width, float[] activation, double[] gradient,
                          double[] logits, double[] probabilities) { }
 
+    /** Which score to differentiate for an image: {@code sign * logit[unit]}. */
+    public record Score(int unit, double sign) { }
+
+    /** Picks the score of image {@code index} from the probabilities the model gives it. */
+    public interface ScoreChoice {
+        Score choose(int index, double[] probabilities);
+    }
+
     private final FastForward prefix;
     private final List<KerasLayer> suffix;
-    private final Map<String, INDArray> params;
+    /** Per suffix layer, its dense weights ({@code [in, out]}, row-major) and biases; null for layers without. */
+    private final float[][] weights, biases;
 
     private LayerGradient(FastForward prefix, List<KerasLayer> suffix, Map<String, INDArray> params) {
         this.prefix = prefix;
         this.suffix = suffix;
-        this.params = params;
+        this.weights = new float[suffix.size()][];
+        this.biases = new float[suffix.size()][];
+        for (int l = 0; l < suffix.size(); l++) {
+            KerasLayer k = suffix.get(l);
+            if (k.kind() != KerasLayer.Kind.DENSE) continue;
+            INDArray w = params.get(k.name() + "_W");
+            if (w == null) throw new IllegalArgumentException("no parameter " + k.name() + "_W");
+            weights[l] = Arrays32.floats(w);
+            biases[l] = Arrays32.floats(params.get(k.name() + "_b"));
+        }
     }
 
     /**
@@ -74,6 +92,14 @@ public final class LayerGradient {
      * {@code sign[i] * logit[unit[i]]} with respect to it.
      */
     public List<Result> run(INDArray images, int[] unit, double[] sign) {
+        return run(images, (i, probabilities) -> new Score(unit[i], sign[i]));
+    }
+
+    /**
+     * As above, with each image's score chosen from the probabilities the layers after the target give it (say its
+     * predicted class), so the base runs once per image.
+     */
+    public List<Result> run(INDArray images, ScoreChoice choice) {
         INDArray a = prefix.output(images);
         if (a.rank() != 4) throw new IllegalStateException("the target layer's output is not an image-shaped activation");
         int n = (int) a.size(0), c = (int) a.size(1), h = (int) a.size(2), w = (int) a.size(3);
@@ -82,7 +108,7 @@ public final class LayerGradient {
             float[] act = a.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i)).dup('c').data().asFloat();
             double[] x = new double[act.length];
             for (int j = 0; j < x.length; j++) x[j] = act[j];
-            out.add(backward(x, c, h, w, unit[i], sign[i], act));
+            out.add(backward(x, c, h, w, i, choice, act));
         }
         return out;
     }
@@ -94,14 +120,16 @@ public final class LayerGradient {
         return xs.get(xs.size() - 1);
     }
 
-    private Result backward(double[] x0, int c, int h, int w, int unit, double sign, float[] act) {
+    private Result backward(double[] x0, int c, int h, int w, int index, ScoreChoice choice, float[] act) {
         List<double[]> xs = new ArrayList<>();
         List<int[]> shapes = new ArrayList<>();
         forward(x0, c, h, w, xs, shapes);
-        double[] z = xs.get(xs.size() - 1);
+        double[] z = xs.get(xs.size() - 1), probs = probabilities(z);
+        Score score = choice.choose(index, probs.clone());
+        int unit = score.unit();
         if (unit < 0 || unit >= z.length) throw new IllegalArgumentException("unit " + unit + " of " + z.length + " outputs");
         double[] g = new double[z.length];
-        g[unit] = sign;
+        g[unit] = score.sign();
         for (int l = suffix.size() - 1; l >= 0; l--) {
             KerasLayer k = suffix.get(l);
             double[] in = xs.get(l), outAct = xs.get(l + 1);
@@ -137,7 +165,7 @@ public final class LayerGradient {
                         g = g.clone();
                         for (int j = 0; j < g.length; j++) if (outAct[j] <= 0) g[j] = 0;
                     }
-                    float[] wt = Arrays32.floats(params.get(k.name() + "_W"));
+                    float[] wt = weights[l];
                     int units = outAct.length;
                     double[] d = new double[in.length];
                     for (int i = 0; i < in.length; i++) {
@@ -151,7 +179,7 @@ public final class LayerGradient {
                 default -> throw new IllegalStateException("unplanned layer " + k.name());
             };
         }
-        return new Result(c, h, w, act, g, z, probabilities(z));
+        return new Result(c, h, w, act, g, z, probs);
     }
 
     /** Runs the suffix; {@code xs} gets the input and each layer's output (the last one the logits), {@code shapes} each input's {c, h, w}. */
@@ -182,11 +210,9 @@ public final class LayerGradient {
                     yield p;
                 }
                 case DENSE -> {
-                    INDArray wa = params.get(k.name() + "_W");
-                    if (wa == null) throw new IllegalArgumentException("no parameter " + k.name() + "_W");
-                    float[] wt = Arrays32.floats(wa), b = Arrays32.floats(params.get(k.name() + "_b"));
-                    int units = (int) wa.size(1);
-                    if (wa.size(0) != x.length) throw new IllegalStateException(k.name() + ": expected " + wa.size(0) + " inputs, got " + x.length);
+                    float[] wt = weights[l], b = biases[l];
+                    int units = b.length;
+                    if ((long) units * x.length != wt.length) throw new IllegalStateException(k.name() + ": expected " + wt.length / units + " inputs, got " + x.length);
                     double[] z = new double[units];
                     for (int j = 0; j < units; j++) z[j] = b[j];
                     for (int i = 0; i < x.length; i++) {

@@ -202,7 +202,8 @@ public final class Calibration {
         return p;
     }
 
-    private static int argMax(double[] v) {
+    /** The index of the largest value (the first, on ties). */
+    static int argMax(double[] v) {
         int best = 0;
         for (int c = 1; c < v.length; c++) if (v[c] > v[best]) best = c;
         return best;

@@ -63,18 +63,12 @@ public final class GradCam {
         for (int from = 0; from < images.size(); from += 16) {
             List<Path> batch = images.subList(from, Math.min(images.size(), from + 16));
             INDArray x = ImageGenerator.load(batch, model.base());
-            INDArray p = model.predict(x);
-            int[] unit = new int[batch.size()];
-            double[] sign = new double[batch.size()];
-            int[] cls = new int[batch.size()];
-            int[] top = new int[batch.size()];
-            for (int i = 0; i < batch.size(); i++) {
-                top[i] = oneUnit ? (p.getDouble(i, 0) >= 0.5 ? 1 : 0) : p.getRow(i).argMax().getInt(0);
+            int[] cls = new int[batch.size()], top = new int[batch.size()];
+            List<LayerGradient.Result> results = gradient.run(x, (i, p) -> {
+                top[i] = oneUnit ? (p[0] >= 0.5 ? 1 : 0) : Calibration.argMax(p);
                 cls[i] = className == null ? top[i] : classes.indexOf(className);
-                unit[i] = oneUnit ? 0 : cls[i];
-                sign[i] = oneUnit && cls[i] == 0 ? -1 : 1;
-            }
-            List<LayerGradient.Result> results = gradient.run(x, unit, sign);
+                return new LayerGradient.Score(oneUnit ? 0 : cls[i], oneUnit && cls[i] == 0 ? -1 : 1);
+            });
             for (int i = 0; i < batch.size(); i++) {
                 LayerGradient.Result r = results.get(i);
                 double prob = oneUnit ? (cls[i] == 1 ? r.probabilities()[0] : 1 - r.probabilities()[0]) : r.probabilities()[cls[i]];
