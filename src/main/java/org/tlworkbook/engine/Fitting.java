@@ -216,17 +216,11 @@ public final class Fitting {
             double loss = 0;
             int correct = 0, seen = 0;
             String label = String.format(Locale.ROOT, "Epoch %d/%d%s", e, initialEpoch + epochs, phase.isEmpty() ? "" : " (" + phase + ")");
-            List<DataSet> cached = trainCache == null ? null : trainCache.batches(train.batch(), train.seed() * 1_000_003L + e);
-            if (cached == null) train.resetTo(e);
-            progress.start(label, cached != null ? cached.size() : train.steps(), "batches");
-            for (int b = 0; cached != null ? b < cached.size() : train.hasNext(); b++) {
+            EpochBatches batches = EpochBatches.of(train, trainCache, prefix, e);
+            progress.start(label, batches.size(), "batches");
+            while (batches.hasNext()) {
                 checkInterrupted();
-                DataSet ds = cached != null ? cached.get(b) : train.next();
-                if (cached == null && prefix != null) {
-                    INDArray images = ds.getFeatures();
-                    ds = new DataSet(prefix.apply(images), ds.getLabels());
-                    Arrays32.free(images);
-                }
+                DataSet ds = batches.next();
                 Suffix.StepResult r = suffix.step(ds);
                 if (!suffix.retainsInputs()) Arrays32.free(ds.getFeatures(), ds.getLabels());
                 loss += r.lossSum();

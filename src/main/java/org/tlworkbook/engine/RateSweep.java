@@ -1,7 +1,6 @@
 package org.tlworkbook.engine;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.tlworkbook.data.ImageGenerator;
 import org.tlworkbook.data.Progress;
@@ -35,16 +34,10 @@ public final class RateSweep {
             int pass = 0;
             while (losses.size() < rates.length && !stop.test(losses)) {
                 pass++;
-                List<DataSet> batches = cache != null ? cache.batches(train.batch(), train.seed() * 1_000_003L + pass) : null;
-                if (batches == null) train.resetTo(pass);
-                for (int b = 0; losses.size() < rates.length && (batches != null ? b < batches.size() : train.hasNext()); b++) {
+                EpochBatches batches = EpochBatches.of(train, cache, split == null ? null : split::prefixOutput, pass);
+                while (losses.size() < rates.length && batches.hasNext()) {
                     if (Thread.currentThread().isInterrupted()) throw new TrainingInterruptedException("Learning-rate sweep interrupted; the model is unchanged.");
-                    DataSet ds = batches != null ? batches.get(b) : train.next();
-                    if (batches == null && split != null) {
-                        INDArray images = ds.getFeatures();
-                        ds = new DataSet(split.prefixOutput(images), ds.getLabels());
-                        Arrays32.free(images);
-                    }
+                    DataSet ds = batches.next();
                     suffix.learningRate(rates[losses.size()]);
                     Suffix.StepResult r = suffix.step(ds);
                     if (!suffix.retainsInputs()) Arrays32.free(ds.getFeatures(), ds.getLabels());
