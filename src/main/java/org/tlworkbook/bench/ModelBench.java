@@ -1,5 +1,7 @@
 package org.tlworkbook.bench;
 
+import org.tlworkbook.model.internal.ModelInternals;
+
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -39,14 +41,14 @@ public final class ModelBench {
         INDArray x = Nd4j.rand(DataType.FLOAT, batch, 3, size, size).muli(2).subi(1);
         String what = String.format(Locale.ROOT, "mobilenet_v2 %dpx batch %d", size, batch);
 
-        FastForward fast = FastForward.compile(base.kerasLayers(), base.paramTable());
+        FastForward fast = FastForward.compile(ModelInternals.layers(base), base.paramTable());
         report(what + " features (fast inference)", batch, iterations, () -> fast.output(x));
         System.out.println("  time by step kind (ms, all runs): " + fast.millisByStep());
         fast.release();
 
         base.unfreezeFrom(100);
         Classifier model = Classifier.of(base, Head.binary(), List.of("a", "b")).compile(Optimizer.rmsprop(2e-5));
-        SplitGraph split = SplitGraph.of(model.network());
+        SplitGraph split = SplitGraph.of(ModelInternals.network(model));
         FastTraining engine = split.fastTraining();
         INDArray y = Nd4j.zeros(DataType.FLOAT, batch, 1);
         report(what + " fine-tune step from layer 100 (fast prefix + fast training)", batch, iterations, () -> engine.step(split.prefixOutput(x), y));
@@ -63,11 +65,11 @@ public final class ModelBench {
 
         if (reference) {
             base.freeze();
-            report(what + " features (whole DL4J graph, workbook layers)", batch, Math.min(iterations, 2), () -> base.graph().outputSingle(false, x));
+            report(what + " features (whole DL4J graph, workbook layers)", batch, Math.min(iterations, 2), () -> ModelInternals.graph(base).outputSingle(false, x));
             base.unfreezeFrom(100);
             model.compile(Optimizer.rmsprop(2e-5));
             report(what + " fine-tune step from layer 100 (whole DL4J graph, workbook layers)", batch, Math.min(iterations, 2), () -> {
-                model.graph().fit(new DataSet(x, y));
+                ModelInternals.graph(model).fit(new DataSet(x, y));
                 return null;
             });
         }

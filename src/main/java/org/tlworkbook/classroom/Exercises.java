@@ -1,5 +1,7 @@
 package org.tlworkbook.classroom;
 
+import org.tlworkbook.notebook.internal.NotebookJson;
+
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.node.ArrayNode;
@@ -24,7 +26,7 @@ import java.util.Map;
  * {@code generate_assignment} does, so instructors can use either tool.
  */
 public final class Exercises {
-    static final ObjectMapper JSON = NotebookRunner.JSON;
+    static final ObjectMapper JSON = NotebookJson.JSON;
 
     /** {@code node} as one line of JSON. */
     static String compact(JsonNode node) {
@@ -117,7 +119,7 @@ public final class Exercises {
             }
             if (meta == null) continue;
             ((ObjectNode) meta).put("cell_type", cell.path("cell_type").asText()); // as generate_assignment: a retyped cell is seen at grading
-            String text = NotebookRunner.text(cell.get("source"));
+            String text = NotebookJson.text(cell.get("source"));
             String id = meta.path("grade_id").asText();
             if (meta.path("solution").asBoolean()) {
                 String stubbed = !code ? MARKDOWN_STUB : text.contains("BEGIN SOLUTION") ? region(text, nb, id, "SOLUTION", CODE_STUB) : CODE_STUB;
@@ -210,7 +212,7 @@ public final class Exercises {
                 if (cell.path("metadata").path("editable").asBoolean(true)) problems.add(where + ": a locked cell must have editable: false");
                 if (cell.path("metadata").path("deletable").asBoolean(true)) problems.add(where + ": a locked cell must have deletable: false");
             }
-            String text = NotebookRunner.text(cell.get("source"));
+            String text = NotebookJson.text(cell.get("source"));
             int begins = count(text, "BEGIN SOLUTION"), ends = count(text, "END SOLUTION");
             if (begins != ends) problems.add(where + ": BEGIN SOLUTION and END SOLUTION do not pair up");
             if (begins > 0 && !solution) problems.add(where + ": solution markers in a cell that is not a solution cell");

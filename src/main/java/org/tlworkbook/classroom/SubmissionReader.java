@@ -179,7 +179,7 @@ final class SubmissionReader {
         for (JsonNode c : doc.path("cells")) {
             ObjectNode meta = Exercises.JSON.createObjectNode();
             for (String k : List.of("nbgrader", "workbook")) if (c.path("metadata").has(k)) meta.set(k, c.path("metadata").get(k));
-            out.add(new Cell(c.path("cell_type").asText(), meta, org.tlworkbook.notebook.NotebookRunner.text(c.get("source"))));
+            out.add(new Cell(c.path("cell_type").asText(), meta, org.tlworkbook.notebook.internal.NotebookJson.text(c.get("source"))));
         }
         return out;
     }

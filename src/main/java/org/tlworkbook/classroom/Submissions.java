@@ -1,5 +1,7 @@
 package org.tlworkbook.classroom;
 
+import org.tlworkbook.notebook.internal.NotebookJson;
+
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.node.ArrayNode;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
@@ -25,7 +27,7 @@ public final class Submissions {
     /** The instructor's solution code of {@code notebook} (its solution cell, markers included). */
     public String solution(String notebook) throws IOException {
         for (JsonNode c : Exercises.JSON.readTree(source.resolve(notebook).toFile()).path("cells")) {
-            if (Exercises.flag(c, "solution") && "code".equals(c.path("cell_type").asText())) return NotebookRunner.text(c.get("source"));
+            if (Exercises.flag(c, "solution") && "code".equals(c.path("cell_type").asText())) return NotebookJson.text(c.get("source"));
         }
         throw new IllegalArgumentException("no solution cell in " + notebook);
     }

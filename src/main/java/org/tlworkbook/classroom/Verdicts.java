@@ -1,5 +1,7 @@
 package org.tlworkbook.classroom;
 
+import org.tlworkbook.model.internal.ModelInternals;
+
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.tlworkbook.data.Augmentation;
@@ -509,7 +511,7 @@ final class Verdicts {
     /** The layers below {@code fineTuneAt} still hold the ImageNet weights, and some layer from there on moved. */
     private static void frozenLayersKept(Classifier model, int fineTuneAt, Context c) throws IOException {
         BaseModel reference = MobileNetV2.imagenet(c.profile().imageSize(), c.profile().alpha());
-        Map<String, INDArray> mine = model.graph().paramTable(), theirs = reference.paramTable();
+        Map<String, INDArray> mine = ModelInternals.graph(model).paramTable(), theirs = reference.paramTable();
         List<String> names = reference.layerNames();
         boolean moved = false;
         for (int i = 0; i < names.size(); i++) {
@@ -647,7 +649,7 @@ final class Verdicts {
 
     private static boolean sameWeights(Classifier x, Classifier y) {
         if (!x.classes().equals(y.classes()) || x.base().architecture() != y.base().architecture()) return false;
-        INDArray a = x.graph().params(), b = y.graph().params();
+        INDArray a = ModelInternals.graph(x).params(), b = ModelInternals.graph(y).params();
         return a != null && b != null && a.length() == b.length() && a.equalsWithEps(b, 0);
     }
 

@@ -1,5 +1,7 @@
 package org.tlworkbook.cli;
 
+import org.tlworkbook.model.internal.ModelInternals;
+
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.tlworkbook.data.Dataset;
 import org.tlworkbook.data.ImageGenerator;
@@ -91,7 +93,7 @@ final class ModelCommands {
         }
         BaseModel base = base(args, true);
         args.done();
-        List<KerasLayer> pooled = new java.util.ArrayList<>(base.kerasLayers());
+        List<KerasLayer> pooled = new java.util.ArrayList<>(ModelInternals.layers(base));
         pooled.add(KerasLayer.globalAvgPool("pooled", base.outputName()));
         FastForward features = FastForward.compile(pooled, base.paramTable());
         org.apache.commons.csv.CSVPrinter csv = null;

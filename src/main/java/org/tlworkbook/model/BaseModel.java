@@ -59,7 +59,7 @@ public final class BaseModel implements ImageInput {
     }
 
     /** The engine's description of the layers (kinds, sizes, inputs); internal, for the engine and exports. */
-    public List<KerasLayer> kerasLayers() {
+    List<KerasLayer> kerasLayers() {
         return layers;
     }
 
@@ -111,7 +111,7 @@ public final class BaseModel implements ImageInput {
     }
 
     /** The DL4J graph holding this base's weights (all layers trainable; freezing applies in classifiers). */
-    public ComputationGraph graph() {
+    ComputationGraph graph() {
         return graph;
     }
 

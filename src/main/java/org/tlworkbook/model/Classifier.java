@@ -57,8 +57,15 @@ public final class Classifier {
     private boolean imported;
     /** Whether the loaded file was saved after training (or import); false for a model saved before any fit. */
     boolean trainedWhenSaved;
-    private final List<Double> speeds = new ArrayList<>();
-    private final java.util.Set<Predictions> made = java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
+
+    static {
+        org.tlworkbook.model.internal.ModelInternals.install(new org.tlworkbook.model.internal.ModelInternals.Access() {
+            @Override public List<KerasLayer> layers(BaseModel base) { return base.kerasLayers(); }
+            @Override public ComputationGraph graph(BaseModel base) { return base.graph(); }
+            @Override public ComputationGraph graph(Classifier model) { return model.graph(); }
+            @Override public Network network(Classifier model) { return model.network(); }
+        });
+    }
 
     Classifier(BaseModel base, Head head, List<String> classes) {
         this.base = base;
@@ -114,13 +121,13 @@ public final class Classifier {
     }
 
     /** The DL4J graph holding the weights (after {@link #compile}). */
-    public ComputationGraph graph() {
+    ComputationGraph graph() {
         if (graph == null) throw new IllegalStateException("call compile(Optimizer) first, e.g. model.compile(Optimizer.rmsprop(1e-4))");
         return graph;
     }
 
     /** The compiled network as the engine sees it (for benchmarks and engine tests). */
-    public Network network() {
+    Network network() {
         return new Network(layers(), base.layerCount(), compiledTrainableFrom, graph(), Updaters.of(optimizer), head.loss(), base.size(), batchNormTraining);
     }
 
@@ -294,9 +301,6 @@ public final class Classifier {
             outputs.add(net.apply(ImageGenerator.load(List.of(images).subList(start, Math.min(images.length, start + 32)), base)));
         }
         Predictions result = Predictions.of(classes, List.of(images), org.nd4j.linalg.factory.Nd4j.concat(0, outputs.toArray(INDArray[]::new)));
-        synchronized (made) {
-            made.add(result);
-        }
         return result;
     }
 
@@ -310,13 +314,6 @@ public final class Classifier {
         return GradCam.of(this, image, className);
     }
 
-    /** Whether {@code predictions} came from this model's {@link #predict(Path...)} (the same object, not equal numbers). */
-    public boolean made(Predictions predictions) {
-        synchronized (made) {
-            return made.stream().anyMatch(p -> p == predictions);
-        }
-    }
-
     /** The file {@link #load} read this model from, or null for a model built in this session. */
     public Path loadedFrom() {
         return loadedFrom;
@@ -325,19 +322,7 @@ public final class Classifier {
     /** Keras' {@code model.evaluate}: one in-order pass over {@code images}; accuracy, loss, confusion matrix, per-class metrics, mistakes. */
     public Evaluation evaluate(ImageGenerator images) {
         checkLabels(images, "evaluation");
-        long t0 = System.nanoTime();
-        Evaluation e = Evaluation.of(inference(), classes, images);
-        synchronized (speeds) {
-            speeds.add(images.samples() / ((System.nanoTime() - t0) / 1e9));
-        }
-        return e;
-    }
-
-    /** Images per second of every {@link #evaluate} call so far, in order: what a speed measured around it should match. */
-    public List<Double> evaluationSpeeds() {
-        synchronized (speeds) {
-            return List.copyOf(speeds);
-        }
+        return Evaluation.of(inference(), classes, images);
     }
 
     /** A prediction function over a snapshot of the current weights; take a new one after training. */

@@ -25,11 +25,11 @@ import java.util.Set;
  * matching by layer name. Kernels are transposed from Keras' {@code (h, w, in, out)} to DL4J's
  * {@code (out, in, h, w)}. A missing layer or a shape mismatch fails naming the layer.
  */
-public final class KerasWeights {
+final class KerasWeights {
     private KerasWeights() { }
 
     /** Loads a Keras weights file into the graph's layers of {@code layers}; a missing or mismatched weight is named. */
-    public static void load(Path file, List<KerasLayer> layers, ComputationGraph graph) throws IOException {
+    static void load(Path file, List<KerasLayer> layers, ComputationGraph graph) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IOException("Weights file " + file + " does not exist. Download it (see README: weights) or pass --weights FILE.");
         }

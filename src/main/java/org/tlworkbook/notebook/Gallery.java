@@ -1,5 +1,7 @@
 package org.tlworkbook.notebook;
 
+import org.tlworkbook.notebook.internal.NotebookJson;
+
 import org.commonmark.parser.Parser;
 import org.commonmark.renderer.html.HtmlRenderer;
 import org.nd4j.shade.jackson.databind.JsonNode;
@@ -60,7 +62,7 @@ public final class Gallery {
             if (!"code".equals(cell.path("cell_type").asText())) continue;
             count++;
             for (JsonNode out : cell.path("outputs")) {
-                if ("error".equals(out.path("output_type").asText())) return "cell " + count + ": " + NotebookRunner.text(out.get("evalue"));
+                if ("error".equals(out.path("output_type").asText())) return "cell " + count + ": " + NotebookJson.text(out.get("evalue"));
             }
         }
         return null;
@@ -74,7 +76,7 @@ public final class Gallery {
     private static String title(JsonNode root, Path nb) {
         for (JsonNode cell : root.path("cells")) {
             if (!"markdown".equals(cell.path("cell_type").asText())) continue;
-            for (String line : NotebookRunner.text(cell.get("source")).split("\n")) if (line.startsWith("# ")) return line.substring(2).strip();
+            for (String line : NotebookJson.text(cell.get("source")).split("\n")) if (line.startsWith("# ")) return line.substring(2).strip();
         }
         return nb.getFileName().toString();
     }
@@ -82,7 +84,7 @@ public final class Gallery {
     private static String cells(JsonNode root) {
         StringBuilder sb = new StringBuilder();
         for (JsonNode cell : root.path("cells")) {
-            String source = NotebookRunner.text(cell.get("source"));
+            String source = NotebookJson.text(cell.get("source"));
             if ("markdown".equals(cell.path("cell_type").asText())) {
                 sb.append(HTML.render(MARKDOWN.parse(source)));
                 continue;
@@ -95,12 +97,12 @@ public final class Gallery {
 
     private static String output(JsonNode out) {
         String type = out.path("output_type").asText();
-        if (type.equals("stream")) return "<pre class=\"out\">" + MimeBundle.escape(NotebookRunner.text(out.get("text"))) + "</pre>";
-        if (type.equals("error")) return "<pre class=\"out error\">" + MimeBundle.escape(NotebookRunner.text(out.get("evalue"))) + "</pre>";
+        if (type.equals("stream")) return "<pre class=\"out\">" + MimeBundle.escape(NotebookJson.text(out.get("text"))) + "</pre>";
+        if (type.equals("error")) return "<pre class=\"out error\">" + MimeBundle.escape(NotebookJson.text(out.get("evalue"))) + "</pre>";
         JsonNode data = out.path("data");
-        if (data.has("image/png")) return "<p><img alt=\"plot\" src=\"data:image/png;base64," + NotebookRunner.text(data.get("image/png")).strip() + "\"></p>";
-        if (data.has("text/html")) return "<div class=\"out\">" + NotebookRunner.text(data.get("text/html")) + "</div>";
-        if (data.has("text/plain")) return "<pre class=\"out\">" + MimeBundle.escape(NotebookRunner.text(data.get("text/plain"))) + "</pre>";
+        if (data.has("image/png")) return "<p><img alt=\"plot\" src=\"data:image/png;base64," + NotebookJson.text(data.get("image/png")).strip() + "\"></p>";
+        if (data.has("text/html")) return "<div class=\"out\">" + NotebookJson.text(data.get("text/html")) + "</div>";
+        if (data.has("text/plain")) return "<pre class=\"out\">" + MimeBundle.escape(NotebookJson.text(data.get("text/plain"))) + "</pre>";
         return "";
     }
 }

@@ -8,9 +8,9 @@ import jdk.jshell.SourceCodeAnalysis;
 import jdk.jshell.execution.LocalExecutionControlProvider;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
-import org.nd4j.shade.jackson.databind.SerializationFeature;
 import org.nd4j.shade.jackson.databind.node.ArrayNode;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
+import org.tlworkbook.notebook.internal.NotebookJson;
 
 import java.awt.image.RenderedImage;
 import java.io.ByteArrayOutputStream;
@@ -33,8 +33,7 @@ import java.util.stream.Collectors;
  * run with its error recorded in the notebook, as "Run All" would.
  */
 public final class NotebookRunner {
-    /** The notebook JSON mapper (indented output), shared by the runner and the classroom. */
-    public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = NotebookJson.JSON;
 
     /** What happened: cells run, images shown, and the first error (null when none). */
     public record Result(Path output, int cellsRun, int images, String error) {
@@ -61,7 +60,7 @@ public final class NotebookRunner {
             for (JsonNode c : cells) {
                 ObjectNode cell = (ObjectNode) c;
                 if (!"code".equals(cell.path("cell_type").asText())) continue;
-                String source = text(cell.get("source"));
+                String source = NotebookJson.text(cell.get("source"));
                 ArrayNode outputs = JSON.createArrayNode();
                 cell.set("outputs", outputs);
                 if (error != null) {
@@ -192,17 +191,6 @@ public final class NotebookRunner {
             cause = cause.getCause();
         }
         return sb.toString();
-    }
-
-    /** A notebook field that nbformat allows as one string or a list of lines, as one string ("" when absent). */
-    public static String text(JsonNode source) {
-        if (source == null || source.isNull() || source.isMissingNode()) return "";
-        if (source.isArray()) {
-            StringBuilder sb = new StringBuilder();
-            source.forEach(s -> sb.append(s.asText()));
-            return sb.toString();
-        }
-        return source.asText();
     }
 
     private static ArrayNode lines(String s) {

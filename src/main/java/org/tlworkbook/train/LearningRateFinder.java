@@ -1,5 +1,7 @@
 package org.tlworkbook.train;
 
+import org.tlworkbook.model.internal.ModelInternals;
+
 import org.tlworkbook.data.ImageGenerator;
 import org.tlworkbook.data.Progress;
 import org.tlworkbook.engine.RateSweep;
@@ -72,7 +74,7 @@ public final class LearningRateFinder {
         double[] rates = new double[steps];
         for (int i = 0; i < steps; i++) rates[i] = start * Math.pow(end / start, (double) i / (steps - 1));
         int warmUp = steps / 10;
-        List<Double> raw = RateSweep.run(model.network(), train, rates, losses -> diverged(losses, warmUp), progress);
+        List<Double> raw = RateSweep.run(ModelInternals.network(model), train, rates, losses -> diverged(losses, warmUp), progress);
         return Result.of(java.util.Arrays.copyOf(rates, raw.size()), raw.stream().mapToDouble(Double::doubleValue).toArray());
     }
 

@@ -1,5 +1,7 @@
 package org.tlworkbook.classroom;
 
+import org.tlworkbook.notebook.internal.NotebookJson;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,7 +59,7 @@ class GraderTest {
             if (meta == null) continue;
             boolean markdownAnswer = meta.path("solution").asBoolean() && "markdown".equals(cell.path("cell_type").asText());
             boolean inside = false;
-            for (String line : NotebookRunner.text(cell.get("source")).split("\n")) {
+            for (String line : NotebookJson.text(cell.get("source")).split("\n")) {
                 if (line.contains("BEGIN SOLUTION") || line.contains("BEGIN HIDDEN TESTS")) inside = true;
                 else if (line.contains("END SOLUTION") || line.contains("END HIDDEN TESTS")) inside = false;
                 else if ((inside || markdownAnswer) && line.strip().length() >= 8) lines.add(line.strip());

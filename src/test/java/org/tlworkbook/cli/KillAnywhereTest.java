@@ -1,5 +1,7 @@
 package org.tlworkbook.cli;
 
+import org.tlworkbook.model.internal.ModelInternals;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -103,12 +105,12 @@ class KillAnywhereTest {
         assertEquals(withoutSeconds(expected.resolve("history.csv")), withoutSeconds(actual.resolve("history.csv")), what + ": history");
         Classifier a = Classifier.load(expected.resolve("checkpoint.zip")), b = Classifier.load(actual.resolve("checkpoint.zip"));
         assertEquals(4, b.history().lastEpoch(), what);
-        assertArrayEquals(a.graph().params().toFloatVector(), b.graph().params().toFloatVector(), 1e-6f, what + ": weights");
-        INDArray sa = a.graph().getUpdater().getStateViewArray(), sb = b.graph().getUpdater().getStateViewArray();
+        assertArrayEquals(ModelInternals.graph(a).params().toFloatVector(), ModelInternals.graph(b).params().toFloatVector(), 1e-6f, what + ": weights");
+        INDArray sa = ModelInternals.graph(a).getUpdater().getStateViewArray(), sb = ModelInternals.graph(b).getUpdater().getStateViewArray();
         assertNotNull(sb, what + ": optimizer state saved");
         assertArrayEquals(sa.toFloatVector(), sb.toFloatVector(), 1e-6f, what + ": optimizer state");
         Classifier finalA = Classifier.load(expected.resolve("model.zip")), finalB = Classifier.load(actual.resolve("model.zip"));
-        assertArrayEquals(finalA.graph().params().toFloatVector(), finalB.graph().params().toFloatVector(), 1e-6f, what + ": model.zip");
+        assertArrayEquals(ModelInternals.graph(finalA).params().toFloatVector(), ModelInternals.graph(finalB).params().toFloatVector(), 1e-6f, what + ": model.zip");
     }
 
     /** history.csv without its wall-clock column. */

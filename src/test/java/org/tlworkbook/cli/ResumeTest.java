@@ -1,5 +1,7 @@
 package org.tlworkbook.cli;
 
+import org.tlworkbook.model.internal.ModelInternals;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,8 +83,8 @@ class ResumeTest {
         assertEquals(4, h.size(), "header and epochs 1, 2, 3: " + h);
         assertTrue(h.get(1).startsWith("1,frozen,") && h.get(2).startsWith("2,fine_tune,") && h.get(3).startsWith("3,fine_tune,"), h.toString());
         assertEquals(KillAnywhereTest.withoutSeconds(atOnce.resolve("history.csv")), h);
-        assertArrayEquals(Classifier.load(atOnce.resolve("model.zip")).graph().params().toFloatVector(),
-                Classifier.load(extended.resolve("model.zip")).graph().params().toFloatVector(), 1e-6f);
+        assertArrayEquals(ModelInternals.graph(Classifier.load(atOnce.resolve("model.zip"))).params().toFloatVector(),
+                ModelInternals.graph(Classifier.load(extended.resolve("model.zip"))).params().toFloatVector(), 1e-6f);
 
         r = train(images, extended, "--epochs", "2", "--fine-epochs", "2");
         assertEquals("2", r[0]);

@@ -1,5 +1,7 @@
 package org.tlworkbook.engine;
 
+import org.tlworkbook.model.internal.ModelInternals;
+
 import org.tlworkbook.model.BaseModel;
 import org.tlworkbook.model.Classifier;
 import org.tlworkbook.model.Head;
@@ -51,8 +53,8 @@ class FastForwardTest {
         for (int size : new int[]{64, 67}) {
             INDArray x = images(3, size, size);
             BaseModel base = randomised(MobileNetV2.create(size, 0.35, 7), x, 11);
-            INDArray expected = base.graph().outputSingle(false, x);
-            FastForward fast = FastForward.compile(base.kerasLayers(), base.paramTable());
+            INDArray expected = ModelInternals.graph(base).outputSingle(false, x);
+            FastForward fast = FastForward.compile(ModelInternals.layers(base), base.paramTable());
             assertTrue(fast.stepCount() < base.layerCount() / 2, "batch norms and ReLU6 are fused: " + fast.stepCount());
             // 17 blocks of float rounding in another summation order: relative to the largest activation
             assertClose(expected, fast.output(x), 5e-4);
@@ -61,7 +63,7 @@ class FastForwardTest {
             assertClose(expected, fast.output(x), 5e-4);
             // a different batch size reuses and grows buffers correctly
             INDArray one = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)).dup();
-            assertClose(base.graph().outputSingle(false, one), fast.output(one), 5e-4);
+            assertClose(ModelInternals.graph(base).outputSingle(false, one), fast.output(one), 5e-4);
         }
     }
 
@@ -103,8 +105,8 @@ class FastForwardTest {
         INDArray x = images(2, 64, 3);
         BaseModel base = randomised(MobileNetV2.create(64, 0.35, 3), x, 5);
         int cut = base.indexOf("block_10_project_BN");
-        FastForward fast = FastForward.compile(base.kerasLayers().subList(0, cut + 1), base.paramTable());
-        INDArray expected = base.graph().feedForward(x, false).get("block_10_project_BN");
+        FastForward fast = FastForward.compile(ModelInternals.layers(base).subList(0, cut + 1), base.paramTable());
+        INDArray expected = ModelInternals.graph(base).feedForward(x, false).get("block_10_project_BN");
         assertClose(expected, fast.output(x), 1e-4);
     }
 
@@ -114,13 +116,13 @@ class FastForwardTest {
         BaseModel vgg = Vgg16.create(32, 1).freeze();
         Classifier model = Classifier.of(vgg, Head.flattenDense(16, 0.5), List.of("a", "b", "c"))
                 .compile(Optimizer.adam(1e-3));
-        INDArray expected = model.graph().outputSingle(false, x);
-        List<KerasLayer> all = new ArrayList<>(vgg.kerasLayers());
-        all.addAll(model.network().head());
-        INDArray actual = FastForward.compile(all, model.graph().paramTable()).output(x);
+        INDArray expected = ModelInternals.graph(model).outputSingle(false, x);
+        List<KerasLayer> all = new ArrayList<>(ModelInternals.layers(vgg));
+        all.addAll(ModelInternals.network(model).head());
+        INDArray actual = FastForward.compile(all, ModelInternals.graph(model).paramTable()).output(x);
         assertClose(expected, actual, 1e-4);
         // at 32 px the base ends in a 1x1 map, which stays 4-D like DL4J's
-        assertArrayEquals(new long[]{2, 512, 1, 1}, FastForward.compile(vgg.kerasLayers(), vgg.paramTable()).output(x).shape());
+        assertArrayEquals(new long[]{2, 512, 1, 1}, FastForward.compile(ModelInternals.layers(vgg), vgg.paramTable()).output(x).shape());
         assertEquals(2, actual.size(0));
         assertEquals(1.0, actual.sum(1).getDouble(0), 1e-5, "softmax rows sum to one");
     }
@@ -131,9 +133,9 @@ class FastForwardTest {
         BaseModel base = randomised(MobileNetV2.create(48, 0.35, 2), x, 8).freeze();
         Classifier model = Classifier.of(base, Head.binary(), List.of("cats", "dogs"))
                 .compile(Optimizer.rmsprop(1e-4));
-        List<KerasLayer> all = new ArrayList<>(base.kerasLayers());
-        all.addAll(model.network().head());
-        assertClose(model.graph().outputSingle(false, x), FastForward.compile(all, model.graph().paramTable()).output(x), 1e-4);
+        List<KerasLayer> all = new ArrayList<>(ModelInternals.layers(base));
+        all.addAll(ModelInternals.network(model).head());
+        assertClose(ModelInternals.graph(model).outputSingle(false, x), FastForward.compile(all, ModelInternals.graph(model).paramTable()).output(x), 1e-4);
     }
 
     @Test
@@ -142,14 +144,14 @@ class FastForwardTest {
         for (int size : new int[]{32, 33}) {
             BaseModel base = MobileNetV2.create(size, 0.35, 3);
             INDArray x = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 3, 3, size, size).muli(2).subi(1);
-            INDArray java = FastForward.compile(base.kerasLayers(), base.paramTable(), List.of(), false).output(x);
-            INDArray dnn = FastForward.compile(base.kerasLayers(), base.paramTable(), List.of(), true).output(x);
+            INDArray java = FastForward.compile(ModelInternals.layers(base), base.paramTable(), List.of(), false).output(x);
+            INDArray dnn = FastForward.compile(ModelInternals.layers(base), base.paramTable(), List.of(), true).output(x);
             assertClose(java, dnn, 1e-4);
         }
         BaseModel vgg = Vgg16.create(32, 4);
         INDArray x = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 3, 32, 32).muli(100);
-        assertClose(FastForward.compile(vgg.kerasLayers(), vgg.paramTable(), List.of(), false).output(x),
-                FastForward.compile(vgg.kerasLayers(), vgg.paramTable(), List.of(), true).output(x), 1e-4);
+        assertClose(FastForward.compile(ModelInternals.layers(vgg), vgg.paramTable(), List.of(), false).output(x),
+                FastForward.compile(ModelInternals.layers(vgg), vgg.paramTable(), List.of(), true).output(x), 1e-4);
     }
 
     @Test
@@ -158,7 +160,7 @@ class FastForwardTest {
         Map<String, INDArray> params = new java.util.HashMap<>(base.paramTable());
         params.remove("block_3_expand_W");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> FastForward.compile(base.kerasLayers(), params));
+                () -> FastForward.compile(ModelInternals.layers(base), params));
         assertTrue(e.getMessage().contains("block_3_expand"), e.getMessage());
     }
 }

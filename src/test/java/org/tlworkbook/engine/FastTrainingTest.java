@@ -1,5 +1,7 @@
 package org.tlworkbook.engine;
 
+import org.tlworkbook.model.internal.ModelInternals;
+
 import org.tlworkbook.model.BaseModel;
 import org.tlworkbook.model.Classifier;
 import org.tlworkbook.model.Head;
@@ -34,7 +36,7 @@ class FastTrainingTest {
         base.unfreezeFrom(fineTuneAt);
         Head head = binary ? Head.binary() : Head.pooledDense(8);
         Classifier model = Classifier.of(base, head, binary ? List.of("a", "b") : List.of("a", "b", "c")).compile(optimizer);
-        SplitGraph split = SplitGraph.of(model.network());
+        SplitGraph split = SplitGraph.of(ModelInternals.network(model));
         assertNotNull(split.fastTraining(), "MobileNetV2 fine-tuning is supported");
         INDArray x = split.prefixOutput(images);
         INDArray labels = Nd4j.zeros(DataType.FLOAT, 6, binary ? 1 : 3);
@@ -82,8 +84,8 @@ class FastTrainingTest {
      * compares the oneDNN path with this one.
      */
     private static FastTraining javaPath(Setup s) {
-        Network net = s.model().network();
-        return FastTraining.compile(s.split().suffixLayers(), s.model().graph(), net.frozen(), net.updater(), false);
+        Network net = ModelInternals.network(s.model());
+        return FastTraining.compile(s.split().suffixLayers(), ModelInternals.graph(s.model()), net.frozen(), net.updater(), false);
     }
 
     private static void assertGradientsMatch(Setup s) {
@@ -122,7 +124,7 @@ class FastTrainingTest {
         BaseModel base = MobileNetV2.fromWeights(160, 1.0, weights);
         base.unfreezeFrom(100);
         Classifier model = Classifier.of(base, Head.binary(), List.of("cats", "dogs")).compile(Optimizer.rmsprop(2e-5));
-        SplitGraph split = SplitGraph.of(model.network());
+        SplitGraph split = SplitGraph.of(ModelInternals.network(model));
         assertEquals("block_10_project_BN", split.cut());
         INDArray labels = Nd4j.zeros(DataType.FLOAT, 4, 1);
         labels.putScalar(1, 0, 1);
@@ -151,17 +153,17 @@ class FastTrainingTest {
                 assertClose(opt.name() + " predictions before step " + i, q.toFloatVector(), p.toFloatVector(), 1e-4);
                 dl4j.fit(new DataSet(s.x(), s.labels()));
             }
-            fast.copyTo(s.model().graph());
-            Map<String, INDArray> trained = s.model().graph().paramTable();
+            fast.copyTo(ModelInternals.graph(s.model()));
+            Map<String, INDArray> trained = ModelInternals.graph(s.model()).paramTable();
             for (Map.Entry<String, INDArray> e : dl4j.paramTable().entrySet()) {
                 assertClose(opt.name() + " " + e.getKey(), Arrays32.floats(e.getValue()), Arrays32.floats(trained.get(e.getKey())), 1e-4);
             }
-            Map<String, float[][]> ours = OptimizerState.read(s.model().graph()), theirs = OptimizerState.read(dl4j);
+            Map<String, float[][]> ours = OptimizerState.read(ModelInternals.graph(s.model())), theirs = OptimizerState.read(dl4j);
             assertEquals(theirs.keySet(), ours.keySet(), opt.name() + " state");
             for (String k : theirs.keySet()) {
                 for (int a = 0; a < theirs.get(k).length; a++) assertClose(opt.name() + " state " + k, theirs.get(k)[a], ours.get(k)[a], 1e-3);
             }
-            assertEquals(STEPS, s.model().graph().getConfiguration().getIterationCount());
+            assertEquals(STEPS, ModelInternals.graph(s.model()).getConfiguration().getIterationCount());
             assertClose(opt.name() + " predictions after training", dl4j.outputSingle(false, s.x()).toFloatVector(),
                     fast.predict(s.x()).toFloatVector(), 1e-4);
         }
@@ -172,9 +174,9 @@ class FastTrainingTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(OneDnn.enabled(), "oneDNN is off here: " + OneDnn.problem());
         for (Optimizer opt : List.of(Optimizer.rmsprop(1e-4), Optimizer.adam(1e-4), Optimizer.sgd(1e-3))) {
             Setup s = setup(100, false, opt, 17);
-            Network net = s.model().network();
-            FastTraining dnn = FastTraining.compile(s.split().suffixLayers(), s.model().graph(), net.frozen(), net.updater(), true);
-            FastTraining java = FastTraining.compile(s.split().suffixLayers(), s.model().graph(), net.frozen(), net.updater(), false);
+            Network net = ModelInternals.network(s.model());
+            FastTraining dnn = FastTraining.compile(s.split().suffixLayers(), ModelInternals.graph(s.model()), net.frozen(), net.updater(), true);
+            FastTraining java = FastTraining.compile(s.split().suffixLayers(), ModelInternals.graph(s.model()), net.frozen(), net.updater(), false);
             for (int i = 0; i < STEPS; i++) {
                 assertClose(opt.name() + " predictions before step " + i, Arrays32.floats(java.step(s.x(), s.labels())),
                         Arrays32.floats(dnn.step(s.x(), s.labels())), 1e-4);
@@ -182,7 +184,7 @@ class FastTrainingTest {
                 assertEquals(gj.keySet(), gd.keySet());
                 for (String k : gj.keySet()) assertClose(opt.name() + " gradient " + k + " at step " + i, gj.get(k), gd.get(k), 2e-4);
             }
-            ComputationGraph a = s.model().graph().clone(), b = s.model().graph().clone();
+            ComputationGraph a = ModelInternals.graph(s.model()).clone(), b = ModelInternals.graph(s.model()).clone();
             java.copyTo(a);
             dnn.copyTo(b);
             Map<String, float[][]> sa = OptimizerState.read(a), sb = OptimizerState.read(b);
@@ -202,8 +204,8 @@ class FastTrainingTest {
         FastTraining first = s.split().fastTraining();
         first.step(s.x(), s.labels());
         first.step(s.x(), s.labels());
-        first.copyTo(s.model().graph());
-        FastTraining resumed = SplitGraph.of(s.model().network()).fastTraining();
+        first.copyTo(ModelInternals.graph(s.model()));
+        FastTraining resumed = SplitGraph.of(ModelInternals.network(s.model())).fastTraining();
         INDArray a = first.step(s.x(), s.labels());
         INDArray b = resumed.step(s.x(), s.labels());
         assertArrayEquals(a.toFloatVector(), b.toFloatVector(), 1e-6f);

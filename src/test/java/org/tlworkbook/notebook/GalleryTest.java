@@ -1,5 +1,7 @@
 package org.tlworkbook.notebook;
 
+import org.tlworkbook.notebook.internal.NotebookJson;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,7 +22,7 @@ class GalleryTest {
         int i = 0;
         for (String c : cells) {
             json.append(",{\"cell_type\":\"code\",\"id\":\"c").append(i++).append("\",\"metadata\":{},\"execution_count\":null,\"outputs\":[],\"source\":")
-                    .append(NotebookRunner.JSON.writeValueAsString(c)).append("}");
+                    .append(NotebookJson.JSON.writeValueAsString(c)).append("}");
         }
         Path nb = Files.createDirectories(tmp.resolve("in")).resolve(name + ".ipynb");
         Files.writeString(nb, json.append("]}").toString());

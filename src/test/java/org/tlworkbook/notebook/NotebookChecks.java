@@ -1,5 +1,7 @@
 package org.tlworkbook.notebook;
 
+import org.tlworkbook.notebook.internal.NotebookJson;
+
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
@@ -29,21 +31,21 @@ final class NotebookChecks {
         for (JsonNode cell : nb.get("cells")) {
             index++;
             if (!"code".equals(cell.path("cell_type").asText())) continue;
-            String source = NotebookRunner.text(cell.get("source"));
+            String source = NotebookJson.text(cell.get("source"));
             String where = name + " cell " + index;
             int streamLines = 0;
             boolean html = false;
             for (JsonNode out : cell.path("outputs")) {
                 String type = out.path("output_type").asText();
-                if (type.equals("error")) problems.add(where + ": error " + NotebookRunner.text(out.get("evalue")));
+                if (type.equals("error")) problems.add(where + ": error " + NotebookJson.text(out.get("evalue")));
                 if (type.equals("stream")) {
-                    String t = NotebookRunner.text(out.get("text"));
+                    String t = NotebookJson.text(out.get("text"));
                     streamLines += (int) t.chars().filter(c -> c == '\n').count();
                     if (!t.endsWith("\n")) problems.add(where + ": a stream message is not a whole line: '" + t + "'");
                 }
                 if (out.path("data").has("image/png")) imageCount[0]++;
                 if (type.equals("execute_result")) {
-                    String plain = NotebookRunner.text(out.path("data").get("text/plain"));
+                    String plain = NotebookJson.text(out.path("data").get("text/plain"));
                     if (DISPLAY_ID.matcher(plain).matches()) problems.add(where + ": a display id is the cell's value: " + plain);
                     if (plain.contains("java.io.PrintStream@")) problems.add(where + ": a PrintStream is the cell's value");
                     html |= out.path("data").has("text/html");

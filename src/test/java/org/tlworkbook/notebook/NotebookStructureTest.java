@@ -1,5 +1,7 @@
 package org.tlworkbook.notebook;
 
+import org.tlworkbook.notebook.internal.NotebookJson;
+
 import org.junit.jupiter.api.Test;
 import org.nd4j.shade.jackson.databind.JsonNode;
 
@@ -22,7 +24,7 @@ class NotebookStructureTest {
 
     static List<JsonNode> cells(Path nb) throws Exception {
         List<JsonNode> cells = new ArrayList<>();
-        NotebookRunner.JSON.readTree(nb.toFile()).path("cells").forEach(cells::add);
+        NotebookJson.JSON.readTree(nb.toFile()).path("cells").forEach(cells::add);
         return cells;
     }
 
@@ -30,14 +32,14 @@ class NotebookStructureTest {
     void everyNotebookOpensWithItsGoalsAndRunTimeAndClosesWithTakeawaysAndSomethingToTry() throws Exception {
         for (Path nb : notebooks()) {
             List<JsonNode> cells = cells(nb);
-            assertTrue(NotebookRunner.text(cells.get(0).get("source")).startsWith("# "), nb + ": a title first");
-            String opening = NotebookRunner.text(cells.get(1).get("source"));
+            assertTrue(NotebookJson.text(cells.get(0).get("source")).startsWith("# "), nb + ": a title first");
+            String opening = NotebookJson.text(cells.get(1).get("source"));
             for (String part : List.of("## In this notebook", "You will learn", "Before this", "Run time on 2 cores", "quick", "full")) {
                 assertTrue(opening.contains(part), nb + ": the second cell states its goals; missing '" + part + "'");
             }
             JsonNode last = cells.get(cells.size() - 1);
             assertEquals("markdown", last.path("cell_type").asText(), nb + ": ends in prose");
-            String closing = NotebookRunner.text(last.get("source"));
+            String closing = NotebookJson.text(last.get("source"));
             assertTrue(closing.contains("## Takeaways") && closing.contains("## Try this"), nb + ": ends with takeaways and something to try");
         }
     }
@@ -46,7 +48,7 @@ class NotebookStructureTest {
     void noLearnerCellAsksWhichProfileRuns() throws Exception {
         for (Path nb : notebooks()) {
             for (JsonNode c : cells(nb)) {
-                String source = NotebookRunner.text(c.get("source"));
+                String source = NotebookJson.text(c.get("source"));
                 if ("code".equals(c.path("cell_type").asText())) {
                     assertFalse(source.contains("profile.name()"), nb + ": a learner cell tests the profile's name: " + source);
                 }
@@ -61,7 +63,7 @@ class NotebookStructureTest {
             boolean pending = false;
             for (JsonNode c : cells(nb)) {
                 if (!"code".equals(c.path("cell_type").asText())) continue;
-                String source = NotebookRunner.text(c.get("source"));
+                String source = NotebookJson.text(c.get("source"));
                 boolean curves = source.contains("LearningCurves.plot(") || source.contains("LearningCurves.compare(");
                 if (curves) pending = false;
                 if (source.contains(".fit(")) {
@@ -116,7 +118,7 @@ class NotebookStructureTest {
         for (Path nb : files) {
             for (JsonNode c : cells(nb)) {
                 if (!"markdown".equals(c.path("cell_type").asText())) continue;
-                for (String sentence : NotebookRunner.text(c.get("source")).split("(?<=[.:;!?])\\s+")) {
+                for (String sentence : NotebookJson.text(c.get("source")).split("(?<=[.:;!?])\\s+")) {
                     if (!sentence.toLowerCase(java.util.Locale.ROOT).matches("(?s).*(accura|reaches|up from|gain).*")) continue;
                     if (MEASURED.matcher(sentence).find()) found.add(nb.getFileName() + ": " + sentence.replace('\n', ' '));
                 }
@@ -136,7 +138,7 @@ class NotebookStructureTest {
         boolean explained = false;
         for (Path nb : notebooks()) {
             for (JsonNode c : cells(nb)) {
-                String source = NotebookRunner.text(c.get("source"));
+                String source = NotebookJson.text(c.get("source"));
                 if ("markdown".equals(c.path("cell_type").asText()) && source.contains("zoomed to the data")) explained = true;
                 if (!"code".equals(c.path("cell_type").asText())) continue;
                 java.util.regex.Matcher m = java.util.regex.Pattern.compile("LearningCurves\\.plot\\(([^;]*)\\);").matcher(source);

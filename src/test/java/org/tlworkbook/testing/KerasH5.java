@@ -1,5 +1,7 @@
 package org.tlworkbook.testing;
 
+import org.tlworkbook.model.internal.ModelInternals;
+
 import io.jhdf.HdfFile;
 import io.jhdf.WritableHdfFile;
 import io.jhdf.api.WritableGroup;
@@ -20,13 +22,13 @@ public final class KerasH5 {
     /** Writes {@code base}'s current weights as Keras would store them, leaving out layers {@code skip} accepts. */
     public static Path write(Path file, BaseModel base, Predicate<String> skip) {
         List<String> names = new ArrayList<>();
-        for (KerasLayer k : base.kerasLayers()) if (!skip.test(k.name())) names.add(k.name());
+        for (KerasLayer k : ModelInternals.layers(base)) if (!skip.test(k.name())) names.add(k.name());
         try (WritableHdfFile h5 = HdfFile.write(file)) {
             h5.putAttribute("layer_names", names.toArray(String[]::new));
             h5.putAttribute("backend", "tensorflow");
             h5.putAttribute("keras_version", "2.0.4");
             Map<String, INDArray> params = base.paramTable();
-            for (KerasLayer k : base.kerasLayers()) {
+            for (KerasLayer k : ModelInternals.layers(base)) {
                 if (skip.test(k.name()) || !k.hasWeights()) continue;
                 WritableGroup g = h5.putGroup(k.name());
                 WritableGroup inner = g.putGroup(k.name());

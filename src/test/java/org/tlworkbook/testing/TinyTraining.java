@@ -1,5 +1,7 @@
 package org.tlworkbook.testing;
 
+import org.tlworkbook.model.internal.ModelInternals;
+
 import org.tlworkbook.data.ImageFolder;
 import org.tlworkbook.data.ImageGenerator;
 import org.tlworkbook.data.Progress;
@@ -33,11 +35,11 @@ public final class TinyTraining {
         synchronized (TinyTraining.class) {
             if (calibrated == null) {
                 SyntheticWeights.calibrate(base, train(base).next().getFeatures());
-                calibrated = base.graph().params().dup();
+                calibrated = ModelInternals.graph(base).params().dup();
                 return base;
             }
         }
-        base.graph().setParams(calibrated.dup());
+        ModelInternals.graph(base).setParams(calibrated.dup());
         return base;
     }
 

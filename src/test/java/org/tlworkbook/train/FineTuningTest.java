@@ -1,5 +1,7 @@
 package org.tlworkbook.train;
 
+import org.tlworkbook.model.internal.ModelInternals;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +34,7 @@ class FineTuningTest {
     void bothPhasesInOneCallAndAResumeInsideFineTuningKeepsTheOptimizerState() throws Exception {
         FineTuning recipe = new FineTuning(2, 100, 3, Optimizer.rmsprop(1e-4));
         BaseModel base = t.base().freeze();
-        INDArray start = base.graph().params().dup();
+        INDArray start = ModelInternals.graph(base).params().dup();
         Classifier straight = t.model(base, Optimizer.rmsprop(1e-3));
         History all = recipe.fit(straight, t.train(base), t.val(base));
         assertEquals(List.of(1, 2, 3, 4, 5), all.epochs().stream().map(History.Epoch::epoch).toList());
@@ -43,7 +45,7 @@ class FineTuningTest {
 
         // the same run, stopped after fine-tuning epoch 4 (as by a kill), then started again from the checkpoint
         BaseModel again = t.base().freeze();
-        again.graph().setParams(start);
+        ModelInternals.graph(again).setParams(start);
         Classifier first = t.model(again, Optimizer.rmsprop(1e-3));
         Path out = tmp.resolve("run");
         Callback stopAfter4 = (model, epoch) -> {
@@ -59,6 +61,6 @@ class FineTuningTest {
         History.Epoch a = straight.history().epochs().get(4), b = resumed.history().epochs().get(4);
         assertEquals(a.loss(), b.loss(), 1e-6, "epoch 5 takes the same steps as in the uninterrupted run");
         assertEquals(a.valLoss(), b.valLoss(), 1e-6);
-        assertTrue(straight.graph().params().equalsWithEps(resumed.graph().params(), 1e-6));
+        assertTrue(ModelInternals.graph(straight).params().equalsWithEps(ModelInternals.graph(resumed).params(), 1e-6));
     }
 }

@@ -1,5 +1,7 @@
 package org.tlworkbook.train;
 
+import org.tlworkbook.model.internal.ModelInternals;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -32,18 +34,18 @@ class LearningRateFinderTest {
                 model.compile(Optimizer.rmsprop(1e-5));
                 model.fit(t.train(), t.val(), 1);
             }
-            INDArray params = model.graph().params().dup();
-            INDArray state = model.graph().getUpdater().getStateViewArray().dup();
-            int iterations = model.graph().getConfiguration().getIterationCount();
+            INDArray params = ModelInternals.graph(model).params().dup();
+            INDArray state = ModelInternals.graph(model).getUpdater().getStateViewArray().dup();
+            int iterations = ModelInternals.graph(model).getConfiguration().getIterationCount();
             int epochs = model.history().size();
             t.val().reset();
             INDArray before = model.predict(t.val().next().getFeatures());
 
             LearningRateFinder.Result sweep = LearningRateFinder.of(model).range(1e-6, 1).steps(30).progress(Progress.silent()).run(t.train());
 
-            assertEquals(params, model.graph().params(), "weights untouched");
-            assertEquals(state, model.graph().getUpdater().getStateViewArray(), "optimizer state untouched");
-            assertEquals(iterations, model.graph().getConfiguration().getIterationCount());
+            assertEquals(params, ModelInternals.graph(model).params(), "weights untouched");
+            assertEquals(state, ModelInternals.graph(model).getUpdater().getStateViewArray(), "optimizer state untouched");
+            assertEquals(iterations, ModelInternals.graph(model).getConfiguration().getIterationCount());
             assertEquals(epochs, model.history().size());
             t.val().reset();
             assertEquals(before, model.predict(t.val().next().getFeatures()));
