@@ -19,11 +19,11 @@ public final class Main {
                 "./workbook run --profile quick --html", RunCommand::run);
         add("download", "download [--dataset cats_and_dogs_filtered]   fetch, verify and extract a dataset",
                 "./workbook download --dataset cats_and_dogs_filtered", DownloadCommand::run);
-        add("summary", "summary --base mobilenet_v2|vgg16 --size 160 [--alpha 1.0] [--fine-tune-at 100]   layer table and parameter counts",
+        add("summary", "summary --base mobilenet_v2|vgg16|resnet50 --size 160 [--alpha 1.0] [--fine-tune-at 100]   layer table and parameter counts",
                 "./workbook summary --base mobilenet_v2 --size 160 --fine-tune-at 100", ModelCommands::summary);
         add("embed", "embed --base mobilenet_v2 --size 160 [--weights FILE] IMG...   CSV of pooled base features",
                 "./workbook embed --base mobilenet_v2 --size 160 data/cats_and_dogs_filtered/validation/cats/cat.2000.jpg", ModelCommands::embed);
-        add("train", "train --data DIR|--dataset NAME [--base mobilenet_v2] [--size 160] [--epochs 10] [--fine-tune-at 100 (vgg16: 15)]\n"
+        add("train", "train --data DIR|--dataset NAME [--base mobilenet_v2] [--size 160] [--epochs 10] [--fine-tune-at 100 (vgg16: 15, resnet50: 143)]\n"
                 + "        [--fine-epochs 10] [--validation-split 0.2] [--batch-size 32] [--lr 1e-4] [--fine-lr 2e-5]\n"
                 + "        [--alpha 1.0] [--weights FILE] [--augment] [--limit-per-class N] [--seed 37] [--out build/train] [--restart]\n"
                 + "          resumes DIR's run when its settings match; --restart moves an earlier run aside",

@@ -143,7 +143,7 @@ record Recipe(Path data, String base, int size, double alpha, Path weights, int 
     }
 
     private Head head(int classes) {
-        return classes == 2 ? Head.binary() : Architecture.named(base) == Architecture.VGG16 ? Head.flattenDense(256, 0.5) : Head.pooledDense(64);
+        return Architecture.named(base).defaultHead(classes);
     }
 
     private void train(RunFolder run, ImageFolder trainFolder, ImageFolder valFolder) throws IOException {

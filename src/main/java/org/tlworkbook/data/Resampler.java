@@ -43,11 +43,11 @@ public final class Resampler {
                 int p11 = pixels[y1 * sw + x1];
                 int idx = offset + y * outW + x;
                 for (int c = 0; c < 3; c++) {
-                    int shift = 16 - 8 * c;
+                    int shift = 16 - 8 * pre.sourceChannel(c);
                     double top = ((p00 >> shift) & 255) * (1 - fx) + ((p01 >> shift) & 255) * fx;
                     double bottom = ((p10 >> shift) & 255) * (1 - fx) + ((p11 >> shift) & 255) * fx;
                     double v = top * (1 - fy) + bottom * fy;
-                    dst[idx + c * plane] = (float) (v * pre.scale() + pre.offset());
+                    dst[idx + c * plane] = pre.apply(v, c);
                 }
             }
         }

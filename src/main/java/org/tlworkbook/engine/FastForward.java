@@ -89,8 +89,9 @@ public final class FastForward {
                     steps.add(new Affine(ss[0], ss[1], Activation.NONE, in, k.name()));
                 }
                 case RELU6 -> steps.add(new Affine(null, null, Activation.RELU6, in, k.name()));
+                case RELU -> steps.add(new Affine(null, null, Activation.RELU, in, k.name()));
                 case ADD -> steps.add(new Add(resolve(alias, k.inputs().get(0)), resolve(alias, k.inputs().get(1)), k.name()));
-                case MAX_POOL -> steps.add(new MaxPool(in, k.name()));
+                case MAX_POOL -> steps.add(new MaxPool(k.kernel(), k.stride(), in, k.name()));
                 case GLOBAL_AVG_POOL -> steps.add(new GlobalAvgPool(in, k.name()));
                 case FLATTEN -> steps.add(new Flatten(in, k.name()));
                 case DENSE -> steps.add(Dense.of(k, params, in));
@@ -247,7 +248,7 @@ public final class FastForward {
         }
     }
 
-    /** Folded batch norm: {scale, shift} with y = x * scale + shift (eps 1e-3 as in Keras). */
+    /** Folded batch norm: {scale, shift} with y = x * scale + shift (the layer's epsilon, as in Keras). */
     private static float[][] batchNorm(KerasLayer bn, Map<String, INDArray> params) {
         float[] gamma = param(params, bn.name(), "gamma");
         float[] beta = param(params, bn.name(), "beta");
@@ -256,7 +257,7 @@ public final class FastForward {
         float[] scale = new float[gamma.length];
         float[] shift = new float[gamma.length];
         for (int i = 0; i < gamma.length; i++) {
-            double sc = gamma[i] / Math.sqrt(var[i] + KerasLayer.BATCH_NORM_EPSILON);
+            double sc = gamma[i] / Math.sqrt(var[i] + bn.epsilon());
             scale[i] = (float) sc;
             shift[i] = (float) (beta[i] - mean[i] * sc);
         }
@@ -590,21 +591,25 @@ public final class FastForward {
     }
 
     /** 2x2 max pooling, stride 2, 'valid'. */
-    private record MaxPool(String in, String out) implements Step {
+    /** Max pooling with valid padding: 2x2 stride 2 in VGG16 and the small CNN, 3x3 stride 2 in ResNet50. */
+    private record MaxPool(int k, int s, String in, String out) implements Step {
         @Override
         public Nhwc run(Nhwc[] ins, BufferPool pool) {
             Nhwc x = ins[0];
-            int oh = x.h / 2, ow = x.w / 2, c = x.c, rowLen = x.w * c;
+            int oh = (x.h - k) / s + 1, ow = (x.w - k) / s + 1, c = x.c, rowLen = x.w * c;
+            if (oh < 1 || ow < 1) throw new IllegalStateException(out + ": a " + k + "x" + k + " pool does not fit " + x.h + "x" + x.w);
             Nhwc y = new Nhwc(pool.take(x.n * oh * ow * c), x.n, oh, ow, c);
             IntStream.range(0, x.n * oh).parallel().forEach(r -> {
                 int n = r / oh, oy = r % oh;
-                float[] a = Scratch.get(0, rowLen), b = Scratch.get(1, rowLen), o = Scratch.get(2, ow * c);
-                x.data.get((n * x.h + 2 * oy) * rowLen, a, 0, rowLen);
-                x.data.get((n * x.h + 2 * oy + 1) * rowLen, b, 0, rowLen);
-                for (int ox = 0; ox < ow; ox++) {
-                    int s = 2 * ox * c;
-                    for (int ch = 0; ch < c; ch++) {
-                        o[ox * c + ch] = Math.max(Math.max(a[s + ch], a[s + c + ch]), Math.max(b[s + ch], b[s + c + ch]));
+                float[] a = Scratch.get(0, rowLen), o = Scratch.get(2, ow * c);
+                java.util.Arrays.fill(o, 0, ow * c, Float.NEGATIVE_INFINITY);
+                for (int ky = 0; ky < k; ky++) {
+                    x.data.get((n * x.h + s * oy + ky) * rowLen, a, 0, rowLen);
+                    for (int ox = 0; ox < ow; ox++) {
+                        for (int kx = 0; kx < k; kx++) {
+                            int from = (s * ox + kx) * c, to = ox * c;
+                            for (int ch = 0; ch < c; ch++) o[to + ch] = Math.max(o[to + ch], a[from + ch]);
+                        }
                     }
                 }
                 y.data.put(r * ow * c, o, 0, ow * c);

@@ -97,16 +97,17 @@ public final class FastTraining {
                     Param.of(table, states, bn.name(), "beta", !frozen.test(bn.name()), optimizer),
                     Param.of(table, states, bn.name(), "mean", false, optimizer),
                     Param.of(table, states, bn.name(), "var", false, optimizer)};
+            double eps = bn == null ? 0 : bn.epsilon();
             boolean trains = !frozen.test(k.name());
             Unit u = switch (k.kind()) {
                 case CONV, DENSE -> {
                     Param w = Param.of(table, states, k.name(), "W", trains, optimizer);
                     Param b = k.bias() ? Param.of(table, states, k.name(), "b", trains, optimizer) : null;
-                    yield new Conv(in, out, w, b, norm, f.activation(), k.kind() == KerasLayer.Kind.DENSE, oneDnn);
+                    yield new Conv(in, out, w, b, norm, eps, f.activation(), k.kind() == KerasLayer.Kind.DENSE, oneDnn);
                 }
                 case DEPTHWISE -> {
                     Param w = Param.of(table, states, k.name(), "W", trains, optimizer);
-                    yield new Depthwise(in, out, k.kernel(), k.stride(), k.samePadding(), f.padding(), w, norm, f.activation(), oneDnn);
+                    yield new Depthwise(in, out, k.kernel(), k.stride(), k.samePadding(), f.padding(), w, norm, eps, f.activation(), oneDnn);
                 }
                 case ADD -> new Add(k.inputs().get(0), k.inputs().get(1), out);
                 case GLOBAL_AVG_POOL -> new GlobalAvgPool(in, out);
@@ -408,15 +409,17 @@ public final class FastTraining {
         final Param w;
         final Param bias;
         final Param[] bn; // gamma, beta, mean, var, or null
+        final double eps; // the batch norm's epsilon
         final Activation act;
         float[] scale;
         float[] shift;
 
-        Normalized(String in, String out, Param w, Param bias, Param[] bn, Activation act) {
+        Normalized(String in, String out, Param w, Param bias, Param[] bn, double eps, Activation act) {
             super(out, in);
             this.w = w;
             this.bias = bias;
             this.bn = bn;
+            this.eps = eps;
             this.act = act;
         }
 
@@ -429,7 +432,7 @@ public final class FastTraining {
         }
 
         float invStd(int o) {
-            return (float) (1 / Math.sqrt(bn[3].value[o] + KerasLayer.BATCH_NORM_EPSILON));
+            return (float) (1 / Math.sqrt(bn[3].value[o] + eps));
         }
 
         void foldNorm(int channels) {
@@ -494,8 +497,8 @@ public final class FastTraining {
         final boolean oneDnn;
         FloatBuffer folded; // [out][in], scale folded in
 
-        Conv(String in, String out, Param w, Param bias, Param[] bn, Activation act, boolean dense, boolean oneDnn) {
-            super(in, out, w, bias, bn, act);
+        Conv(String in, String out, Param w, Param bias, Param[] bn, double eps, Activation act, boolean dense, boolean oneDnn) {
+            super(in, out, w, bias, bn, eps, act);
             this.dense = dense;
             this.oneDnn = oneDnn;
             this.cout = bias != null ? bias.value.length : bn != null ? bn[0].value.length : -1;
@@ -593,8 +596,8 @@ public final class FastTraining {
         final OneDnn.DepthwiseTraining dnn; // null: Java loops
         float[] folded; // [tap][c]
 
-        Depthwise(String in, String out, int k, int stride, boolean same, int[] pad, Param w, Param[] bn, Activation act, boolean oneDnn) {
-            super(in, out, w, null, bn, act);
+        Depthwise(String in, String out, int k, int stride, boolean same, int[] pad, Param w, Param[] bn, double eps, Activation act, boolean oneDnn) {
+            super(in, out, w, null, bn, eps, act);
             this.k = k;
             this.stride = stride;
             this.same = same;

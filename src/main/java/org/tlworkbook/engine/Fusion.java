@@ -8,10 +8,10 @@ import java.util.Map;
 /**
  * One unit of work of the fast passes, planned the same way for inference and training: a convolution
  * (1x1, 3x3 or depthwise) with the zero padding only it reads, the batch norm only it feeds and the ReLU6
- * only that batch norm feeds, so the three run as one pass over memory; or a single other layer ({@code op}
+ * (or ReLU) only that batch norm feeds, so the three run as one pass over memory; or a single other layer ({@code op}
  * alone). Each pass then decides which units it can run.
  */
-record Fusion(KerasLayer pad, KerasLayer op, KerasLayer bn, KerasLayer relu6) {
+record Fusion(KerasLayer pad, KerasLayer op, KerasLayer bn, KerasLayer relu) {
 
     /** Units for {@code layers} after the input layer at index 0, in order. */
     static List<Fusion> plan(List<KerasLayer> layers) {
@@ -29,16 +29,20 @@ record Fusion(KerasLayer pad, KerasLayer op, KerasLayer bn, KerasLayer relu6) {
                 plan.add(new Fusion(null, k, null, null));
                 continue;
             }
-            KerasLayer bn = null, relu6 = null;
+            KerasLayer bn = null, relu = null;
             if (i + 1 < layers.size() && layers.get(i + 1).kind() == KerasLayer.Kind.BATCH_NORM && onlyReader(layers.get(i + 1), k, consumers)) {
                 bn = layers.get(++i);
-                if (i + 1 < layers.size() && layers.get(i + 1).kind() == KerasLayer.Kind.RELU6 && onlyReader(layers.get(i + 1), bn, consumers)) {
-                    relu6 = layers.get(++i);
+                if (i + 1 < layers.size() && isRelu(layers.get(i + 1)) && onlyReader(layers.get(i + 1), bn, consumers)) {
+                    relu = layers.get(++i);
                 }
             }
-            plan.add(new Fusion(pad, k, bn, relu6));
+            plan.add(new Fusion(pad, k, bn, relu));
         }
         return plan;
+    }
+
+    private static boolean isRelu(KerasLayer k) {
+        return k.kind() == KerasLayer.Kind.RELU6 || k.kind() == KerasLayer.Kind.RELU;
     }
 
     private static boolean isConv(KerasLayer k) {
@@ -56,7 +60,7 @@ record Fusion(KerasLayer pad, KerasLayer op, KerasLayer bn, KerasLayer relu6) {
 
     /** The last layer the unit computes, whose output later units read. */
     String output() {
-        return relu6 != null ? relu6.name() : bn != null ? bn.name() : op.name();
+        return relu != null ? relu.name() : bn != null ? bn.name() : op.name();
     }
 
     /** Explicit zero padding {top, bottom, left, right} folded into the convolution. */
@@ -64,8 +68,9 @@ record Fusion(KerasLayer pad, KerasLayer op, KerasLayer bn, KerasLayer relu6) {
         return pad == null ? new int[4] : pad.padding();
     }
 
-    /** The convolution's own activation, or ReLU6 when that is fused in. */
+    /** The convolution's own activation, or the ReLU6 or ReLU fused in after its batch norm. */
     Activation activation() {
-        return relu6 != null ? Activation.RELU6 : Activation.of(op.activation());
+        if (relu != null) return relu.kind() == KerasLayer.Kind.RELU6 ? Activation.RELU6 : Activation.RELU;
+        return Activation.of(op.activation());
     }
 }

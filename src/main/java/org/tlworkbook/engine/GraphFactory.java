@@ -84,7 +84,7 @@ public final class GraphFactory {
                 }
                 default -> {
                     Layer layer = last ? outputLayer(k, loss)
-                            : batchNormTraining && k.kind() == KerasLayer.Kind.BATCH_NORM && !frozen.test(k.name()) ? trainingBatchNorm() : layer(k);
+                            : batchNormTraining && k.kind() == KerasLayer.Kind.BATCH_NORM && !frozen.test(k.name()) ? trainingBatchNorm(k) : layer(k);
                     // every frozen layer is wrapped, weights or not, so backpropagation stops cleanly at the frozen part
                     if (frozen.test(k.name())) layer = new FrozenLayer(layer);
                     g.addLayer(k.name(), layer, k.input());
@@ -97,10 +97,10 @@ public final class GraphFactory {
         return g.build();
     }
 
-    /** DL4J's batch norm with the base's settings (Keras' epsilon 1e-3, momentum 0.999), in training mode while it trains. */
-    private static Layer trainingBatchNorm() {
+    /** DL4J's batch norm with the layer's Keras settings (its epsilon, momentum 0.999), in training mode while it trains. */
+    private static Layer trainingBatchNorm(KerasLayer k) {
         org.deeplearning4j.nn.conf.layers.BatchNormalization bn = new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder()
-                .eps(KerasLayer.BATCH_NORM_EPSILON).decay(0.999).useLogStd(false).lockGammaBeta(false).build();
+                .eps(k.epsilon()).decay(0.999).useLogStd(false).lockGammaBeta(false).build();
         bn.setCnn2DFormat(org.deeplearning4j.nn.conf.CNN2DFormat.NCHW);
         return bn;
     }
@@ -123,11 +123,16 @@ public final class GraphFactory {
                     .hasBias(false)
                     .convolutionMode(k.samePadding() ? ConvolutionMode.Same : ConvolutionMode.Truncate)
                     .activation(Activation.IDENTITY));
-            case BATCH_NORM -> new InferenceBatchNormalization();
+            case BATCH_NORM -> {
+                InferenceBatchNormalization bn = new InferenceBatchNormalization();
+                bn.setEps(k.epsilon());
+                yield bn;
+            }
             case RELU6 -> new Relu6();
+            case RELU -> new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder().activation(Activation.RELU).build();
             case ZERO_PAD -> new ZeroPaddingLayer.Builder(k.padding()[0], k.padding()[1], k.padding()[2], k.padding()[3]).build();
             case MAX_POOL -> new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
-                    .kernelSize(2, 2).stride(2, 2).convolutionMode(ConvolutionMode.Truncate).build();
+                    .kernelSize(k.kernel(), k.kernel()).stride(k.stride(), k.stride()).convolutionMode(ConvolutionMode.Truncate).build();
             case GLOBAL_AVG_POOL -> new GlobalPoolingLayer.Builder(PoolingType.AVG).build();
             case DENSE -> new DenseLayer.Builder().nOut(k.filters()).activation(activation(k.activation())).build();
             case DROPOUT -> new DropoutLayer.Builder(1.0 - k.filters() / 100.0).build();

@@ -8,12 +8,20 @@ import java.util.List;
  * and weight names mean exactly what they mean in Keras.
  */
 public record KerasLayer(String name, Kind kind, List<String> inputs, int filters, int kernel, int stride,
-                         boolean samePadding, boolean bias, int[] padding, String activation) {
-    /** Keras' batch-normalization epsilon in the bases (MobileNetV2's {@code BatchNormalization(epsilon=1e-3)}); every engine and file format uses this one. */
+                         boolean samePadding, boolean bias, int[] padding, String activation, double epsilon) {
+    /**
+     * Keras' batch-normalization epsilon in MobileNetV2 ({@code BatchNormalization(epsilon=1e-3)}) and the workbook's
+     * default; a layer carries its own ({@link #epsilon()}: ResNet50's is 1.001e-5), which every engine and file format reads.
+     */
     public static final double BATCH_NORM_EPSILON = 1e-3;
 
+    public KerasLayer(String name, Kind kind, List<String> inputs, int filters, int kernel, int stride,
+                      boolean samePadding, boolean bias, int[] padding, String activation) {
+        this(name, kind, inputs, filters, kernel, stride, samePadding, bias, padding, activation, 0);
+    }
 
-    public enum Kind { INPUT, CONV, DEPTHWISE, BATCH_NORM, RELU6, ZERO_PAD, ADD, MAX_POOL,
+
+    public enum Kind { INPUT, CONV, DEPTHWISE, BATCH_NORM, RELU6, RELU, ZERO_PAD, ADD, MAX_POOL,
         GLOBAL_AVG_POOL, FLATTEN, DENSE, DROPOUT }
 
     public static KerasLayer input(String name) {
@@ -30,7 +38,16 @@ public record KerasLayer(String name, Kind kind, List<String> inputs, int filter
     }
 
     public static KerasLayer batchNorm(String name, String input) {
-        return new KerasLayer(name, Kind.BATCH_NORM, List.of(input), 0, 0, 1, false, false, null, null);
+        return batchNorm(name, input, BATCH_NORM_EPSILON);
+    }
+
+    public static KerasLayer batchNorm(String name, String input, double epsilon) {
+        return new KerasLayer(name, Kind.BATCH_NORM, List.of(input), 0, 0, 1, false, false, null, null, epsilon);
+    }
+
+    /** Keras' {@code Activation("relu")} layer (ResNet50's); MobileNetV2's capped one is {@link #relu6}. */
+    public static KerasLayer relu(String name, String input) {
+        return new KerasLayer(name, Kind.RELU, List.of(input), 0, 0, 1, false, false, null, "relu");
     }
 
     public static KerasLayer relu6(String name, String input) {
@@ -48,7 +65,12 @@ public record KerasLayer(String name, Kind kind, List<String> inputs, int filter
     }
 
     public static KerasLayer maxPool(String name, String input) {
-        return new KerasLayer(name, Kind.MAX_POOL, List.of(input), 0, 2, 2, false, false, null, null);
+        return maxPool(name, input, 2, 2);
+    }
+
+    /** {@code MaxPooling2D(pool, strides=stride)}, valid padding. */
+    public static KerasLayer maxPool(String name, String input, int pool, int stride) {
+        return new KerasLayer(name, Kind.MAX_POOL, List.of(input), 0, pool, stride, false, false, null, null);
     }
 
     public static KerasLayer globalAvgPool(String name, String input) {
@@ -84,6 +106,7 @@ public record KerasLayer(String name, Kind kind, List<String> inputs, int filter
             case DEPTHWISE -> "DepthwiseConv2D";
             case BATCH_NORM -> "BatchNormalization";
             case RELU6 -> "ReLU";
+            case RELU -> "Activation";
             case ZERO_PAD -> "ZeroPadding2D";
             case ADD -> "Add";
             case MAX_POOL -> "MaxPooling2D";

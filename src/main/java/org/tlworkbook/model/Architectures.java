@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * The Keras applications architectures (include_top=False) written layer for layer, with Keras' layer
- * names and order: {@code MobileNetV2} (Sandler et al. 2018) and {@code VGG16}.
+ * names and order: {@code MobileNetV2} (Sandler et al. 2018), {@code VGG16} and {@code ResNet50} (He et al. 2015).
  */
 final class Architectures {
     private Architectures() { }
@@ -114,6 +114,57 @@ final class Architectures {
             l.add(KerasLayer.conv("conv2d" + suffix, x, filters[b], 3, 1, true, true, "relu"));
             l.add(KerasLayer.maxPool("max_pooling2d" + suffix, "conv2d" + suffix));
             x = "max_pooling2d" + suffix;
+        }
+        return List.copyOf(l);
+    }
+
+    /** ResNet50's batch-norm epsilon ({@code BatchNormalization(epsilon=1.001e-5)} in Keras' resnet.py). */
+    static final double RESNET_EPSILON = 1.001e-5;
+
+    /**
+     * {@code keras.applications.ResNet50(include_top=False)}: a 7x7 stride-2 stem and 3x3 stride-2 max pooling, then
+     * four stages of 3, 4, 6 and 3 bottleneck blocks (1x1, 3x3, 1x1 convolutions with bias, each with batch norm; a
+     * projection shortcut in each stage's first block, which strides 2 from the second stage on). Layers are in Keras'
+     * order, which lists a first block's shortcut convolution between the second and third convolutions.
+     */
+    static List<KerasLayer> resNet50(int size) {
+        if (size < 32) throw new IllegalArgumentException("ResNet50 needs inputs of at least 32x32 pixels; got " + size);
+        List<KerasLayer> l = new ArrayList<>();
+        l.add(KerasLayer.input("input_layer"));
+        l.add(KerasLayer.zeroPad("conv1_pad", "input_layer", 3, 3, 3, 3));
+        l.add(KerasLayer.conv("conv1_conv", "conv1_pad", 64, 7, 2, false, true, null));
+        l.add(KerasLayer.batchNorm("conv1_bn", "conv1_conv", RESNET_EPSILON));
+        l.add(KerasLayer.relu("conv1_relu", "conv1_bn"));
+        l.add(KerasLayer.zeroPad("pool1_pad", "conv1_relu", 1, 1, 1, 1));
+        l.add(KerasLayer.maxPool("pool1_pool", "pool1_pad", 3, 2));
+        int[] blocks = {3, 4, 6, 3};
+        String x = "pool1_pool";
+        for (int stage = 0; stage < blocks.length; stage++) {
+            int filters = 64 << stage;
+            for (int b = 1; b <= blocks[stage]; b++) {
+                String n = "conv" + (stage + 2) + "_block" + b + "_";
+                int stride = b == 1 && stage > 0 ? 2 : 1;
+                l.add(KerasLayer.conv(n + "1_conv", x, filters, 1, stride, false, true, null));
+                l.add(KerasLayer.batchNorm(n + "1_bn", n + "1_conv", RESNET_EPSILON));
+                l.add(KerasLayer.relu(n + "1_relu", n + "1_bn"));
+                l.add(KerasLayer.conv(n + "2_conv", n + "1_relu", filters, 3, 1, true, true, null));
+                l.add(KerasLayer.batchNorm(n + "2_bn", n + "2_conv", RESNET_EPSILON));
+                l.add(KerasLayer.relu(n + "2_relu", n + "2_bn"));
+                String shortcut = x;
+                if (b == 1) {
+                    l.add(KerasLayer.conv(n + "0_conv", x, 4 * filters, 1, stride, false, true, null));
+                    l.add(KerasLayer.conv(n + "3_conv", n + "2_relu", 4 * filters, 1, 1, false, true, null));
+                    l.add(KerasLayer.batchNorm(n + "0_bn", n + "0_conv", RESNET_EPSILON));
+                    l.add(KerasLayer.batchNorm(n + "3_bn", n + "3_conv", RESNET_EPSILON));
+                    shortcut = n + "0_bn";
+                } else {
+                    l.add(KerasLayer.conv(n + "3_conv", n + "2_relu", 4 * filters, 1, 1, false, true, null));
+                    l.add(KerasLayer.batchNorm(n + "3_bn", n + "3_conv", RESNET_EPSILON));
+                }
+                l.add(KerasLayer.add(n + "add", shortcut, n + "3_bn"));
+                l.add(KerasLayer.relu(n + "out", n + "add"));
+                x = n + "out";
+            }
         }
         return List.copyOf(l);
     }

@@ -40,23 +40,24 @@ final class KerasExport {
                 h5.putAttribute("backend", "tensorflow");
                 h5.putAttribute("model_config", config);
                 WritableGroup weights = h5.putGroup("model_weights");
+                // Only the layers with weights are listed and get a group: Keras' loader skips weightless ones anyway,
+                // and jhdf 0.9-0.10 writes a group of about 175 or more children that neither it nor h5py can read back
+                // (ResNet50 has 175 layers, 107 of them with weights).
                 List<String> names = new ArrayList<>();
-                for (KerasLayer k : layers) names.add(k.name());
+                for (KerasLayer k : layers) if (k.hasWeights()) names.add(k.name());
                 weights.putAttribute("layer_names", names.toArray(String[]::new));
                 weights.putAttribute("backend", "tensorflow");
                 weights.putAttribute("keras_version", KERAS_VERSION);
                 for (KerasLayer k : layers) {
+                    if (!k.hasWeights()) continue;
                     WritableGroup g = weights.putGroup(k.name());
+                    WritableGroup inner = g.putGroup(k.name());
                     List<String> weightNames = new ArrayList<>();
-                    if (k.hasWeights()) {
-                        WritableGroup inner = g.putGroup(k.name());
-                        for (Map.Entry<String, Object> w : kerasWeights(k, params, shapes).entrySet()) {
-                            inner.putDataset(w.getKey() + ":0", w.getValue());
-                            weightNames.add(k.name() + "/" + w.getKey() + ":0");
-                        }
+                    for (Map.Entry<String, Object> w : kerasWeights(k, params, shapes).entrySet()) {
+                        inner.putDataset(w.getKey() + ":0", w.getValue());
+                        weightNames.add(k.name() + "/" + w.getKey() + ":0");
                     }
-                    // a layer without weights has no weight_names: Keras reads the absent attribute as an empty list
-                    if (!weightNames.isEmpty()) g.putAttribute("weight_names", weightNames.toArray(String[]::new));
+                    g.putAttribute("weight_names", weightNames.toArray(String[]::new));
                 }
             }
         });
@@ -116,7 +117,7 @@ final class KerasExport {
                 case CONV -> new int[]{k.filters(), spatial(in[1], k), spatial(in[2], k)};
                 case DEPTHWISE -> new int[]{in[0], spatial(in[1], k), spatial(in[2], k)};
                 case ZERO_PAD -> new int[]{in[0], in[1] + k.padding()[0] + k.padding()[1], in[2] + k.padding()[2] + k.padding()[3]};
-                case MAX_POOL -> new int[]{in[0], in[1] / 2, in[2] / 2};
+                case MAX_POOL -> new int[]{in[0], (in[1] - k.kernel()) / k.stride() + 1, (in[2] - k.kernel()) / k.stride() + 1};
                 case GLOBAL_AVG_POOL -> new int[]{in[0]};
                 case FLATTEN -> {
                     s.put(k.name() + "#flatten", in);
@@ -175,7 +176,7 @@ final class KerasExport {
             case BATCH_NORM -> {
                 c.put("axis", -1);
                 c.put("momentum", 0.999);
-                c.put("epsilon", KerasLayer.BATCH_NORM_EPSILON);
+                c.put("epsilon", k.epsilon());
                 c.put("center", true);
                 c.put("scale", true);
             }
@@ -184,6 +185,7 @@ final class KerasExport {
                 c.put("negative_slope", 0.0);
                 c.put("threshold", 0.0);
             }
+            case RELU -> c.put("activation", "relu");
             case ZERO_PAD -> {
                 int[] p = k.padding();
                 ArrayNode pad = c.putArray("padding");
@@ -192,8 +194,8 @@ final class KerasExport {
                 c.put("data_format", "channels_last");
             }
             case MAX_POOL -> {
-                pair(c, "pool_size", 2);
-                pair(c, "strides", 2);
+                pair(c, "pool_size", k.kernel());
+                pair(c, "strides", k.stride());
                 c.put("padding", "valid");
                 c.put("data_format", "channels_last");
             }

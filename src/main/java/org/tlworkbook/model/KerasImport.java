@@ -174,8 +174,10 @@ final class KerasImport {
     private static Match base(List<FileLayer> file, int size) {
         if (file.isEmpty()) throw new IllegalArgumentException("the model has no layers");
         List<Match> candidates = new ArrayList<>();
-        for (double alpha : Architectures.MOBILENET_V2_ALPHAS) candidates.add(new Match(Architecture.MOBILENET_V2, alpha, 0));
-        candidates.add(new Match(Architecture.VGG16, 1.0, 0));
+        for (Architecture a : Architecture.values()) {
+            if (!a.pretrained()) continue; // a Keras applications base
+            for (double alpha : a.alphas()) candidates.add(new Match(a, alpha, 0));
+        }
         String closest = null;
         for (Match m : candidates) {
             List<KerasLayer> ours = m.architecture.layers(size, m.alpha);
@@ -196,9 +198,15 @@ final class KerasImport {
             if (closest == null && (file.get(0).name().equals(ours.get(0).name()))) closest = mismatch;
         }
         FileLayer first = file.get(0);
+        List<String> firsts = new ArrayList<>(), names = new ArrayList<>();
+        for (Architecture a : Architecture.values()) {
+            if (!a.pretrained()) continue;
+            firsts.add(a.id() + "'s '" + a.layers(a.defaultSize(), 1.0).get(1).name() + "'");
+            names.add(a.id());
+        }
         throw new IllegalArgumentException("cannot take the base: " + (closest != null ? closest
-                : "its first layer is '" + first.name() + "' (" + first.className() + "), not MobileNetV2's 'Conv1' or VGG16's 'block1_conv1'")
-                + ". The workbook imports classifiers whose base is keras.applications.MobileNetV2 or VGG16 (include_top=False).");
+                : "its first layer is '" + first.name() + "' (" + first.className() + "), not " + String.join(" or ", firsts))
+                + ". The workbook imports classifiers whose base is a keras.applications " + String.join(", ", names) + " (include_top=False).");
     }
 
     /** The head as a {@link Head#keras} spec; refuses any layer but pooling, Flatten, Dense and Dropout. */

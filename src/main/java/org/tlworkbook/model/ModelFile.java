@@ -149,10 +149,11 @@ public final class ModelFile {
                         + "layer weights): " + advice);
             }
             Set<String> layers = layerNames(h5, names);
-            String base = layers.contains("block_16_project") ? "mobilenet_v2" : layers.contains("block5_conv3") ? "vgg16"
-                    : layers.contains("conv_pw_13") ? "MobileNet (v1)" : layers.stream().anyMatch(n -> n.startsWith("conv5_block")) ? "ResNet"
+            Architecture known = Architecture.ofKerasLayers(layers);
+            String base = known != null ? known.id() : layers.contains("conv_pw_13") ? "MobileNet (v1)"
+                    : layers.contains("block5_conv4") ? "VGG19" : layers.stream().anyMatch(n -> n.startsWith("conv5_block")) ? "ResNet other than ResNet50"
                     : null;
-            if ("mobilenet_v2".equals(base) || "vgg16".equals(base)) {
+            if (known != null) {
                 return new Identified(file, Kind.KERAS_WEIGHTS, file + " holds the weights of a " + base + " base (Keras weights only, no "
                         + "model and no head): it is what a model starts from, not a trained classifier. Train with it (--weights "
                         + file.getFileName() + ") and use the model.zip that writes", base);

@@ -58,8 +58,10 @@ final class OnnxExport {
         e.graph.addInput(e.valueInfo(INPUT, "N", size, size, 3));
         String x = INPUT;
         if (pixelsIn) {
+            if (pre.bgr()) x = e.node("Gather", List.of(x, e.longs("pixels/bgr", 2, 1, 0)), Map.of("axis", 3L));
             x = e.node("Mul", List.of(x, e.scalar(pre.scale())), Map.of());
-            x = e.node("Add", List.of(x, e.scalar(pre.offset())), Map.of());
+            x = e.node("Add", List.of(x, pre.channelOffsets() == null ? e.scalar(pre.offset())
+                    : e.tensor("pixels/offsets", org.nd4j.linalg.factory.Nd4j.createFromArray(pre.channelOffsets()))), Map.of());
         }
         x = e.node("Transpose", List.of(x), Map.of("perm", new long[]{0, 3, 1, 2}));
         for (KerasLayer k : layers) {
@@ -108,6 +110,10 @@ final class OnnxExport {
     }
 
     static String formula(Preprocessing p) {
+        if (p.channelOffsets() != null) {
+            return (p.bgr() ? "x in BGR order" : "x") + (p.scale() == 1f ? "" : " * " + p.scale()) + " + "
+                    + java.util.Arrays.toString(p.channelOffsets()) + " per channel";
+        }
         return "x * " + p.scale() + (p.offset() == 0 ? "" : (p.offset() < 0 ? " - " : " + ") + Math.abs(p.offset()));
     }
 
@@ -123,14 +129,15 @@ final class OnnxExport {
             }
             case BATCH_NORM -> node("BatchNormalization", List.of(in, tensor(k.name() + "/gamma", param(k, "gamma")),
                     tensor(k.name() + "/beta", param(k, "beta")), tensor(k.name() + "/moving_mean", param(k, "mean")),
-                    tensor(k.name() + "/moving_variance", param(k, "var"))), Map.of("epsilon", (float) KerasLayer.BATCH_NORM_EPSILON));
+                    tensor(k.name() + "/moving_variance", param(k, "var"))), Map.of("epsilon", (float) k.epsilon()));
             case RELU6 -> node("Clip", List.of(in, scalar(0f), scalar(6f)), Map.of());
+            case RELU -> node("Relu", List.of(in), Map.of());
             case ZERO_PAD -> {
                 int[] p = k.padding(); // top, bottom, left, right
                 yield node("Pad", List.of(in, longs(k.name() + "/pads", 0, 0, p[0], p[2], 0, 0, p[1], p[3])), Map.of());
             }
             case ADD -> node("Add", List.of(input(k.inputs().get(0)), input(k.inputs().get(1))), Map.of());
-            case MAX_POOL -> node("MaxPool", List.of(in), Map.of("kernel_shape", new long[]{2, 2}, "strides", new long[]{2, 2}));
+            case MAX_POOL -> node("MaxPool", List.of(in), Map.of("kernel_shape", new long[]{k.kernel(), k.kernel()}, "strides", new long[]{k.stride(), k.stride()}));
             case GLOBAL_AVG_POOL -> node("Flatten", List.of(node("GlobalAveragePool", List.of(in), Map.of())), Map.of("axis", 1L));
             // DL4J flattens NCHW activations channel-first, and the Dense weights after it were trained in that order
             case FLATTEN -> node("Flatten", List.of(in), Map.of("axis", 1L));

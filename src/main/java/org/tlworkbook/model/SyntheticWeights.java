@@ -31,7 +31,7 @@ public final class SyntheticWeights {
             Map<String, INDArray> acts = base.graph().feedForward(images, false);
             INDArray in = acts.get(k.input());
             INDArray mean = in.mean(0, 2, 3);
-            INDArray var = in.var(false, 0, 2, 3).addi(KerasLayer.BATCH_NORM_EPSILON);
+            INDArray var = in.var(false, 0, 2, 3).addi(k.epsilon());
             org.deeplearning4j.nn.api.Layer layer = base.graph().getLayer(k.name());
             layer.getParam("mean").assign(mean.reshape(layer.getParam("mean").shape()));
             layer.getParam("var").assign(var.reshape(layer.getParam("var").shape()));

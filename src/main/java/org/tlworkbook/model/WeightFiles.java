@@ -32,4 +32,10 @@ public final class WeightFiles {
         String name = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5";
         return RemoteFile.of(name, BASE + "vgg16/" + name, 58_889_256L);
     }
+
+    /** Keras' ImageNet no-top weights of ResNet50 (one file for every input size). */
+    public static RemoteFile resNet50() {
+        String name = "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5";
+        return RemoteFile.of(name, BASE + "resnet/" + name, -1);
+    }
 }

@@ -152,6 +152,7 @@ class ClassifierFitTest {
         String s = m.toString();
         assertTrue(s.contains("GAP + Dense(64, relu) + Dense(3, softmax)") && s.contains("Adam(learning_rate=0.001)") && s.contains("base frozen"), s);
         assertEquals(Architecture.MOBILENET_V2, Architecture.named("mobilenet_v2"));
-        assertThrows(IllegalArgumentException.class, () -> Architecture.named("resnet50"));
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> Architecture.named("resnet101"));
+        assertTrue(unknown.getMessage().contains("(mobilenet_v2, vgg16, resnet50, small_cnn)"), unknown.getMessage());
     }
 }

@@ -41,13 +41,14 @@ class ExportTest {
         return TrainedModels.get(base, size, alpha, head, classes);
     }
 
-    /** Every base and head the workbook trains: MobileNetV2 at three alphas and two sizes with its heads, VGG16 with Flatten, an imported Keras head. */
+    /** Every base and head the workbook trains: MobileNetV2 at three alphas and two sizes with its heads, VGG16 with Flatten, ResNet50, an imported Keras head. */
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> pairs() {
         return java.util.stream.Stream.of(
                 org.junit.jupiter.params.provider.Arguments.of("mobilenet_v2", 64, 0.35, "binary", 2),
                 org.junit.jupiter.params.provider.Arguments.of("mobilenet_v2", 48, 0.5, "pooled_dense", 3),
                 org.junit.jupiter.params.provider.Arguments.of("mobilenet_v2", 64, 1.0, "pooled_dense", 2),
                 org.junit.jupiter.params.provider.Arguments.of("vgg16", 32, 1.0, "flatten_dense", 3),
+                org.junit.jupiter.params.provider.Arguments.of("resnet50", 40, 1.0, "pooled_dense", 3),
                 org.junit.jupiter.params.provider.Arguments.of("mobilenet_v2", 64, 0.35, "keras", 3));
     }
 
@@ -106,6 +107,7 @@ class ExportTest {
             "mobilenet_v2, 64, 0.35, binary, 2",
             "mobilenet_v2, 48, 0.5, pooled_dense, 3",
             "vgg16, 32, 1.0, flatten_dense, 3",
+            "resnet50, 40, 1.0, pooled_dense, 3",
     })
     void kerasLoadModelReadsTheKerasExport(String base, int size, double alpha, String head, int classes) throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(org.tlworkbook.testing.Processes.python("import keras, h5py, numpy"),
@@ -211,7 +213,7 @@ class ExportTest {
 
         String otherBase = config.replace("\"Conv1\"", "\"conv1_conv\"");
         IllegalArgumentException base = assertThrows(IllegalArgumentException.class, () -> Classifier.importKeras(modelFile("resnet.h5", otherBase)));
-        assertTrue(base.getMessage().contains("'conv1_conv'") && base.getMessage().contains("MobileNetV2 or VGG16"), base.getMessage());
+        assertTrue(base.getMessage().contains("'conv1_conv'") && base.getMessage().contains("keras.applications mobilenet_v2, vgg16, resnet50 (include_top=False)"), base.getMessage());
 
         String logits = config.replace("\"activation\":\"softmax\"", "\"activation\":\"linear\"");
         IllegalArgumentException last = assertThrows(IllegalArgumentException.class, () -> Classifier.importKeras(modelFile("logits.h5", logits)));
@@ -224,6 +226,7 @@ class ExportTest {
             "seed000_nested, 96, 'keras.Sequential([keras.applications.MobileNetV2(input_shape=(96,96,3), alpha=0.35, include_top=False, weights=None), keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(64, activation=\"relu\"), keras.layers.Dense(3, activation=\"sigmoid\")])'",
             "flat_binary, 96, 'flat()'",
             "vgg16_nested, 32, 'keras.Sequential([keras.applications.VGG16(input_shape=(32,32,3), include_top=False, weights=None), keras.layers.Flatten(), keras.layers.Dense(16, activation=\"relu\"), keras.layers.Dropout(0.5), keras.layers.Dense(3, activation=\"softmax\")])'",
+            "resnet50_nested, 64, 'keras.Sequential([keras.applications.ResNet50(input_shape=(64,64,3), include_top=False, weights=None), keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3, activation=\"softmax\")])'",
     })
     void importsClassifiersKerasItselfSaved(String name, int size, String build) throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(org.tlworkbook.testing.Processes.python("import keras, h5py, numpy"),
@@ -299,6 +302,32 @@ class ExportTest {
         INDArray pixels = t.images().sub(pre.offset()).div(pre.scale()); // back to 0-255
         double diff = maxDiff(onnxruntime(file, pixels), t.model().predict(t.images()));
         assertTrue(diff <= 1e-4, "max abs difference " + diff);
+    }
+
+    /** ResNet50's caffe scaling in the graph: RGB pixels in, swapped to BGR and each channel less its ImageNet mean. */
+    @Test
+    void withPixelsInTheGraphResNet50GetsBgrMinusTheMeans() throws Exception {
+        Trained t = trained("resnet50", 40, 1.0, "pooled_dense", 3);
+        Path file = tmp.resolve("pixels-resnet50.onnx");
+        t.model().exportOnnx(file, true);
+        var pre = t.model().base().preprocessing();
+        assertTrue(pre.bgr());
+        INDArray rgb = t.images().dup();
+        for (int c = 0; c < 3; c++) { // model channel c (BGR) holds RGB channel 2 - c, less its mean
+            rgb.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(pre.sourceChannel(c)))
+                    .assign(t.images().get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(c))
+                            .sub(pre.offset(c)).div(pre.scale()));
+        }
+        double diff = maxDiff(onnxruntime(file, rgb), t.model().predict(t.images()));
+        assertTrue(diff <= 1e-4, "max abs difference " + diff);
+        INDArray unswapped = t.images().dup();
+        for (int c = 0; c < 3; c++) {
+            unswapped.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(c))
+                    .assign(t.images().get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(c))
+                            .sub(pre.offset(c)).div(pre.scale()));
+        }
+        double swapped = maxDiff(onnxruntime(file, unswapped), t.model().predict(t.images()));
+        assertTrue(swapped > 1e-3, "the swap matters: pixels given in the model's channel order give other probabilities (" + swapped + ")");
     }
 
     @Test

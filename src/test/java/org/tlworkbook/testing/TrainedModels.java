@@ -7,10 +7,8 @@ import org.tlworkbook.data.Progress;
 import org.tlworkbook.model.BaseModel;
 import org.tlworkbook.model.Classifier;
 import org.tlworkbook.model.Head;
-import org.tlworkbook.model.MobileNetV2;
 import org.tlworkbook.model.Optimizer;
 import org.tlworkbook.model.SyntheticWeights;
-import org.tlworkbook.model.Vgg16;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -54,7 +52,7 @@ public final class TrainedModels {
         Path dir = root.resolve(base + size + alpha + head + classes);
         ImageFolder folder = ImageFolder.from(TestImages.folder(dir, 40, 12, java.util.Arrays.copyOf(names, classes)))
                 .validationSplit(0.25).seed(3);
-        BaseModel b = base.equals("vgg16") ? Vgg16.create(size, 7) : MobileNetV2.create(size, alpha, 7);
+        BaseModel b = org.tlworkbook.model.Architecture.named(base).create(size, alpha, 7);
         SyntheticWeights.calibrate(b, folder.training(b).batchSize(16).build().next().getFeatures());
         Head h = switch (head) {
             case "binary" -> Head.binary();
