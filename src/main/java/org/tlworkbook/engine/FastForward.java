@@ -33,7 +33,7 @@ public final class FastForward {
     private final String outputName;
     private final Map<String, Integer> lastUse;
     private final BufferPool pool = new BufferPool();
-    private final Map<String, long[]> timings = new java.util.TreeMap<>();
+    private final StepTimes timings = new StepTimes();
 
     private final List<String> kept;
 
@@ -85,7 +85,7 @@ public final class FastForward {
                 case DEPTHWISE -> steps.add(Depthwise.of(k, u.bn(), params, u.activation(), u.padding(), in, u.output(), oneDnn));
                 case ZERO_PAD -> steps.add(new Pad(k.padding(), in, k.name()));
                 case BATCH_NORM -> {
-                    float[][] ss = batchNorm(k, params);
+                    float[][] ss = batchNorm(k, params, null);
                     steps.add(new Affine(ss[0], ss[1], Activation.NONE, in, k.name()));
                 }
                 case RELU6 -> steps.add(new Affine(null, null, Activation.RELU6, in, k.name()));
@@ -183,9 +183,7 @@ public final class FastForward {
                 }
                 long t0 = System.nanoTime();
                 live.put(step.output(), step.run(ins, pool));
-                long[] spent = timings.computeIfAbsent(step.getClass().getSimpleName(), key -> new long[2]);
-                spent[0] += System.nanoTime() - t0;
-                spent[1]++;
+                timings.add(step.getClass().getSimpleName(), t0);
                 for (String in : step.inputs()) {
                     if (lastUse.get(in) == s && !in.equals(outputName) && !kept.contains(in)) {
                         Nhwc t = live.remove(in);
@@ -205,9 +203,7 @@ public final class FastForward {
 
     /** Milliseconds spent per kind of step since compilation (for benchmarks). */
     public synchronized Map<String, Long> millisByStep() {
-        Map<String, Long> m = new java.util.TreeMap<>();
-        timings.forEach((k, v) -> m.put(k, v[0] / 1_000_000));
-        return m;
+        return timings.millis();
     }
 
     /** Frees the reusable activation buffers (they are reallocated on the next call). */
@@ -248,26 +244,13 @@ public final class FastForward {
         }
     }
 
-    /** Folded batch norm: {scale, shift} with y = x * scale + shift (the layer's epsilon, as in Keras). */
-    private static float[][] batchNorm(KerasLayer bn, Map<String, INDArray> params) {
-        float[] gamma = param(params, bn.name(), "gamma");
-        float[] beta = param(params, bn.name(), "beta");
-        float[] mean = param(params, bn.name(), "mean");
-        float[] var = param(params, bn.name(), "var");
-        float[] scale = new float[gamma.length];
-        float[] shift = new float[gamma.length];
-        for (int i = 0; i < gamma.length; i++) {
-            double sc = gamma[i] / Math.sqrt(var[i] + bn.epsilon());
-            scale[i] = (float) sc;
-            shift[i] = (float) (beta[i] - mean[i] * sc);
-        }
+    /** Folded batch norm {scale, shift}, y = z * scale + shift, with a preceding convolution's {@code bias} (or null) inside the shift. */
+    private static float[][] batchNorm(KerasLayer bn, Map<String, INDArray> params, float[] bias) {
+        float[] gamma = Params.floats(params, bn.name(), "gamma");
+        float[] scale = new float[gamma.length], shift = new float[gamma.length];
+        Params.foldBatchNorm(gamma, Params.floats(params, bn.name(), "beta"), Params.floats(params, bn.name(), "mean"),
+                Params.floats(params, bn.name(), "var"), bn.epsilon(), bias, scale, shift);
         return new float[][]{scale, shift};
-    }
-
-    private static float[] param(Map<String, INDArray> params, String layer, String key) {
-        INDArray a = params.get(layer + "_" + key);
-        if (a == null) throw new IllegalArgumentException("no parameter " + layer + "_" + key);
-        return Arrays32.floats(a);
     }
 
     /**
@@ -320,16 +303,15 @@ public final class FastForward {
 
         static Conv of(KerasLayer k, KerasLayer bn, Map<String, INDArray> params, Activation act, int[] extra, String in, String out,
                        boolean oneDnn) {
-            INDArray w = params.get(k.name() + "_W"); // DL4J [out, in, kh, kw]
-            if (w == null) throw new IllegalArgumentException("no parameter " + k.name() + "_W");
+            INDArray w = Params.get(params, k.name(), "W"); // DL4J [out, in, kh, kw]
             int cout = (int) w.size(0), cin = (int) w.size(1), kk = k.kernel();
             float[] wf = Arrays32.floats(w);
-            float[] bias = k.bias() ? param(params, k.name(), "b") : new float[cout];
+            float[] bias = k.bias() ? Params.floats(params, k.name(), "b") : new float[cout];
             float[] scale = null;
             if (bn != null) {
-                float[][] ss = batchNorm(bn, params);
+                float[][] ss = batchNorm(bn, params, bias);
                 scale = ss[0];
-                for (int o = 0; o < cout; o++) bias[o] = bias[o] * ss[0][o] + ss[1][o];
+                bias = ss[1];
             }
             float[] mat = new float[kk * kk * cin * cout]; // [(ky, kx, ci), co]
             for (int o = 0; o < cout; o++) {
@@ -422,14 +404,13 @@ public final class FastForward {
 
         static Depthwise of(KerasLayer k, KerasLayer bn, Map<String, INDArray> params, Activation act, int[] extra, String in, String out,
                             boolean oneDnn) {
-            INDArray w = params.get(k.name() + "_W"); // DL4J [kh, kw, c, 1], the Keras layout
-            if (w == null) throw new IllegalArgumentException("no parameter " + k.name() + "_W");
+            INDArray w = Params.get(params, k.name(), "W"); // DL4J [kh, kw, c, 1], the Keras layout
             if (w.size(3) != 1) throw new IllegalArgumentException(k.name() + ": depth multiplier " + w.size(3) + " is not supported");
             int c = (int) w.size(2);
             float[] wf = Arrays32.floats(w); // [(ky, kx), c]
             float[] bias = new float[c];
             if (bn != null) {
-                float[][] ss = batchNorm(bn, params);
+                float[][] ss = batchNorm(bn, params, null);
                 for (int i = 0; i < wf.length; i++) wf[i] *= ss[0][i % c];
                 bias = ss[1];
             }
@@ -648,10 +629,9 @@ public final class FastForward {
 
     private record Dense(int units, FloatBuffer weights, float[] bias, Activation act, String in, String out) implements Step {
         static Dense of(KerasLayer k, Map<String, INDArray> params, String in) {
-            INDArray w = params.get(k.name() + "_W"); // [in, out]
-            if (w == null) throw new IllegalArgumentException("no parameter " + k.name() + "_W");
+            INDArray w = Params.get(params, k.name(), "W"); // [in, out]
             return new Dense((int) w.size(1), direct(Arrays32.floats(w)),
-                    param(params, k.name(), "b"), Activation.of(k.activation()), in, k.name());
+                    Params.floats(params, k.name(), "b"), Activation.of(k.activation()), in, k.name());
         }
 
         @Override

@@ -41,7 +41,7 @@ public final class FastTraining {
     private final List<Param> params;
     private final IUpdater optimizer;
     private final BufferPool pool = new BufferPool();
-    private final Map<String, long[]> timings = new java.util.TreeMap<>();
+    private final StepTimes timings = new StepTimes();
     private long iteration;
     private double rate = Double.NaN;
 
@@ -226,15 +226,12 @@ public final class FastTraining {
     }
 
     private void time(String what, long since) {
-        long[] t = timings.computeIfAbsent(what, k -> new long[1]);
-        t[0] += System.nanoTime() - since;
+        timings.add(what, since);
     }
 
     /** Milliseconds spent so far in each kind of work (forward and backward by unit kind, folding, updates), for benches. */
     public Map<String, Long> millisByStep() {
-        Map<String, Long> m = new java.util.TreeMap<>();
-        timings.forEach((k, v) -> m.put(k, v[0] / 1_000_000));
-        return m;
+        return timings.millis();
     }
 
     private void update() {
@@ -350,13 +347,12 @@ public final class FastTraining {
         }
 
         String key() {
-            return layer + "_" + name;
+            return Params.key(layer, name);
         }
 
         static Param of(Map<String, INDArray> table, Map<String, float[][]> states, String layer, String name,
                         boolean trainable, IUpdater optimizer) {
-            INDArray a = table.get(layer + "_" + name);
-            if (a == null) throw new IllegalArgumentException("no parameter " + layer + "_" + name);
+            INDArray a = Params.get(table, layer, name);
             float[] v = Nd4j.toFlattened(a.ordering(), a).toFloatVector();
             int arrays = !trainable ? 0 : optimizer instanceof RmsProp ? 1 : optimizer instanceof Adam ? 2 : 0;
             float[][] saved = states.get(layer + "/" + name);
@@ -438,16 +434,13 @@ public final class FastTraining {
         void foldNorm(int channels) {
             scale = new float[channels];
             shift = new float[channels];
-            for (int o = 0; o < channels; o++) {
-                float b = bias == null ? 0f : bias.value[o];
-                if (bn == null) {
-                    scale[o] = 1f;
-                    shift[o] = b;
-                } else {
-                    scale[o] = bn[0].value[o] * invStd(o);
-                    shift[o] = (b - bn[2].value[o]) * scale[o] + bn[1].value[o];
-                }
+            float[] b = bias == null ? null : bias.value;
+            if (bn != null) {
+                Params.foldBatchNorm(bn[0].value, bn[1].value, bn[2].value, bn[3].value, eps, b, scale, shift);
+                return;
             }
+            java.util.Arrays.fill(scale, 1f);
+            if (b != null) System.arraycopy(b, 0, shift, 0, channels);
         }
 
         /**

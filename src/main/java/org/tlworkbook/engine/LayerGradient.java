@@ -45,10 +45,8 @@ public final class LayerGradient {
         for (int l = 0; l < suffix.size(); l++) {
             KerasLayer k = suffix.get(l);
             if (k.kind() != KerasLayer.Kind.DENSE) continue;
-            INDArray w = params.get(k.name() + "_W");
-            if (w == null) throw new IllegalArgumentException("no parameter " + k.name() + "_W");
-            weights[l] = Arrays32.floats(w);
-            biases[l] = Arrays32.floats(params.get(k.name() + "_b"));
+            weights[l] = Params.floats(params, k.name(), "W");
+            biases[l] = Params.floats(params, k.name(), "b");
         }
     }
 

@@ -235,9 +235,7 @@ final class KerasExport {
     }
 
     private static INDArray param(Map<String, INDArray> params, KerasLayer k, String key) {
-        INDArray p = params.get(k.name() + "_" + key);
-        if (p == null) throw new IllegalStateException("layer " + k.name() + " has no weight " + key);
-        return p;
+        return org.tlworkbook.engine.Params.get(params, k.name(), key);
     }
 
     static float[] vector(INDArray a) {

@@ -151,10 +151,10 @@ final class KerasImport {
             for (String path : paths) {
                 String weight = KerasWeights.suffix(path), key = KerasWeights.paramKey(weight);
                 if (key == null) throw new IOException(file + ": layer " + k.name() + " has a weight '" + weight + "' the workbook cannot take");
-                INDArray target = params.get(k.name() + "_" + key);
+                INDArray target = params.get(org.tlworkbook.engine.Params.key(k.name(), key));
                 if (target == null) throw new IOException(file + ": layer " + k.name() + " has a weight '" + weight + "' this model lacks");
                 KerasWeights.assign(file, k, weight, h5.getDatasetByPath(path), target, shapes.get(k.input() + "#flatten"));
-                INDArray inBase = baseParams.get(k.name() + "_" + key);
+                INDArray inBase = baseParams.get(org.tlworkbook.engine.Params.key(k.name(), key));
                 if (inBase != null) inBase.assign(target);
             }
         }

@@ -178,9 +178,7 @@ final class OnnxExport {
     }
 
     private INDArray param(KerasLayer k, String key) {
-        INDArray p = params.get(k.name() + "_" + key);
-        if (p == null) throw new IllegalStateException("layer " + k.name() + " has no weight " + key);
-        return p;
+        return org.tlworkbook.engine.Params.get(params, k.name(), key);
     }
 
     private String node(String op, List<String> inputs, Map<String, Object> attrs) {
