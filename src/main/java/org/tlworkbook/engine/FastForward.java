@@ -48,9 +48,9 @@ public final class FastForward {
     /** Whether every layer in {@code layers} has a fast implementation (otherwise use the DL4J graph). */
     public static boolean supports(List<KerasLayer> layers) {
         for (KerasLayer k : layers) {
-            if (k.kind() == KerasLayer.Kind.DEPTHWISE && k.kernel() != 3 && k.kernel() != 1) return false;
-            if (k.kind() == KerasLayer.Kind.DENSE && !List.of("relu", "sigmoid", "softmax", "linear").contains(
-                    k.activation() == null ? "linear" : k.activation())) return false;
+            if (k instanceof KerasLayer.Depthwise d && d.kernel() != 3 && d.kernel() != 1) return false;
+            if (k instanceof KerasLayer.Dense d && !List.of("relu", "sigmoid", "softmax", "linear").contains(
+                    d.activation() == null ? "linear" : d.activation())) return false;
         }
         return !layers.isEmpty() && layers.get(0).kind() == KerasLayer.Kind.INPUT;
     }
@@ -80,24 +80,26 @@ public final class FastForward {
         for (Fusion u : Fusion.plan(layers)) {
             KerasLayer k = u.op();
             String in = k.inputs().isEmpty() ? null : resolve(alias, u.input());
-            switch (k.kind()) {
-                case CONV -> steps.add(Conv.of(k, u.bn(), params, u.activation(), u.padding(), in, u.output(), oneDnn));
-                case DEPTHWISE -> steps.add(Depthwise.of(k, u.bn(), params, u.activation(), u.padding(), in, u.output(), oneDnn));
-                case ZERO_PAD -> steps.add(new Pad(k.padding(), in, k.name()));
+            Step step = switch (k.kind()) {
+                case CONV -> Conv.of((KerasLayer.Conv) k, u.bn(), params, u.activation(), u.padding(), in, u.output(), oneDnn);
+                case DEPTHWISE -> Depthwise.of((KerasLayer.Depthwise) k, u.bn(), params, u.activation(), u.padding(), in, u.output(), oneDnn);
+                case ZERO_PAD -> new Pad(((KerasLayer.ZeroPad) k).padding(), in, k.name());
                 case BATCH_NORM -> {
-                    float[][] ss = batchNorm(k, params, null);
-                    steps.add(new Affine(ss[0], ss[1], Activation.NONE, in, k.name()));
+                    float[][] ss = batchNorm((KerasLayer.BatchNorm) k, params, null);
+                    yield new Affine(ss[0], ss[1], Activation.NONE, in, k.name());
                 }
-                case RELU6 -> steps.add(new Affine(null, null, Activation.RELU6, in, k.name()));
-                case RELU -> steps.add(new Affine(null, null, Activation.RELU, in, k.name()));
-                case ADD -> steps.add(new Add(resolve(alias, k.inputs().get(0)), resolve(alias, k.inputs().get(1)), k.name()));
-                case MAX_POOL -> steps.add(new MaxPool(k.kernel(), k.stride(), in, k.name()));
-                case GLOBAL_AVG_POOL -> steps.add(new GlobalAvgPool(in, k.name()));
-                case FLATTEN -> steps.add(new Flatten(in, k.name()));
-                case DENSE -> steps.add(Dense.of(k, params, in));
-                case DROPOUT -> alias.put(k.name(), in); // identity at inference
+                case RELU6 -> new Affine(null, null, Activation.RELU6, in, k.name());
+                case RELU -> new Affine(null, null, Activation.RELU, in, k.name());
+                case ADD -> new Add(resolve(alias, k.inputs().get(0)), resolve(alias, k.inputs().get(1)), k.name());
+                case MAX_POOL -> new MaxPool(((KerasLayer.MaxPool) k).pool(), ((KerasLayer.MaxPool) k).stride(), in, k.name());
+                case GLOBAL_AVG_POOL -> new GlobalAvgPool(in, k.name());
+                case FLATTEN -> new Flatten(in, k.name());
+                case DENSE -> Dense.of((KerasLayer.Dense) k, params, in);
+                case DROPOUT -> null; // identity at inference: later layers read its input
                 case INPUT -> throw new IllegalArgumentException("second input layer " + k.name());
-            }
+            };
+            if (step != null) steps.add(step);
+            else alias.put(k.name(), in);
         }
         String output = resolve(alias, layers.get(layers.size() - 1).name());
         java.util.Set<String> keepSet = new java.util.HashSet<>(keep);
@@ -245,7 +247,7 @@ public final class FastForward {
     }
 
     /** Folded batch norm {scale, shift}, y = z * scale + shift, with a preceding convolution's {@code bias} (or null) inside the shift. */
-    private static float[][] batchNorm(KerasLayer bn, Map<String, INDArray> params, float[] bias) {
+    private static float[][] batchNorm(KerasLayer.BatchNorm bn, Map<String, INDArray> params, float[] bias) {
         float[] gamma = Params.floats(params, bn.name(), "gamma");
         float[] scale = new float[gamma.length], shift = new float[gamma.length];
         Params.foldBatchNorm(gamma, Params.floats(params, bn.name(), "beta"), Params.floats(params, bn.name(), "mean"),
@@ -301,7 +303,7 @@ public final class FastForward {
             return new Conv(k, stride, same, extraPad, cin, cout, weights, bias, act, in, out, true, null);
         }
 
-        static Conv of(KerasLayer k, KerasLayer bn, Map<String, INDArray> params, Activation act, int[] extra, String in, String out,
+        static Conv of(KerasLayer.Conv k, KerasLayer.BatchNorm bn, Map<String, INDArray> params, Activation act, int[] extra, String in, String out,
                        boolean oneDnn) {
             INDArray w = Params.get(params, k.name(), "W"); // DL4J [out, in, kh, kw]
             int cout = (int) w.size(0), cin = (int) w.size(1), kk = k.kernel();
@@ -402,7 +404,7 @@ public final class FastForward {
                              Activation act, String in, String out, float[] inBias, Activation inAct,
                              Map<Integer, float[][]> tiles, OneDnn.Conv dnn) implements Step {
 
-        static Depthwise of(KerasLayer k, KerasLayer bn, Map<String, INDArray> params, Activation act, int[] extra, String in, String out,
+        static Depthwise of(KerasLayer.Depthwise k, KerasLayer.BatchNorm bn, Map<String, INDArray> params, Activation act, int[] extra, String in, String out,
                             boolean oneDnn) {
             INDArray w = Params.get(params, k.name(), "W"); // DL4J [kh, kw, c, 1], the Keras layout
             if (w.size(3) != 1) throw new IllegalArgumentException(k.name() + ": depth multiplier " + w.size(3) + " is not supported");
@@ -628,7 +630,7 @@ public final class FastForward {
     }
 
     private record Dense(int units, FloatBuffer weights, float[] bias, Activation act, String in, String out) implements Step {
-        static Dense of(KerasLayer k, Map<String, INDArray> params, String in) {
+        static Dense of(KerasLayer.Dense k, Map<String, INDArray> params, String in) {
             INDArray w = Params.get(params, k.name(), "W"); // [in, out]
             return new Dense((int) w.size(1), direct(Arrays32.floats(w)),
                     Params.floats(params, k.name(), "b"), Activation.of(k.activation()), in, k.name());

@@ -90,7 +90,8 @@ public final class FastTraining {
         List<Param> params = new ArrayList<>();
         List<Unit> units = new ArrayList<>();
         for (Fusion f : plan) {
-            KerasLayer k = f.op(), bn = f.bn();
+            KerasLayer k = f.op();
+            KerasLayer.BatchNorm bn = f.bn();
             String in = f.input(), out = f.output();
             Param[] norm = bn == null ? null : new Param[]{
                     Param.of(table, states, bn.name(), "gamma", !frozen.test(bn.name()), optimizer),
@@ -102,12 +103,14 @@ public final class FastTraining {
             Unit u = switch (k.kind()) {
                 case CONV, DENSE -> {
                     Param w = Param.of(table, states, k.name(), "W", trains, optimizer);
-                    Param b = k.bias() ? Param.of(table, states, k.name(), "b", trains, optimizer) : null;
+                    boolean bias = !(k instanceof KerasLayer.Conv c) || c.bias(); // a dense layer always has one
+                    Param b = bias ? Param.of(table, states, k.name(), "b", trains, optimizer) : null;
                     yield new Conv(in, out, w, b, norm, eps, f.activation(), k.kind() == KerasLayer.Kind.DENSE, oneDnn);
                 }
                 case DEPTHWISE -> {
                     Param w = Param.of(table, states, k.name(), "W", trains, optimizer);
-                    yield new Depthwise(in, out, k.kernel(), k.stride(), k.samePadding(), f.padding(), w, norm, eps, f.activation(), oneDnn);
+                    KerasLayer.Depthwise d = (KerasLayer.Depthwise) k;
+                    yield new Depthwise(in, out, d.kernel(), d.stride(), d.samePadding(), f.padding(), w, norm, eps, f.activation(), oneDnn);
                 }
                 case ADD -> new Add(k.inputs().get(0), k.inputs().get(1), out);
                 case GLOBAL_AVG_POOL -> new GlobalAvgPool(in, out);
@@ -132,14 +135,15 @@ public final class FastTraining {
             KerasLayer k = f.op();
             switch (k.kind()) {
                 case CONV -> {
-                    if (f.pad() != null || k.kernel() != 1 || k.stride() != 1 || k.activation() != null || f.bn() == null) return null;
+                    KerasLayer.Conv c = (KerasLayer.Conv) k;
+                    if (f.pad() != null || c.kernel() != 1 || c.stride() != 1 || c.activation() != null || f.bn() == null) return null;
                 }
                 case DEPTHWISE -> {
                     if (f.bn() == null) return null;
                 }
                 case ADD, GLOBAL_AVG_POOL -> { }
                 case DENSE -> {
-                    String act = k.activation() == null ? "linear" : k.activation();
+                    String act = ((KerasLayer.Dense) k).activation() == null ? "linear" : ((KerasLayer.Dense) k).activation();
                     boolean last = k == layers.get(layers.size() - 1);
                     if (last ? !List.of("sigmoid", "softmax").contains(act) : !List.of("relu", "linear").contains(act)) return null;
                 }

@@ -11,7 +11,7 @@ import java.util.Map;
  * (or ReLU) only that batch norm feeds, so the three run as one pass over memory; or a single other layer ({@code op}
  * alone). Each pass then decides which units it can run.
  */
-record Fusion(KerasLayer pad, KerasLayer op, KerasLayer bn, KerasLayer relu) {
+record Fusion(KerasLayer.ZeroPad pad, KerasLayer op, KerasLayer.BatchNorm bn, KerasLayer relu) {
 
     /** Units for {@code layers} after the input layer at index 0, in order. */
     static List<Fusion> plan(List<KerasLayer> layers) {
@@ -19,19 +19,22 @@ record Fusion(KerasLayer pad, KerasLayer op, KerasLayer bn, KerasLayer relu) {
         for (KerasLayer k : layers) for (String in : k.inputs()) consumers.merge(in, 1, Integer::sum);
         List<Fusion> plan = new ArrayList<>();
         for (int i = 1; i < layers.size(); i++) {
-            KerasLayer k = layers.get(i), pad = null;
-            if (k.kind() == KerasLayer.Kind.ZERO_PAD && i + 1 < layers.size() && isConv(layers.get(i + 1))
-                    && onlyReader(layers.get(i + 1), k, consumers) && !layers.get(i + 1).samePadding()) {
-                pad = k;
+            KerasLayer k = layers.get(i);
+            KerasLayer.ZeroPad pad = null;
+            if (k instanceof KerasLayer.ZeroPad z && i + 1 < layers.size() && layers.get(i + 1) instanceof KerasLayer.Convolution c
+                    && onlyReader(c, k, consumers) && !c.samePadding()) {
+                pad = z;
                 k = layers.get(++i);
             }
             if (!isConv(k)) {
                 plan.add(new Fusion(null, k, null, null));
                 continue;
             }
-            KerasLayer bn = null, relu = null;
-            if (i + 1 < layers.size() && layers.get(i + 1).kind() == KerasLayer.Kind.BATCH_NORM && onlyReader(layers.get(i + 1), k, consumers)) {
-                bn = layers.get(++i);
+            KerasLayer.BatchNorm bn = null;
+            KerasLayer relu = null;
+            if (i + 1 < layers.size() && layers.get(i + 1) instanceof KerasLayer.BatchNorm b && onlyReader(b, k, consumers)) {
+                bn = b;
+                i++;
                 if (i + 1 < layers.size() && isRelu(layers.get(i + 1)) && onlyReader(layers.get(i + 1), bn, consumers)) {
                     relu = layers.get(++i);
                 }
@@ -46,7 +49,7 @@ record Fusion(KerasLayer pad, KerasLayer op, KerasLayer bn, KerasLayer relu) {
     }
 
     private static boolean isConv(KerasLayer k) {
-        return k.kind() == KerasLayer.Kind.CONV || k.kind() == KerasLayer.Kind.DEPTHWISE;
+        return k instanceof KerasLayer.Convolution;
     }
 
     private static boolean onlyReader(KerasLayer next, KerasLayer of, Map<String, Integer> consumers) {
@@ -68,9 +71,10 @@ record Fusion(KerasLayer pad, KerasLayer op, KerasLayer bn, KerasLayer relu) {
         return pad == null ? new int[4] : pad.padding();
     }
 
-    /** The convolution's own activation, or the ReLU6 or ReLU fused in after its batch norm. */
+    /** The convolution's (or dense layer's) own activation, or the ReLU6 or ReLU fused in after its batch norm. */
     Activation activation() {
         if (relu != null) return relu.kind() == KerasLayer.Kind.RELU6 ? Activation.RELU6 : Activation.RELU;
-        return Activation.of(op.activation());
+        if (op instanceof KerasLayer.Conv c) return Activation.of(c.activation());
+        return op instanceof KerasLayer.Dense d ? Activation.of(d.activation()) : Activation.NONE;
     }
 }

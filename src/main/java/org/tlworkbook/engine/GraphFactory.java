@@ -83,8 +83,8 @@ public final class GraphFactory {
                             new CnnToFeedForwardPreProcessor()), k.input());
                 }
                 default -> {
-                    Layer layer = last ? outputLayer(k, loss)
-                            : batchNormTraining && k.kind() == KerasLayer.Kind.BATCH_NORM && !frozen.test(k.name()) ? trainingBatchNorm(k) : layer(k);
+                    Layer layer = last ? outputLayer((KerasLayer.Dense) k, loss)
+                            : batchNormTraining && k instanceof KerasLayer.BatchNorm bn && !frozen.test(k.name()) ? trainingBatchNorm(bn) : layer(k);
                     // every frozen layer is wrapped, weights or not, so backpropagation stops cleanly at the frozen part
                     if (frozen.test(k.name())) layer = new FrozenLayer(layer);
                     g.addLayer(k.name(), layer, k.input());
@@ -98,16 +98,17 @@ public final class GraphFactory {
     }
 
     /** DL4J's batch norm with the layer's Keras settings (its epsilon, momentum 0.999), in training mode while it trains. */
-    private static Layer trainingBatchNorm(KerasLayer k) {
+    private static Layer trainingBatchNorm(KerasLayer.BatchNorm k) {
         org.deeplearning4j.nn.conf.layers.BatchNormalization bn = new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder()
                 .eps(k.epsilon()).decay(0.999).useLogStd(false).lockGammaBeta(false).build();
         bn.setCnn2DFormat(org.deeplearning4j.nn.conf.CNN2DFormat.NCHW);
         return bn;
     }
 
-    private static Layer layer(KerasLayer k) {
-        return switch (k.kind()) {
+    private static Layer layer(KerasLayer layer) {
+        return switch (layer.kind()) {
             case CONV -> {
+                KerasLayer.Conv k = (KerasLayer.Conv) layer;
                 ConvolutionLayer.Builder b = new ConvolutionLayer.Builder(k.kernel(), k.kernel())
                         .stride(k.stride(), k.stride())
                         .nOut(k.filters())
@@ -117,31 +118,43 @@ public final class GraphFactory {
                 boolean pointwise = k.kernel() == 1 && k.stride() == 1 && !k.bias() && k.activation() == null;
                 yield pointwise ? new PointwiseConvolution(b) : b.build();
             }
-            case DEPTHWISE -> new FastDepthwiseConvolution2D(new DepthwiseConvolution2D.Builder(k.kernel(), k.kernel())
-                    .stride(k.stride(), k.stride())
-                    .depthMultiplier(1)
-                    .hasBias(false)
-                    .convolutionMode(k.samePadding() ? ConvolutionMode.Same : ConvolutionMode.Truncate)
-                    .activation(Activation.IDENTITY));
+            case DEPTHWISE -> {
+                KerasLayer.Depthwise k = (KerasLayer.Depthwise) layer;
+                yield new FastDepthwiseConvolution2D(new DepthwiseConvolution2D.Builder(k.kernel(), k.kernel())
+                        .stride(k.stride(), k.stride())
+                        .depthMultiplier(1)
+                        .hasBias(false)
+                        .convolutionMode(k.samePadding() ? ConvolutionMode.Same : ConvolutionMode.Truncate)
+                        .activation(Activation.IDENTITY));
+            }
             case BATCH_NORM -> {
                 InferenceBatchNormalization bn = new InferenceBatchNormalization();
-                bn.setEps(k.epsilon());
+                bn.setEps(((KerasLayer.BatchNorm) layer).epsilon());
                 yield bn;
             }
             case RELU6 -> new Relu6();
             case RELU -> new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder().activation(Activation.RELU).build();
-            case ZERO_PAD -> new ZeroPaddingLayer.Builder(k.padding()[0], k.padding()[1], k.padding()[2], k.padding()[3]).build();
-            case MAX_POOL -> new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
-                    .kernelSize(k.kernel(), k.kernel()).stride(k.stride(), k.stride()).convolutionMode(ConvolutionMode.Truncate).build();
+            case ZERO_PAD -> {
+                KerasLayer.ZeroPad k = (KerasLayer.ZeroPad) layer;
+                yield new ZeroPaddingLayer.Builder(k.top(), k.bottom(), k.left(), k.right()).build();
+            }
+            case MAX_POOL -> {
+                KerasLayer.MaxPool k = (KerasLayer.MaxPool) layer;
+                yield new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
+                        .kernelSize(k.pool(), k.pool()).stride(k.stride(), k.stride()).convolutionMode(ConvolutionMode.Truncate).build();
+            }
             case GLOBAL_AVG_POOL -> new GlobalPoolingLayer.Builder(PoolingType.AVG).build();
-            case DENSE -> new DenseLayer.Builder().nOut(k.filters()).activation(activation(k.activation())).build();
-            case DROPOUT -> new DropoutLayer.Builder(1.0 - k.filters() / 100.0).build();
-            default -> throw new IllegalArgumentException("not a layer: " + k);
+            case DENSE -> {
+                KerasLayer.Dense k = (KerasLayer.Dense) layer;
+                yield new DenseLayer.Builder().nOut(k.units()).activation(activation(k.activation())).build();
+            }
+            case DROPOUT -> new DropoutLayer.Builder(1.0 - ((KerasLayer.Dropout) layer).rate()).build();
+            case INPUT, ADD, FLATTEN -> throw new IllegalArgumentException("not a layer: " + layer);
         };
     }
 
-    private static Layer outputLayer(KerasLayer k, LossFunctions.LossFunction loss) {
-        return new OutputLayer.Builder(loss).nOut(k.filters()).activation(activation(k.activation())).build();
+    private static Layer outputLayer(KerasLayer.Dense k, LossFunctions.LossFunction loss) {
+        return new OutputLayer.Builder(loss).nOut(k.units()).activation(activation(k.activation())).build();
     }
 
     public static Activation activation(String name) {

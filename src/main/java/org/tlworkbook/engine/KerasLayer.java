@@ -3,117 +3,207 @@ package org.tlworkbook.engine;
 import java.util.List;
 
 /**
- * One layer as Keras lists it in {@code model.layers}: its name, kind, inputs and shape-defining
- * settings. Architectures are written as ordered lists of these, so layer indices ({@code fine_tune_at})
- * and weight names mean exactly what they mean in Keras.
+ * One layer as Keras lists it in {@code model.layers}: its name, inputs and the settings of its kind, one record per
+ * kind. Architectures are written as ordered lists of these, so layer indices ({@code fine_tune_at}) and weight names
+ * mean exactly what they mean in Keras. The family is sealed and every pass chooses by {@link #kind()} in a switch
+ * expression, so a new kind does not compile until each engine and file format handles it.
  */
-public record KerasLayer(String name, Kind kind, List<String> inputs, int filters, int kernel, int stride,
-                         boolean samePadding, boolean bias, int[] padding, String activation, double epsilon) {
+public sealed interface KerasLayer {
     /**
      * Keras' batch-normalization epsilon in MobileNetV2 ({@code BatchNormalization(epsilon=1e-3)}) and the workbook's
-     * default; a layer carries its own ({@link #epsilon()}: ResNet50's is 1.001e-5), which every engine and file format reads.
+     * default; each {@link BatchNorm} carries its own (ResNet50's is 1.001e-5), which every engine and file format reads.
      */
-    public static final double BATCH_NORM_EPSILON = 1e-3;
+    double BATCH_NORM_EPSILON = 1e-3;
 
-    public KerasLayer(String name, Kind kind, List<String> inputs, int filters, int kernel, int stride,
-                      boolean samePadding, boolean bias, int[] padding, String activation) {
-        this(name, kind, inputs, filters, kernel, stride, samePadding, bias, padding, activation, 0);
-    }
+    /** The kinds, one per record, for exhaustive switch expressions. */
+    enum Kind { INPUT, CONV, DEPTHWISE, BATCH_NORM, RELU6, RELU, ZERO_PAD, ADD, MAX_POOL, GLOBAL_AVG_POOL, FLATTEN, DENSE, DROPOUT }
 
+    /** Keras' layer name, which is also its weights' name. */
+    String name();
 
-    public enum Kind { INPUT, CONV, DEPTHWISE, BATCH_NORM, RELU6, RELU, ZERO_PAD, ADD, MAX_POOL,
-        GLOBAL_AVG_POOL, FLATTEN, DENSE, DROPOUT }
+    /** The layers it reads, by name. */
+    List<String> inputs();
 
-    public static KerasLayer input(String name) {
-        return new KerasLayer(name, Kind.INPUT, List.of(), 0, 0, 1, false, false, null, null);
-    }
+    /** Which record this is. */
+    Kind kind();
 
-    public static KerasLayer conv(String name, String input, int filters, int kernel, int stride, boolean same,
-                                  boolean bias, String activation) {
-        return new KerasLayer(name, Kind.CONV, List.of(input), filters, kernel, stride, same, bias, null, activation);
-    }
+    /** Keras' class name ({@code Conv2D}, {@code ReLU}, ...). */
+    String typeName();
 
-    public static KerasLayer depthwise(String name, String input, int stride, boolean same) {
-        return new KerasLayer(name, Kind.DEPTHWISE, List.of(input), 0, 3, stride, same, false, null, null);
-    }
-
-    public static KerasLayer batchNorm(String name, String input) {
-        return batchNorm(name, input, BATCH_NORM_EPSILON);
-    }
-
-    public static KerasLayer batchNorm(String name, String input, double epsilon) {
-        return new KerasLayer(name, Kind.BATCH_NORM, List.of(input), 0, 0, 1, false, false, null, null, epsilon);
-    }
-
-    /** Keras' {@code Activation("relu")} layer (ResNet50's); MobileNetV2's capped one is {@link #relu6}. */
-    public static KerasLayer relu(String name, String input) {
-        return new KerasLayer(name, Kind.RELU, List.of(input), 0, 0, 1, false, false, null, "relu");
-    }
-
-    public static KerasLayer relu6(String name, String input) {
-        return new KerasLayer(name, Kind.RELU6, List.of(input), 0, 0, 1, false, false, null, null);
-    }
-
-    /** Padding as {top, bottom, left, right}. */
-    public static KerasLayer zeroPad(String name, String input, int top, int bottom, int left, int right) {
-        return new KerasLayer(name, Kind.ZERO_PAD, List.of(input), 0, 0, 1, false, false,
-                new int[]{top, bottom, left, right}, null);
-    }
-
-    public static KerasLayer add(String name, String a, String b) {
-        return new KerasLayer(name, Kind.ADD, List.of(a, b), 0, 0, 1, false, false, null, null);
-    }
-
-    public static KerasLayer maxPool(String name, String input) {
-        return maxPool(name, input, 2, 2);
-    }
-
-    /** {@code MaxPooling2D(pool, strides=stride)}, valid padding. */
-    public static KerasLayer maxPool(String name, String input, int pool, int stride) {
-        return new KerasLayer(name, Kind.MAX_POOL, List.of(input), 0, pool, stride, false, false, null, null);
-    }
-
-    public static KerasLayer globalAvgPool(String name, String input) {
-        return new KerasLayer(name, Kind.GLOBAL_AVG_POOL, List.of(input), 0, 0, 1, false, false, null, null);
-    }
-
-    public static KerasLayer flatten(String name, String input) {
-        return new KerasLayer(name, Kind.FLATTEN, List.of(input), 0, 0, 1, false, false, null, null);
-    }
-
-    public static KerasLayer dense(String name, String input, int units, String activation) {
-        return new KerasLayer(name, Kind.DENSE, List.of(input), units, 0, 1, false, true, null, activation);
-    }
-
-    /** {@code filters} holds the drop rate in percent. */
-    public static KerasLayer dropout(String name, String input, double rate) {
-        return new KerasLayer(name, Kind.DROPOUT, List.of(input), (int) Math.round(rate * 100), 0, 1, false, false, null, null);
-    }
-
-    public String input() {
-        return inputs.get(0);
+    /** The layer it reads (the first, for an add). */
+    default String input() {
+        return inputs().get(0);
     }
 
     /** Whether the layer carries weights that Keras would train. */
-    public boolean hasWeights() {
-        return kind == Kind.CONV || kind == Kind.DEPTHWISE || kind == Kind.BATCH_NORM || kind == Kind.DENSE;
+    default boolean hasWeights() {
+        return false;
     }
 
-    public String typeName() {
-        return switch (kind) {
-            case INPUT -> "InputLayer";
-            case CONV -> "Conv2D";
-            case DEPTHWISE -> "DepthwiseConv2D";
-            case BATCH_NORM -> "BatchNormalization";
-            case RELU6 -> "ReLU";
-            case RELU -> "Activation";
-            case ZERO_PAD -> "ZeroPadding2D";
-            case ADD -> "Add";
-            case MAX_POOL -> "MaxPooling2D";
-            case GLOBAL_AVG_POOL -> "GlobalAveragePooling2D";
-            case FLATTEN -> "Flatten";
-            case DENSE -> "Dense";
-            case DROPOUT -> "Dropout";
-        };
+    /** A layer with one input. */
+    sealed interface Single extends KerasLayer {
+        @Override
+        String input();
+
+        @Override
+        default List<String> inputs() {
+            return List.of(input());
+        }
+    }
+
+    /** A convolution, full or depthwise: square kernel, one stride, same or valid padding. */
+    sealed interface Convolution extends Single {
+        int kernel();
+
+        int stride();
+
+        boolean samePadding();
+
+        @Override
+        default boolean hasWeights() {
+            return true;
+        }
+    }
+
+    record Input(String name) implements KerasLayer {
+        public List<String> inputs() { return List.of(); }
+        public Kind kind() { return Kind.INPUT; }
+        public String typeName() { return "InputLayer"; }
+    }
+
+    /** {@code Conv2D}; {@code activation} null is linear. */
+    record Conv(String name, String input, int filters, int kernel, int stride, boolean samePadding, boolean bias,
+                String activation) implements Convolution {
+        public Kind kind() { return Kind.CONV; }
+        public String typeName() { return "Conv2D"; }
+    }
+
+    /** {@code DepthwiseConv2D} with depth multiplier 1 and no bias. */
+    record Depthwise(String name, String input, int kernel, int stride, boolean samePadding) implements Convolution {
+        public Kind kind() { return Kind.DEPTHWISE; }
+        public String typeName() { return "DepthwiseConv2D"; }
+    }
+
+    record BatchNorm(String name, String input, double epsilon) implements Single {
+        public Kind kind() { return Kind.BATCH_NORM; }
+        public String typeName() { return "BatchNormalization"; }
+        public boolean hasWeights() { return true; }
+    }
+
+    /** MobileNetV2's {@code ReLU(6.)}. */
+    record Relu6(String name, String input) implements Single {
+        public Kind kind() { return Kind.RELU6; }
+        public String typeName() { return "ReLU"; }
+    }
+
+    /** Keras' {@code Activation("relu")} layer (ResNet50's). */
+    record Relu(String name, String input) implements Single {
+        public Kind kind() { return Kind.RELU; }
+        public String typeName() { return "Activation"; }
+    }
+
+    record ZeroPad(String name, String input, int top, int bottom, int left, int right) implements Single {
+        public Kind kind() { return Kind.ZERO_PAD; }
+        public String typeName() { return "ZeroPadding2D"; }
+
+        /** {top, bottom, left, right}. */
+        public int[] padding() {
+            return new int[]{top, bottom, left, right};
+        }
+    }
+
+    record Add(String name, String first, String second) implements KerasLayer {
+        public List<String> inputs() { return List.of(first, second); }
+        public Kind kind() { return Kind.ADD; }
+        public String typeName() { return "Add"; }
+    }
+
+    /** {@code MaxPooling2D(pool, strides=stride)}, valid padding. */
+    record MaxPool(String name, String input, int pool, int stride) implements Single {
+        public Kind kind() { return Kind.MAX_POOL; }
+        public String typeName() { return "MaxPooling2D"; }
+    }
+
+    record GlobalAvgPool(String name, String input) implements Single {
+        public Kind kind() { return Kind.GLOBAL_AVG_POOL; }
+        public String typeName() { return "GlobalAveragePooling2D"; }
+    }
+
+    record Flatten(String name, String input) implements Single {
+        public Kind kind() { return Kind.FLATTEN; }
+        public String typeName() { return "Flatten"; }
+    }
+
+    /** {@code Dense(units, activation)} with a bias; {@code activation} null is linear. */
+    record Dense(String name, String input, int units, String activation) implements Single {
+        public Kind kind() { return Kind.DENSE; }
+        public String typeName() { return "Dense"; }
+        public boolean hasWeights() { return true; }
+    }
+
+    record Dropout(String name, String input, double rate) implements Single {
+        public Kind kind() { return Kind.DROPOUT; }
+        public String typeName() { return "Dropout"; }
+    }
+
+    static Input input(String name) {
+        return new Input(name);
+    }
+
+    static Conv conv(String name, String input, int filters, int kernel, int stride, boolean same, boolean bias, String activation) {
+        return new Conv(name, input, filters, kernel, stride, same, bias, activation);
+    }
+
+    static Depthwise depthwise(String name, String input, int stride, boolean same) {
+        return new Depthwise(name, input, 3, stride, same);
+    }
+
+    static BatchNorm batchNorm(String name, String input) {
+        return new BatchNorm(name, input, BATCH_NORM_EPSILON);
+    }
+
+    static BatchNorm batchNorm(String name, String input, double epsilon) {
+        return new BatchNorm(name, input, epsilon);
+    }
+
+    static Relu6 relu6(String name, String input) {
+        return new Relu6(name, input);
+    }
+
+    static Relu relu(String name, String input) {
+        return new Relu(name, input);
+    }
+
+    /** Padding as {top, bottom, left, right}. */
+    static ZeroPad zeroPad(String name, String input, int top, int bottom, int left, int right) {
+        return new ZeroPad(name, input, top, bottom, left, right);
+    }
+
+    static Add add(String name, String a, String b) {
+        return new Add(name, a, b);
+    }
+
+    static MaxPool maxPool(String name, String input) {
+        return new MaxPool(name, input, 2, 2);
+    }
+
+    static MaxPool maxPool(String name, String input, int pool, int stride) {
+        return new MaxPool(name, input, pool, stride);
+    }
+
+    static GlobalAvgPool globalAvgPool(String name, String input) {
+        return new GlobalAvgPool(name, input);
+    }
+
+    static Flatten flatten(String name, String input) {
+        return new Flatten(name, input);
+    }
+
+    static Dense dense(String name, String input, int units, String activation) {
+        return new Dense(name, input, units, activation);
+    }
+
+    static Dropout dropout(String name, String input, double rate) {
+        return new Dropout(name, input, rate);
     }
 }

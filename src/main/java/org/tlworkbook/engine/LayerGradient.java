@@ -71,9 +71,13 @@ public final class LayerGradient {
                         + k.typeName() + " layer " + k.name() + "; choose a later layer (after which only pooling, flattening, "
                         + "dropout and dense layers follow)");
             }
+            if (k instanceof KerasLayer.MaxPool p && (p.pool() != 2 || p.stride() != 2)) {
+                throw new IllegalArgumentException("Grad-CAM here goes back through 2x2 max pooling only, not " + k.name() + "'s "
+                        + p.pool() + "x" + p.pool() + " stride " + p.stride() + "; choose a later layer");
+            }
             boolean last = k == after.get(after.size() - 1);
-            if (k.kind() == KerasLayer.Kind.DENSE && !last && k.activation() != null && !List.of("relu", "linear").contains(k.activation())) {
-                throw new IllegalArgumentException("dense layer " + k.name() + " has activation " + k.activation() + "; Grad-CAM here handles relu and linear hidden layers");
+            if (k.kind() == KerasLayer.Kind.DENSE && !last && activation(k) != null && !List.of("relu", "linear").contains(activation(k))) {
+                throw new IllegalArgumentException("dense layer " + k.name() + " has activation " + activation(k) + "; Grad-CAM here handles relu and linear hidden layers");
             }
             if (!k.input().equals(previous)) {
                 throw new IllegalArgumentException("layer " + k.name() + " reads " + k.input() + ", not " + previous
@@ -159,7 +163,7 @@ public final class LayerGradient {
                 }
                 case DENSE -> {
                     boolean last = l == suffix.size() - 1;
-                    if (!last && "relu".equals(k.activation())) {
+                    if (!last && "relu".equals(activation(k))) {
                         g = g.clone();
                         for (int j = 0; j < g.length; j++) if (outAct[j] <= 0) g[j] = 0;
                     }
@@ -220,7 +224,7 @@ public final class LayerGradient {
                         for (int j = 0; j < units; j++) z[j] += xi * wt[row + j];
                     }
                     boolean last = l == suffix.size() - 1;
-                    if (!last && "relu".equals(k.activation())) for (int j = 0; j < units; j++) z[j] = Math.max(0, z[j]);
+                    if (!last && "relu".equals(activation(k))) for (int j = 0; j < units; j++) z[j] = Math.max(0, z[j]);
                     yield z;
                 }
                 default -> throw new IllegalStateException("unplanned layer " + k.name());
@@ -238,8 +242,12 @@ public final class LayerGradient {
         }
     }
 
+    private static String activation(KerasLayer k) {
+        return k instanceof KerasLayer.Dense d ? d.activation() : null;
+    }
+
     private double[] probabilities(double[] z) {
-        String act = suffix.get(suffix.size() - 1).activation();
+        String act = activation(suffix.get(suffix.size() - 1));
         double[] p = new double[z.length];
         if ("softmax".equals(act)) {
             double max = Double.NEGATIVE_INFINITY, sum = 0;

@@ -203,10 +203,11 @@ public final class BaseModel implements ImageInput {
 
     static int trainableArrays(KerasLayer k) {
         return switch (k.kind()) {
-            case CONV, DENSE -> k.bias() ? 2 : 1;
+            case CONV -> ((KerasLayer.Conv) k).bias() ? 2 : 1;
+            case DENSE -> 2;
             case DEPTHWISE -> 1;
             case BATCH_NORM -> 2;
-            default -> 0;
+            case INPUT, RELU6, RELU, ZERO_PAD, ADD, MAX_POOL, GLOBAL_AVG_POOL, FLATTEN, DROPOUT -> 0;
         };
     }
 

@@ -69,7 +69,7 @@ final class KerasExport {
         switch (k.kind()) {
             case CONV -> {
                 out.put("kernel", to4d(param(params, k, "W").permute(2, 3, 1, 0)));
-                if (k.bias()) out.put("bias", vector(param(params, k, "b")));
+                if (((KerasLayer.Conv) k).bias()) out.put("bias", vector(param(params, k, "b")));
             }
             case DEPTHWISE -> out.put("depthwise_kernel", to4d(param(params, k, "W")));
             case BATCH_NORM -> {
@@ -85,7 +85,8 @@ final class KerasExport {
                 out.put("kernel", to2d(w));
                 out.put("bias", vector(param(params, k, "b")));
             }
-            default -> throw new IllegalStateException(k.name() + " has no weights");
+            case INPUT, RELU6, RELU, ZERO_PAD, ADD, MAX_POOL, GLOBAL_AVG_POOL, FLATTEN, DROPOUT ->
+                    throw new IllegalStateException(k.name() + " has no weights");
         }
         return out;
     }
@@ -114,24 +115,30 @@ final class KerasExport {
             int[] in = k.inputs().isEmpty() ? null : s.get(k.input());
             int[] out = switch (k.kind()) {
                 case INPUT -> new int[]{3, size, size};
-                case CONV -> new int[]{k.filters(), spatial(in[1], k), spatial(in[2], k)};
-                case DEPTHWISE -> new int[]{in[0], spatial(in[1], k), spatial(in[2], k)};
-                case ZERO_PAD -> new int[]{in[0], in[1] + k.padding()[0] + k.padding()[1], in[2] + k.padding()[2] + k.padding()[3]};
-                case MAX_POOL -> new int[]{in[0], (in[1] - k.kernel()) / k.stride() + 1, (in[2] - k.kernel()) / k.stride() + 1};
+                case CONV -> new int[]{((KerasLayer.Conv) k).filters(), spatial(in[1], (KerasLayer.Conv) k), spatial(in[2], (KerasLayer.Conv) k)};
+                case DEPTHWISE -> new int[]{in[0], spatial(in[1], (KerasLayer.Depthwise) k), spatial(in[2], (KerasLayer.Depthwise) k)};
+                case ZERO_PAD -> {
+                    KerasLayer.ZeroPad p = (KerasLayer.ZeroPad) k;
+                    yield new int[]{in[0], in[1] + p.top() + p.bottom(), in[2] + p.left() + p.right()};
+                }
+                case MAX_POOL -> {
+                    KerasLayer.MaxPool p = (KerasLayer.MaxPool) k;
+                    yield new int[]{in[0], (in[1] - p.pool()) / p.stride() + 1, (in[2] - p.pool()) / p.stride() + 1};
+                }
                 case GLOBAL_AVG_POOL -> new int[]{in[0]};
                 case FLATTEN -> {
                     s.put(k.name() + "#flatten", in);
                     yield new int[]{in[0] * in[1] * in[2]};
                 }
-                case DENSE -> new int[]{k.filters()};
-                default -> in;
+                case DENSE -> new int[]{((KerasLayer.Dense) k).units()};
+                case BATCH_NORM, RELU6, RELU, ADD, DROPOUT -> in;
             };
             s.put(k.name(), out);
         }
         return s;
     }
 
-    private static int spatial(int in, KerasLayer k) {
+    private static int spatial(int in, KerasLayer.Convolution k) {
         return k.samePadding() ? (in + k.stride() - 1) / k.stride() : (in - k.kernel()) / k.stride() + 1;
     }
 
@@ -154,64 +161,75 @@ final class KerasExport {
         c.put("name", k.name());
         c.put("trainable", true);
         c.put("dtype", "float32");
-        switch (k.kind()) {
+        ObjectNode configured = switch (k.kind()) { // an expression, so a new layer kind does not compile without its config
             case INPUT -> {
                 c.putArray("batch_input_shape").addNull().add(size).add(size).add(3);
                 c.put("sparse", false);
                 c.put("ragged", false);
+                yield c;
             }
             case CONV -> {
-                c.put("filters", k.filters());
-                convolution(c, k);
+                KerasLayer.Conv conv = (KerasLayer.Conv) k;
+                c.put("filters", conv.filters());
+                convolution(c, conv);
                 c.put("groups", 1);
-                c.put("activation", k.activation() == null ? "linear" : k.activation());
-                c.put("use_bias", k.bias());
+                c.put("activation", conv.activation() == null ? "linear" : conv.activation());
+                c.put("use_bias", conv.bias());
+                yield c;
             }
             case DEPTHWISE -> {
-                convolution(c, k);
+                convolution(c, (KerasLayer.Depthwise) k);
                 c.put("depth_multiplier", 1);
                 c.put("activation", "linear");
                 c.put("use_bias", false);
+                yield c;
             }
             case BATCH_NORM -> {
                 c.put("axis", -1);
                 c.put("momentum", 0.999);
-                c.put("epsilon", k.epsilon());
+                c.put("epsilon", ((KerasLayer.BatchNorm) k).epsilon());
                 c.put("center", true);
                 c.put("scale", true);
+                yield c;
             }
             case RELU6 -> {
                 c.put("max_value", 6.0);
                 c.put("negative_slope", 0.0);
                 c.put("threshold", 0.0);
+                yield c;
             }
             case RELU -> c.put("activation", "relu");
             case ZERO_PAD -> {
-                int[] p = k.padding();
+                int[] p = ((KerasLayer.ZeroPad) k).padding();
                 ArrayNode pad = c.putArray("padding");
                 pad.addArray().add(p[0]).add(p[1]);
                 pad.addArray().add(p[2]).add(p[3]);
                 c.put("data_format", "channels_last");
+                yield c;
             }
             case MAX_POOL -> {
-                pair(c, "pool_size", k.kernel());
-                pair(c, "strides", k.stride());
+                pair(c, "pool_size", ((KerasLayer.MaxPool) k).pool());
+                pair(c, "strides", ((KerasLayer.MaxPool) k).stride());
                 c.put("padding", "valid");
                 c.put("data_format", "channels_last");
+                yield c;
             }
             case GLOBAL_AVG_POOL -> {
                 c.put("data_format", "channels_last");
                 c.put("keepdims", false);
+                yield c;
             }
             case FLATTEN -> c.put("data_format", "channels_last");
             case DENSE -> {
-                c.put("units", k.filters());
-                c.put("activation", k.activation() == null ? "linear" : k.activation());
+                KerasLayer.Dense dense = (KerasLayer.Dense) k;
+                c.put("units", dense.units());
+                c.put("activation", dense.activation() == null ? "linear" : dense.activation());
                 c.put("use_bias", true);
+                yield c;
             }
-            case DROPOUT -> c.put("rate", k.filters() / 100.0);
-            case ADD -> { }
-        }
+            case DROPOUT -> c.put("rate", ((KerasLayer.Dropout) k).rate());
+            case ADD -> c;
+        };
         l.put("name", k.name());
         ArrayNode inbound = l.putArray("inbound_nodes");
         if (!k.inputs().isEmpty()) {
@@ -222,7 +240,7 @@ final class KerasExport {
     }
 
     /** What Conv2D and DepthwiseConv2D configs share: square kernel and stride, padding, channels-last, no dilation. */
-    private static void convolution(ObjectNode c, KerasLayer k) {
+    private static void convolution(ObjectNode c, KerasLayer.Convolution k) {
         pair(c, "kernel_size", k.kernel());
         pair(c, "strides", k.stride());
         c.put("padding", k.samePadding() ? "same" : "valid");

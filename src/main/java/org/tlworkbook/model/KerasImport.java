@@ -127,8 +127,8 @@ final class KerasImport {
     private static Classifier build(Path file, List<FileLayer> fileLayers, int size, Map<String, List<String>> weights, HdfFile h5,
                                     List<String> classes, Preprocessing preprocessing) throws IOException {
         Match match = base(fileLayers, size);
-        String spec = head(fileLayers.subList(match.baseLayers, fileLayers.size()));
-        Head head = Head.keras(spec);
+        List<Head.Layer> headLayers = head(fileLayers.subList(match.baseLayers, fileLayers.size()));
+        Head head = Head.keras(headLayers);
         int outputs = head.outputs(2);
         int classCount = head.isBinary() ? 2 : outputs;
         if (classes != null && classes.size() != classCount) {
@@ -190,8 +190,8 @@ final class KerasImport {
                 if (!f.name().equals(k.name()) || !f.className().equals(k.typeName())) {
                     mismatch = "layer " + (i + 1) + " is '" + f.name() + "' (" + f.className() + ") where " + m.architecture.id() + " has '"
                             + k.name() + "' (" + k.typeName() + ")";
-                } else if (k.kind() == KerasLayer.Kind.CONV && f.config().path("filters").asInt() != k.filters()) {
-                    mismatch = "layer '" + k.name() + "' has " + f.config().path("filters").asInt() + " filters, not " + k.filters();
+                } else if (k instanceof KerasLayer.Conv c && f.config().path("filters").asInt() != c.filters()) {
+                    mismatch = "layer '" + k.name() + "' has " + f.config().path("filters").asInt() + " filters, not " + c.filters();
                 }
             }
             if (mismatch == null) return new Match(m.architecture, m.alpha, ours.size());
@@ -209,33 +209,32 @@ final class KerasImport {
                 + ". The workbook imports classifiers whose base is a keras.applications " + String.join(", ", names) + " (include_top=False).");
     }
 
-    /** The head as a {@link Head#keras} spec; refuses any layer but pooling, Flatten, Dense and Dropout. */
-    private static String head(List<FileLayer> layers) {
+    /** The head as {@link Head#keras} layers; refuses any layer but pooling, Flatten, Dense and Dropout. */
+    private static List<Head.Layer> head(List<FileLayer> layers) {
         if (layers.isEmpty()) throw new IllegalArgumentException("the model is a base without a head (no Dense layer after it)");
-        List<String> spec = new ArrayList<>();
+        List<Head.Layer> head = new ArrayList<>();
         for (FileLayer l : layers) {
             JsonNode c = l.config();
-            String part = switch (l.className()) {
-                case "GlobalAveragePooling2D" -> spec.isEmpty() && !c.path("keepdims").asBoolean(false) ? "gap:" + l.name() : null;
-                case "Flatten" -> spec.isEmpty() ? "flatten:" + l.name() : null;
-                case "Dropout" -> spec.isEmpty() ? null : "dropout:" + l.name() + ":" + c.path("rate").asDouble();
-                case "Dense" -> spec.isEmpty() || !c.path("use_bias").asBoolean(true) ? null
-                        : "dense:" + l.name() + ":" + c.path("units").asInt() + ":" + activation(l);
+            Head.Layer part = switch (l.className()) {
+                case "GlobalAveragePooling2D" -> head.isEmpty() && !c.path("keepdims").asBoolean(false) ? new Head.GlobalAveragePooling(l.name()) : null;
+                case "Flatten" -> head.isEmpty() ? new Head.Flatten(l.name()) : null;
+                case "Dropout" -> head.isEmpty() ? null : new Head.Dropout(l.name(), c.path("rate").asDouble());
+                case "Dense" -> head.isEmpty() || !c.path("use_bias").asBoolean(true) ? null
+                        : new Head.Dense(l.name(), c.path("units").asInt(), activation(l));
                 default -> null;
             };
             if (part == null) {
                 throw new IllegalArgumentException("cannot take layer '" + l.name() + "' (" + l.className() + ") of the head: the workbook imports "
                         + "heads of GlobalAveragePooling2D or Flatten, then Dense (with bias) and Dropout layers");
             }
-            spec.add(part);
+            head.add(part);
         }
-        String last = spec.get(spec.size() - 1);
-        if (!last.startsWith("dense:") || !(last.endsWith(":sigmoid") || last.endsWith(":softmax"))) {
+        if (!(head.get(head.size() - 1) instanceof Head.Dense last) || !(last.activation().equals("sigmoid") || last.activation().equals("softmax"))) {
             FileLayer l = layers.get(layers.size() - 1);
             throw new IllegalArgumentException("cannot take layer '" + l.name() + "' (" + l.className() + ") as the last: the head must end in a Dense "
                     + "layer with activation='sigmoid' or 'softmax' (a model trained from_logits=True needs that activation added before saving)");
         }
-        return String.join(";", spec);
+        return head;
     }
 
     private static String activation(FileLayer l) {

@@ -82,7 +82,7 @@ final class OnnxExport {
                 .setDocString("Transfer Learning Workbook classifier: " + model.base().name() + " base, " + model.head().kind().label() + " head")
                 .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
                 .setGraph(e.graph);
-        for (Map.Entry<String, String> meta : metadata(model, layers.get(layers.size() - 1).activation(), pixelsIn).entrySet()) {
+        for (Map.Entry<String, String> meta : metadata(model, ((KerasLayer.Dense) layers.get(layers.size() - 1)).activation(), pixelsIn).entrySet()) {
             m.addMetadataProps(Onnx.StringStringEntryProto.newBuilder().setKey(meta.getKey()).setValue(meta.getValue()));
         }
         return m.build();
@@ -120,35 +120,41 @@ final class OnnxExport {
     private String layer(KerasLayer k) {
         String in = k.inputs().isEmpty() ? null : input(k.input());
         return switch (k.kind()) {
-            case CONV -> activation(k, conv(k, in, param(k, "W").dup('c'), k.bias() ? param(k, "b") : null, 1));
+            case CONV -> {
+                KerasLayer.Conv c = (KerasLayer.Conv) k;
+                yield activation(k, c.activation(), conv(c, in, param(k, "W").dup('c'), c.bias() ? param(k, "b") : null, 1));
+            }
             case DEPTHWISE -> {
                 INDArray w = param(k, "W"); // Keras and DL4J: (kh, kw, channels, multiplier)
                 long kh = w.size(0), kw = w.size(1), channels = w.size(2), mult = w.size(3);
                 INDArray oihw = w.permute(2, 3, 0, 1).dup('c').reshape('c', channels * mult, 1, kh, kw);
-                yield conv(k, in, oihw, null, channels);
+                yield conv((KerasLayer.Depthwise) k, in, oihw, null, channels);
             }
             case BATCH_NORM -> node("BatchNormalization", List.of(in, tensor(k.name() + "/gamma", param(k, "gamma")),
                     tensor(k.name() + "/beta", param(k, "beta")), tensor(k.name() + "/moving_mean", param(k, "mean")),
-                    tensor(k.name() + "/moving_variance", param(k, "var"))), Map.of("epsilon", (float) k.epsilon()));
+                    tensor(k.name() + "/moving_variance", param(k, "var"))), Map.of("epsilon", (float) ((KerasLayer.BatchNorm) k).epsilon()));
             case RELU6 -> node("Clip", List.of(in, scalar(0f), scalar(6f)), Map.of());
             case RELU -> node("Relu", List.of(in), Map.of());
             case ZERO_PAD -> {
-                int[] p = k.padding(); // top, bottom, left, right
+                int[] p = ((KerasLayer.ZeroPad) k).padding(); // top, bottom, left, right
                 yield node("Pad", List.of(in, longs(k.name() + "/pads", 0, 0, p[0], p[2], 0, 0, p[1], p[3])), Map.of());
             }
             case ADD -> node("Add", List.of(input(k.inputs().get(0)), input(k.inputs().get(1))), Map.of());
-            case MAX_POOL -> node("MaxPool", List.of(in), Map.of("kernel_shape", new long[]{k.kernel(), k.kernel()}, "strides", new long[]{k.stride(), k.stride()}));
+            case MAX_POOL -> {
+                KerasLayer.MaxPool p = (KerasLayer.MaxPool) k;
+                yield node("MaxPool", List.of(in), Map.of("kernel_shape", new long[]{p.pool(), p.pool()}, "strides", new long[]{p.stride(), p.stride()}));
+            }
             case GLOBAL_AVG_POOL -> node("Flatten", List.of(node("GlobalAveragePool", List.of(in), Map.of())), Map.of("axis", 1L));
             // DL4J flattens NCHW activations channel-first, and the Dense weights after it were trained in that order
             case FLATTEN -> node("Flatten", List.of(in), Map.of("axis", 1L));
-            case DENSE -> activation(k, node("Gemm", List.of(in, tensor(k.name() + "/kernel", param(k, "W")),
+            case DENSE -> activation(k, ((KerasLayer.Dense) k).activation(), node("Gemm", List.of(in, tensor(k.name() + "/kernel", param(k, "W")),
                     tensor(k.name() + "/bias", param(k, "b").reshape(param(k, "b").length()))), Map.of()));
             case DROPOUT -> in;
             case INPUT -> throw new IllegalStateException("input handled by the caller");
         };
     }
 
-    private String conv(KerasLayer k, String in, INDArray oihw, INDArray bias, long group) {
+    private String conv(KerasLayer.Convolution k, String in, INDArray oihw, INDArray bias, long group) {
         List<String> inputs = new ArrayList<>(List.of(in, tensor(k.name() + "/kernel", oihw)));
         if (bias != null) inputs.add(tensor(k.name() + "/bias", bias.reshape(bias.length())));
         Map<String, Object> attrs = new LinkedHashMap<>();
@@ -160,8 +166,7 @@ final class OnnxExport {
         return node("Conv", inputs, attrs);
     }
 
-    private String activation(KerasLayer k, String x) {
-        String a = k.activation();
+    private String activation(KerasLayer k, String a, String x) {
         if (a == null || a.equals("linear")) return x;
         return switch (a) {
             case "relu" -> node("Relu", List.of(x), Map.of());

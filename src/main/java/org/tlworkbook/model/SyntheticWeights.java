@@ -18,20 +18,20 @@ public final class SyntheticWeights {
     /** Sets batch-norm statistics (and scales VGG16's convolutions) from {@code images}, so random weights give activations of sensible size (tests, benches). */
     public static BaseModel calibrate(BaseModel base, INDArray images) {
         for (KerasLayer k : base.kerasLayers()) {
-            if (k.kind() == KerasLayer.Kind.CONV && "relu".equals(k.activation())) {
+            if (k instanceof KerasLayer.Conv conv && "relu".equals(conv.activation())) {
                 double std = base.graph().feedForward(images, false).get(k.name()).stdNumber().doubleValue();
                 if (std > 0) {
                     org.deeplearning4j.nn.api.Layer layer = base.graph().getLayer(k.name());
                     layer.getParam("W").divi(std);
-                    if (k.bias()) layer.getParam("b").divi(std);
+                    if (conv.bias()) layer.getParam("b").divi(std);
                 }
                 continue;
             }
-            if (k.kind() != KerasLayer.Kind.BATCH_NORM) continue;
+            if (!(k instanceof KerasLayer.BatchNorm bn)) continue;
             Map<String, INDArray> acts = base.graph().feedForward(images, false);
             INDArray in = acts.get(k.input());
             INDArray mean = in.mean(0, 2, 3);
-            INDArray var = in.var(false, 0, 2, 3).addi(k.epsilon());
+            INDArray var = in.var(false, 0, 2, 3).addi(bn.epsilon());
             org.deeplearning4j.nn.api.Layer layer = base.graph().getLayer(k.name());
             layer.getParam("mean").assign(mean.reshape(layer.getParam("mean").shape()));
             layer.getParam("var").assign(var.reshape(layer.getParam("var").shape()));

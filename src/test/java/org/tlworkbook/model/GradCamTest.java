@@ -51,8 +51,7 @@ class GradCamTest {
         suffix.add(KerasLayer.input(target));
         suffix.addAll(layers.subList(at + 1, layers.size()));
         KerasLayer out = suffix.remove(suffix.size() - 1);
-        suffix.add(new KerasLayer(out.name(), out.kind(), out.inputs(), out.filters(), out.kernel(), out.stride(), out.samePadding(),
-                out.bias(), out.padding(), "linear"));
+        suffix.add(KerasLayer.dense(out.name(), out.input(), ((KerasLayer.Dense) out).units(), "linear"));
         FastForward logitsPass = FastForward.compile(suffix, params);
         String what = model.base().architecture().id() + " " + model.head().description(model.classes().size());
 

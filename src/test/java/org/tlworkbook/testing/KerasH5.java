@@ -38,7 +38,7 @@ public final class KerasH5 {
                         INDArray w = params.get(k.name() + "_W").permute(2, 3, 1, 0).dup('c');
                         inner.putDataset("kernel:0", to4d(w));
                         weightNames.add(k.name() + "/kernel:0");
-                        if (k.bias()) {
+                        if (((KerasLayer.Conv) k).bias()) {
                             inner.putDataset("bias:0", params.get(k.name() + "_b").toFloatVector());
                             weightNames.add(k.name() + "/bias:0");
                         }
