@@ -298,9 +298,7 @@ class ExportTest {
         Trained t = trained("mobilenet_v2", 64, 0.35, "binary", 2);
         Path file = tmp.resolve("pixels.onnx");
         t.model().exportOnnx(file, true);
-        var pre = t.model().base().preprocessing();
-        INDArray pixels = t.images().sub(pre.offset()).div(pre.scale()); // back to 0-255
-        double diff = maxDiff(onnxruntime(file, pixels), t.model().predict(t.images()));
+        double diff = maxDiff(onnxruntime(file, pixels(t.images(), t.model().base().preprocessing(), false)), t.model().predict(t.images()));
         assertTrue(diff <= 1e-4, "max abs difference " + diff);
     }
 
@@ -312,22 +310,24 @@ class ExportTest {
         t.model().exportOnnx(file, true);
         var pre = t.model().base().preprocessing();
         assertTrue(pre.bgr());
-        INDArray rgb = t.images().dup();
-        for (int c = 0; c < 3; c++) { // model channel c (BGR) holds RGB channel 2 - c, less its mean
-            rgb.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(pre.sourceChannel(c)))
-                    .assign(t.images().get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(c))
-                            .sub(pre.offset(c)).div(pre.scale()));
-        }
-        double diff = maxDiff(onnxruntime(file, rgb), t.model().predict(t.images()));
+        double diff = maxDiff(onnxruntime(file, pixels(t.images(), pre, false)), t.model().predict(t.images()));
         assertTrue(diff <= 1e-4, "max abs difference " + diff);
-        INDArray unswapped = t.images().dup();
+        double swapped = maxDiff(onnxruntime(file, pixels(t.images(), pre, true)), t.model().predict(t.images()));
+        assertTrue(swapped > 1e-3, "the swap matters: pixels given in the model's channel order give other probabilities (" + swapped + ")");
+    }
+
+    /**
+     * The 0-255 RGB pixels that preprocessed NCHW {@code images} came from; with {@code modelOrder} the channels stay in the
+     * model's order (BGR for ResNet50: the wrong input, to show the graph's swap matters).
+     */
+    static INDArray pixels(INDArray images, org.tlworkbook.data.Preprocessing pre, boolean modelOrder) {
+        INDArray out = images.dup();
         for (int c = 0; c < 3; c++) {
-            unswapped.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(c))
-                    .assign(t.images().get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(c))
+            out.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(modelOrder ? c : pre.sourceChannel(c)))
+                    .assign(images.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(c))
                             .sub(pre.offset(c)).div(pre.scale()));
         }
-        double swapped = maxDiff(onnxruntime(file, unswapped), t.model().predict(t.images()));
-        assertTrue(swapped > 1e-3, "the swap matters: pixels given in the model's channel order give other probabilities (" + swapped + ")");
+        return out;
     }
 
     @Test
