@@ -35,6 +35,9 @@ final class Sandbox {
 
     static final String JDK = "/jdk";
 
+    /** The size of the sandbox's {@code /dev/shm}: POSIX shared memory, which the graded notebooks do not use. */
+    static final long SHM_BYTES = 64L << 20;
+
     private Sandbox() { }
 
     private static volatile String problem;
@@ -165,7 +168,11 @@ final class Sandbox {
                 "--cpu=" + caps.cpuSeconds(), "--core=0", "--"));
         cmd.addAll(prefix(slot));
         cmd.addAll(system());
-        cmd.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"));
+        // bwrap's own tmpfs mounts (/dev, /tmp) are half the machine's memory each, written by the sandbox's user and seen
+        // neither by the memory watch (tmpfs pages are no process's resident size) nor by the disk watch: /dev is made
+        // read-only (its device nodes still work), /dev/shm and /tmp get sizes of their own
+        cmd.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--size", Long.toString(SHM_BYTES), "--tmpfs", "/dev/shm",
+                "--remount-ro", "/dev", "--size", Long.toString(caps.diskBytes()), "--tmpfs", "/tmp"));
         for (Mount m : mounts) {
             if (m.host() == null) cmd.addAll(List.of("--size", Long.toString(64L << 20), "--tmpfs", m.inside()));
             else cmd.addAll(List.of(m.writable() ? "--bind" : "--ro-bind", m.host().toString(), m.inside()));

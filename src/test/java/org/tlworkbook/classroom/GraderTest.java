@@ -284,6 +284,13 @@ class GraderTest {
                 + "  try { Files.writeString(target, \"{}\"); tried.add(\"WROTE \" + target); } catch (Exception e) { tried.add(\"refused \" + target); }\n"
                 + "}\n"
                 + "System.out.println(tried);\n");
+        // the sandbox's in-memory folders: host memory that neither the memory nor the disk watch sees; up to 3 GiB per try
+        hostile.put("h-ramfill", solution + "\nbyte[] chunk = new byte[16 << 20];\n"
+                + "for (String where : List.of(\"/tmp\", \"/dev/shm\", \"/dev\")) {\n"
+                + "  long wrote = 0;\n"
+                + "  try { for (int i = 0; wrote < (3L << 30); i++) { Files.write(Path.of(where, \"fill\" + i), chunk); wrote += chunk.length; } } catch (Exception e) { }\n"
+                + "  System.out.println(\"filled \" + where + \": \" + (wrote >> 20) + \" MiB\");\n"
+                + "}\n");
         for (var h : hostile.entrySet()) {
             Path dir = Files.createDirectories(submissions.resolve(h.getKey()));
             Files.writeString(dir.resolve(EX1), withAnswer(EX1, h.getValue()));
@@ -416,6 +423,17 @@ class GraderTest {
         assertEquals(victimBefore, Files.readString(victim), "the other student's folder is as it was");
         assertFalse(Files.exists(project.resolve("planted.txt")));
         assertFalse(Files.exists(Path.of(System.getProperty("workbook.data")).resolve("planted.txt")));
+
+        Grader.Row filler = row(rows, "h-ramfill", EX1);
+        assertEquals(filler.maxPoints(), filler.points(), "its writes stopped at the caps; its answer stands: " + filler);
+        String fillerPage = Files.readString(report.feedback().resolve("h-ramfill/01_split_counts.html"));
+        java.util.regex.Matcher filled = java.util.regex.Pattern.compile("filled (/[a-z/]+): (\\d+) MiB").matcher(fillerPage);
+        Map<String, Long> mib = new java.util.HashMap<>();
+        while (filled.find()) mib.put(filled.group(1), Long.parseLong(filled.group(2)));
+        assertEquals(Set.of("/tmp", "/dev/shm", "/dev"), mib.keySet(), "the cell tried all three: " + mib);
+        assertTrue(mib.get("/tmp") <= 2048, "/tmp holds at most the disk cap, 2 GiB of memory: " + mib);
+        assertTrue(mib.get("/dev/shm") <= 64, "/dev/shm holds at most 64 MiB: " + mib);
+        assertEquals(0L, mib.get("/dev"), "/dev is read-only: " + mib);
 
         Grader.Row forked = row(rows, "h-fork", EX1);
         assertEquals(forked.maxPoints(), forked.points(), "forking is no crime; the check still counts: " + forked);
