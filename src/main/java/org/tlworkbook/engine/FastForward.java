@@ -49,8 +49,7 @@ public final class FastForward {
     public static boolean supports(List<KerasLayer> layers) {
         for (KerasLayer k : layers) {
             if (k instanceof KerasLayer.Depthwise d && d.kernel() != 3 && d.kernel() != 1) return false;
-            if (k instanceof KerasLayer.Dense d && !List.of("relu", "sigmoid", "softmax", "linear").contains(
-                    d.activation() == null ? "linear" : d.activation())) return false;
+            if (k instanceof KerasLayer.Dense d && !List.of("relu", "sigmoid", "softmax", "linear").contains(d.activationName())) return false;
         }
         return !layers.isEmpty() && layers.get(0).kind() == KerasLayer.Kind.INPUT;
     }
@@ -573,7 +572,6 @@ public final class FastForward {
         }
     }
 
-    /** 2x2 max pooling, stride 2, 'valid'. */
     /** Max pooling with valid padding: 2x2 stride 2 in VGG16 and the small CNN, 3x3 stride 2 in ResNet50. */
     private record MaxPool(int k, int s, String in, String out) implements Step {
         @Override

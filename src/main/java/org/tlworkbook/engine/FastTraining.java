@@ -143,7 +143,7 @@ public final class FastTraining {
                 }
                 case ADD, GLOBAL_AVG_POOL -> { }
                 case DENSE -> {
-                    String act = ((KerasLayer.Dense) k).activation() == null ? "linear" : ((KerasLayer.Dense) k).activation();
+                    String act = ((KerasLayer.Dense) k).activationName();
                     boolean last = k == layers.get(layers.size() - 1);
                     if (last ? !List.of("sigmoid", "softmax").contains(act) : !List.of("relu", "linear").contains(act)) return null;
                 }

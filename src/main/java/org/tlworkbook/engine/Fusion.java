@@ -74,7 +74,6 @@ record Fusion(KerasLayer.ZeroPad pad, KerasLayer op, KerasLayer.BatchNorm bn, Ke
     /** The convolution's (or dense layer's) own activation, or the ReLU6 or ReLU fused in after its batch norm. */
     Activation activation() {
         if (relu != null) return relu.kind() == KerasLayer.Kind.RELU6 ? Activation.RELU6 : Activation.RELU;
-        if (op instanceof KerasLayer.Conv c) return Activation.of(c.activation());
-        return op instanceof KerasLayer.Dense d ? Activation.of(d.activation()) : Activation.NONE;
+        return op instanceof KerasLayer.Activated a ? Activation.of(a.activation()) : Activation.NONE;
     }
 }

@@ -65,6 +65,16 @@ public sealed interface KerasLayer {
         }
     }
 
+    /** A layer with an activation of its own (Conv2D, Dense); null is linear. */
+    sealed interface Activated extends KerasLayer {
+        String activation();
+
+        /** Keras' name of the activation: {@code linear} for none. */
+        default String activationName() {
+            return activation() == null ? "linear" : activation();
+        }
+    }
+
     record Input(String name) implements KerasLayer {
         public List<String> inputs() { return List.of(); }
         public Kind kind() { return Kind.INPUT; }
@@ -73,7 +83,7 @@ public sealed interface KerasLayer {
 
     /** {@code Conv2D}; {@code activation} null is linear. */
     record Conv(String name, String input, int filters, int kernel, int stride, boolean samePadding, boolean bias,
-                String activation) implements Convolution {
+                String activation) implements Convolution, Activated {
         public Kind kind() { return Kind.CONV; }
         public String typeName() { return "Conv2D"; }
     }
@@ -135,7 +145,7 @@ public sealed interface KerasLayer {
     }
 
     /** {@code Dense(units, activation)} with a bias; {@code activation} null is linear. */
-    record Dense(String name, String input, int units, String activation) implements Single {
+    record Dense(String name, String input, int units, String activation) implements Single, Activated {
         public Kind kind() { return Kind.DENSE; }
         public String typeName() { return "Dense"; }
         public boolean hasWeights() { return true; }

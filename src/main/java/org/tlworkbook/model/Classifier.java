@@ -300,8 +300,7 @@ public final class Classifier {
         for (int start = 0; start < images.length; start += 32) {
             outputs.add(net.apply(ImageGenerator.load(List.of(images).subList(start, Math.min(images.length, start + 32)), base)));
         }
-        Predictions result = Predictions.of(classes, List.of(images), org.nd4j.linalg.factory.Nd4j.concat(0, outputs.toArray(INDArray[]::new)));
-        return result;
+        return Predictions.of(classes, List.of(images), org.nd4j.linalg.factory.Nd4j.concat(0, outputs.toArray(INDArray[]::new)));
     }
 
     /** Grad-CAM for the class the model predicts: where in {@code image} its evidence lies (see {@link GradCam}). */

@@ -119,10 +119,7 @@ public record Head(Kind kind, int hidden, double dropout, List<Layer> kerasLayer
                 case "dense" -> f.length == 4 && f[2].matches("[1-9][0-9]{0,5}") ? new Dense(f[1], Integer.parseInt(f[2]), f[3]) : null;
                 default -> null;
             };
-            if (parsed == null || f[1].isBlank()) {
-                throw new IllegalArgumentException("head layer '" + layer + "' is not gap:NAME or flatten:NAME (first), dropout:NAME:RATE "
-                        + "or dense:NAME:UNITS:relu|sigmoid|softmax|linear");
-            }
+            if (parsed == null || f[1].isBlank()) throw notAHeadLayer(layer);
             layers.add(parsed);
         }
         return keras(layers);
@@ -147,10 +144,7 @@ public record Head(Kind kind, int hidden, double dropout, List<Layer> kerasLayer
             boolean ok = first == (i == 0) && !l.name().isBlank()
                     && (!(l instanceof Dropout d) || d.rate() >= 0 && d.rate() < 1)
                     && (!(l instanceof Dense d) || d.units() >= 1 && List.of("relu", "sigmoid", "softmax", "linear").contains(d.activation()));
-            if (!ok) {
-                throw new IllegalArgumentException("head layer '" + spec(l) + "' is not gap:NAME or flatten:NAME (first), dropout:NAME:RATE "
-                        + "or dense:NAME:UNITS:relu|sigmoid|softmax|linear");
-            }
+            if (!ok) throw notAHeadLayer(spec(l));
         }
         if (!(layers.get(layers.size() - 1) instanceof Dense last) || !(last.activation().equals("sigmoid") || last.activation().equals("softmax"))) {
             throw new IllegalArgumentException("a head ends in a Dense layer with sigmoid or softmax (probabilities); '"
@@ -158,7 +152,12 @@ public record Head(Kind kind, int hidden, double dropout, List<Layer> kerasLayer
         }
     }
 
-    private static boolean rate(String s) {
+    private static IllegalArgumentException notAHeadLayer(String text) {
+        return new IllegalArgumentException("head layer '" + text + "' is not gap:NAME or flatten:NAME (first), dropout:NAME:RATE "
+                + "or dense:NAME:UNITS:relu|sigmoid|softmax|linear");
+    }
+
+        private static boolean rate(String s) {
         try {
             double r = Double.parseDouble(s);
             return r >= 0 && r < 1;

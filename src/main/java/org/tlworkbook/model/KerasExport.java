@@ -173,7 +173,7 @@ final class KerasExport {
                 c.put("filters", conv.filters());
                 convolution(c, conv);
                 c.put("groups", 1);
-                c.put("activation", conv.activation() == null ? "linear" : conv.activation());
+                c.put("activation", conv.activationName());
                 c.put("use_bias", conv.bias());
                 yield c;
             }
@@ -223,7 +223,7 @@ final class KerasExport {
             case DENSE -> {
                 KerasLayer.Dense dense = (KerasLayer.Dense) k;
                 c.put("units", dense.units());
-                c.put("activation", dense.activation() == null ? "linear" : dense.activation());
+                c.put("activation", dense.activationName());
                 c.put("use_bias", true);
                 yield c;
             }

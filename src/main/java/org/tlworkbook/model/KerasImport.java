@@ -179,9 +179,11 @@ final class KerasImport {
             for (double alpha : a.alphas()) candidates.add(new Match(a, alpha, 0));
         }
         String closest = null;
+        Map<String, String> firsts = new LinkedHashMap<>(); // each base's first layer, for the refusal
         for (Match m : candidates) {
             List<KerasLayer> ours = m.architecture.layers(size, m.alpha);
             ours = ours.subList(1, ours.size()); // the input layer is not in the list
+            firsts.putIfAbsent(m.architecture.id(), ours.get(0).name());
             if (file.size() < ours.size()) continue;
             String mismatch = null;
             for (int i = 0; i < ours.size() && mismatch == null; i++) {
@@ -198,15 +200,11 @@ final class KerasImport {
             if (closest == null && (file.get(0).name().equals(ours.get(0).name()))) closest = mismatch;
         }
         FileLayer first = file.get(0);
-        List<String> firsts = new ArrayList<>(), names = new ArrayList<>();
-        for (Architecture a : Architecture.values()) {
-            if (!a.pretrained()) continue;
-            firsts.add(a.id() + "'s '" + a.layers(a.defaultSize(), 1.0).get(1).name() + "'");
-            names.add(a.id());
-        }
+        List<String> theirs = new ArrayList<>();
+        firsts.forEach((id, layer) -> theirs.add(id + "'s '" + layer + "'"));
         throw new IllegalArgumentException("cannot take the base: " + (closest != null ? closest
-                : "its first layer is '" + first.name() + "' (" + first.className() + "), not " + String.join(" or ", firsts))
-                + ". The workbook imports classifiers whose base is a keras.applications " + String.join(", ", names) + " (include_top=False).");
+                : "its first layer is '" + first.name() + "' (" + first.className() + "), not " + String.join(" or ", theirs))
+                + ". The workbook imports classifiers whose base is a keras.applications " + String.join(", ", firsts.keySet()) + " (include_top=False).");
     }
 
     /** The head as {@link Head#keras} layers; refuses any layer but pooling, Flatten, Dense and Dropout. */
