@@ -78,6 +78,11 @@ final class Answers {
             for (Map.Entry<?, ?> e : m.entrySet()) o.set(String.valueOf(e.getKey()), toJson(name + "_" + e.getKey(), e.getValue()));
             return o;
         }
+        if (v instanceof double[] d) {
+            ArrayNode a = NODES.arrayNode();
+            for (double x : d) a.add(x);
+            return a;
+        }
         if (v instanceof Collection<?> c) {
             ArrayNode a = NODES.arrayNode();
             for (Object x : c) a.add(toJson(name + "_" + a.size(), x));

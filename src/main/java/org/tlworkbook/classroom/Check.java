@@ -128,18 +128,11 @@ public final class Check {
      * accuracy, and the expected calibration error.
      */
     public static void calibrationBins(double[] binConfidence, double[] binAccuracy, Double ece) {
-        handIn(Answers.of("ex9-check").put("binConfidence", list(binConfidence)).put("binAccuracy", list(binAccuracy)).put("ece", ece));
+        handIn(Answers.of("ex9-check").put("binConfidence", binConfidence).put("binAccuracy", binAccuracy).put("ece", ece));
     }
 
     /** Exercise 9: whether the example's model is overconfident, and whether temperature scaling would fit T above 1. */
     public static void calibrationReading(Boolean overconfident, Boolean temperatureAboveOne) {
         handIn(Answers.of("ex9-check-reading").put("overconfident", overconfident).put("temperatureAboveOne", temperatureAboveOne));
-    }
-
-    private static java.util.List<Double> list(double[] values) {
-        if (values == null) return null;
-        java.util.List<Double> out = new java.util.ArrayList<>();
-        for (double v : values) out.add(v);
-        return out;
     }
 }
