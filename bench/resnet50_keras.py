@@ -16,10 +16,8 @@ tensorflow-cpu and pillow (both in the local wheel index). The optional test `Ex
 runs the same comparison on a 64 px model where Python has Keras.
 """
 import argparse
-import csv
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -27,8 +25,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
+from interop import REPO, predictions_csv, workbook  # noqa: E402  (this folder's interop.py: run ./workbook, read its CSV)
 
 
 def images(out, n, size, seed):
@@ -75,14 +72,9 @@ def main():
 
     csv_file = os.path.join(args.out, "workbook.csv")
     started = time.time()
-    done = subprocess.run([os.path.join(REPO, "workbook"), "predict", "--model", model_file, "--classes", "a,b",
-                           "--out", csv_file, *paths], text=True, capture_output=True)
-    if done.returncode != 0:
-        sys.exit(f"./workbook predict failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    with open(csv_file, newline="") as f:
-        rows = list(csv.DictReader(f))
-    assert [r["path"] for r in rows] == paths, "the workbook's rows follow the images"
-    ours = np.array([[float(r["p_a"]), float(r["p_b"])] for r in rows])
+    workbook("predict", "--model", model_file, "--classes", "a,b", "--out", csv_file, *paths)
+    ours, order = predictions_csv(csv_file, ["p_a", "p_b"])
+    assert order == paths, "the workbook's rows follow the images"
     diff = float(np.abs(ours - expected).max())
     figures = {"size": args.size, "images": args.images, "max_abs_diff": diff, "keras_spread": spread,
                "workbook_seconds": round(time.time() - started, 1), "keras": keras.__version__}
