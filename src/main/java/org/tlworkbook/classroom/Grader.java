@@ -504,8 +504,16 @@ public final class Grader {
             env.put("HOME", home);
             env.put("LANG", "C.UTF-8");
             env.put("OPENBLAS_CORETYPE", System.getenv().getOrDefault("OPENBLAS_CORETYPE", "Haswell"));
-            env.put("OMP_NUM_THREADS", "2");
+            env.put("OMP_NUM_THREADS", Integer.toString(threads()));
             return env;
+        }
+
+        /**
+         * Native threads per notebook: its share of the cores among the notebooks graded at once. OpenMP's and
+         * OpenBLAS's idle threads spin, so more threads than that only take time from the other notebooks.
+         */
+        private int threads() {
+            return Math.max(1, Runtime.getRuntime().availableProcessors() / limits.parallel());
         }
 
         private List<Sandbox.Mount> common(boolean withFull) throws IOException {
@@ -553,7 +561,7 @@ public final class Grader {
                 cmd.add(1, "-Dworkbook.exercise.counts=" + counts);
                 Path tmp = Files.createDirectories(work.resolve("tmp"));
                 cmd.add(1, "-Djava.io.tmpdir=" + tmp);
-                ended = Sandbox.runPlain(cmd, work, seconds, caps);
+                ended = Sandbox.runPlain(cmd, work, seconds, caps, threads(), null);
             }
             readRecords(work.resolve("cells.jsonl"), records);
             if (ended.timedOut()) return "not run: the notebook exceeded its time limit of " + seconds + " s";
@@ -618,7 +626,7 @@ public final class Grader {
                 args.addAll(ids);
                 List<String> cmd = new ArrayList<>(java(classPath, null, args.toArray(String[]::new)));
                 cmd.add(1, "-Dworkbook.data=" + data);
-                ended = Sandbox.runPlain(cmd, checking, limits.notebook().toSeconds(), caps, result);
+                ended = Sandbox.runPlain(cmd, checking, limits.notebook().toSeconds(), caps, threads(), result);
             }
             JsonNode doc = null;
             try {

@@ -52,7 +52,9 @@ class KillAnywhereTest {
         List<String> cmd = ChildJvm.command(options, Main.class, List.of("train", "--data", images.toString(),
                 "--weights", weights.toString(), "--size", "32", "--alpha", "0.35", "--batch-size", "8", "--augment",
                 "--epochs", "2", "--fine-epochs", "2", "--fine-tune-at", "100", "--out", out.toString()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(ChildJvm.sharingCores(2));
+        Process p = pb.start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(180, TimeUnit.SECONDS), "train finished");
         return new Result(p.exitValue(), output);
