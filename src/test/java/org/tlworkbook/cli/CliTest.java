@@ -5,7 +5,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tlworkbook.data.DataHome;
-import org.tlworkbook.testing.SmokeFixtures;
+import org.tlworkbook.testing.CliTraining;
 import org.tlworkbook.testing.TestImages;
 
 import java.io.ByteArrayOutputStream;
@@ -25,13 +25,15 @@ import static org.junit.jupiter.api.Assertions.*;
 class CliTest {
     @TempDir
     static Path tmp;
+    static CliTraining fx;
     static Path weights;
     static Path images;
 
     @BeforeAll
     static void fixtures() throws Exception {
-        weights = SmokeFixtures.mobileNetV2Weights(tmp.resolve("fixtures"));
-        images = TestImages.folder(tmp.resolve("images"), 40, 6, "cats", "dogs");
+        fx = CliTraining.in(tmp, 6);
+        weights = fx.weights();
+        images = fx.images();
     }
 
     @AfterEach
@@ -93,7 +95,7 @@ class CliTest {
         Path subs = Files.createDirectories(tmp.resolve("blocked-subs/ada"));
         String model = tmp.resolve("any-model.zip").toString(), image = images.resolve("cats/cats.0.jpg").toString();
         String[][] commands = {
-                {"train", "--data", images.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35", "--epochs", "1", "--out", blocked.toString()},
+                fx.train(blocked, "--epochs", "1"),
                 {"exercises", "release", "--out", blocked.toString()},
                 {"grade", subs.getParent().toString(), "--out", blocked.resolve("grades.csv").toString()},
                 {"run", "--out", blocked.toString()},
@@ -109,8 +111,7 @@ class CliTest {
         assertEquals("a file where a folder should go", Files.readString(blocker));
 
         Path out = tmp.resolve("fine-tune-at");
-        r = cli("train", "--data", images.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35",
-                "--epochs", "1", "--fine-epochs", "1", "--fine-tune-at", "500", "--out", out.toString());
+        r = cli(fx.train(out, "--epochs", "1", "--fine-epochs", "1", "--fine-tune-at", "500"));
         assertEquals("2", r[0]);
         assertTrue(r[1].contains("--fine-tune-at must be between 0 and 153"), r[1]);
         assertFalse(Files.exists(out.resolve("history.csv")), "no epoch was trained");
@@ -123,8 +124,7 @@ class CliTest {
     static synchronized Path trainedModel() {
         if (trained == null) {
             Path run = tmp.resolve("trained");
-            String[] r = cli("train", "--data", images.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35",
-                    "--epochs", "1", "--fine-epochs", "0", "--out", run.toString());
+            String[] r = cli(fx.train(run, "--epochs", "1", "--fine-epochs", "0"));
             assertEquals("0", r[0], r[1]);
             trained = run.resolve("model.zip");
         }
@@ -603,7 +603,7 @@ class CliTest {
             assertFalse(Files.exists(out), c[0] + ": a refused run leaves no --out behind");
         }
         Path oneClass = TestImages.folder(tmp.resolve("one-class"), 40, 3, "cats");
-        String[] r = cli("train", "--data", oneClass.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35", "--out", out.toString());
+        String[] r = cli(fx.train(oneClass, out));
         assertEquals("2", r[0], r[1]);
         assertTrue(r[1].contains("has one class folder (cats): a classifier needs at least 2 classes"), r[1]);
         assertFalse(Files.exists(out));
@@ -620,8 +620,7 @@ class CliTest {
     @Test
     void aRunWithoutFrozenEpochsFinishesAndARepeatedRunKeepsItsTimes() throws Exception {
         Path run = tmp.resolve("fine-only");
-        String[] r = cli("train", "--data", images.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35",
-                "--epochs", "0", "--fine-epochs", "1", "--out", run.toString());
+        String[] r = cli(fx.train(run, "--epochs", "0", "--fine-epochs", "1"));
         assertEquals("0", r[0], r[1]);
         assertTrue(Files.size(run.resolve("curves.png")) > 0);
         String first = Files.readString(run.resolve("metrics.json"));
@@ -632,8 +631,7 @@ class CliTest {
         ByteArrayOutputStream said = new ByteArrayOutputStream();
         System.setOut(new PrintStream(said, true, StandardCharsets.UTF_8));
         try {
-            r = cli("train", "--data", images.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35",
-                    "--epochs", "0", "--fine-epochs", "1", "--out", run.toString());
+            r = cli(fx.train(run, "--epochs", "0", "--fine-epochs", "1"));
         } finally {
             System.setOut(stdout);
         }
@@ -646,12 +644,10 @@ class CliTest {
     @Test
     void limitAndSplitOfZeroAreRefusedInTheCommandLinesOwnTerms() {
         Path out = tmp.resolve("zero");
-        String[] r = cli("train", "--data", images.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35",
-                "--limit-per-class", "0", "--out", out.toString());
+        String[] r = cli(fx.train(out, "--limit-per-class", "0"));
         assertEquals("2", r[0]);
         assertTrue(r[1].contains("--limit-per-class takes a number of images per class, at least 1"), r[1]);
-        r = cli("train", "--data", images.toString(), "--weights", weights.toString(), "--size", "32", "--alpha", "0.35",
-                "--validation-split", "0", "--out", out.toString());
+        r = cli(fx.train(out, "--validation-split", "0"));
         assertEquals("2", r[0]);
         assertTrue(r[1].contains("--validation-split must be above 0 and below 1") && !r[1].contains("validationSplit("), r[1]);
         assertFalse(Files.exists(out), "refused before anything was written");

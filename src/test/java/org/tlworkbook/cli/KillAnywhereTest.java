@@ -8,8 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.tlworkbook.model.Classifier;
 import org.tlworkbook.testing.ChildJvm;
-import org.tlworkbook.testing.SmokeFixtures;
-import org.tlworkbook.testing.TestImages;
+import org.tlworkbook.testing.CliTraining;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -31,14 +30,12 @@ import static org.junit.jupiter.api.Assertions.*;
 class KillAnywhereTest {
     @TempDir
     static Path tmp;
-    static Path weights;
-    static Path images;
+    static CliTraining fx;
     static Path reference;
 
     @BeforeAll
     static void uninterrupted() throws Exception {
-        weights = SmokeFixtures.mobileNetV2Weights(tmp.resolve("fixtures"));
-        images = TestImages.folder(tmp.resolve("images"), 40, 10, "cats", "dogs");
+        fx = CliTraining.in(tmp, 10);
         reference = tmp.resolve("reference");
         Result r = train(reference, null);
         assertEquals(0, r.exit, r.output);
@@ -49,9 +46,8 @@ class KillAnywhereTest {
     static Result train(Path out, String crashAt) throws Exception {
         List<String> options = new ArrayList<>(List.of("-Xmx1g", "-XX:+UseSerialGC"));
         if (crashAt != null) options.add("-Dworkbook.crash_at=" + crashAt);
-        List<String> cmd = ChildJvm.command(options, Main.class, List.of("train", "--data", images.toString(),
-                "--weights", weights.toString(), "--size", "32", "--alpha", "0.35", "--batch-size", "8", "--augment",
-                "--epochs", "2", "--fine-epochs", "2", "--fine-tune-at", "100", "--out", out.toString()));
+        List<String> cmd = ChildJvm.command(options, Main.class, List.of(fx.train(out, "--batch-size", "8", "--augment",
+                "--epochs", "2", "--fine-epochs", "2", "--fine-tune-at", "100")));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(ChildJvm.sharingCores(2));
         Process p = pb.start();

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tlworkbook.data.FolderLock;
 import org.tlworkbook.model.Classifier;
 import org.tlworkbook.testing.ChildJvm;
-import org.tlworkbook.testing.SmokeFixtures;
+import org.tlworkbook.testing.CliTraining;
 import org.tlworkbook.testing.TestImages;
 
 import java.nio.charset.StandardCharsets;
@@ -26,22 +26,21 @@ import static org.tlworkbook.cli.CliTest.cli;
 class ResumeTest {
     @TempDir
     static Path tmp;
-    static Path weights;
+    static CliTraining fx;
     static Path images;
     static Path otherImages;
 
     @BeforeAll
     static void fixtures() throws Exception {
-        weights = SmokeFixtures.mobileNetV2Weights(tmp.resolve("fixtures"));
-        images = TestImages.folder(tmp.resolve("images"), 40, 10, "cats", "dogs");
+        fx = CliTraining.in(tmp, 10);
+        images = fx.images();
         otherImages = TestImages.folder(tmp.resolve("other"), 40, 12, "cats", "dogs");
     }
 
     static String[] train(Path data, Path out, String... more) {
-        List<String> argv = new ArrayList<>(List.of("train", "--data", data.toString(), "--weights", weights.toString(), "--size", "32",
-                "--alpha", "0.35", "--batch-size", "8", "--fine-tune-at", "100", "--out", out.toString()));
+        List<String> argv = new ArrayList<>(List.of("--batch-size", "8", "--fine-tune-at", "100"));
         argv.addAll(Arrays.asList(more));
-        return cli(argv.toArray(String[]::new));
+        return cli(fx.train(data, out, argv.toArray(String[]::new)));
     }
 
     @Test
@@ -98,9 +97,8 @@ class ResumeTest {
     void aSecondProcessTrainingIntoTheSameOutIsToldWhoHoldsIt() throws Exception {
         Path out = tmp.resolve("busy");
         try (FolderLock held = FolderLock.claim(out, "a test holding it", "")) {
-            Process p = new ProcessBuilder(ChildJvm.command(List.of(), Main.class, List.of("train", "--data", images.toString(),
-                    "--weights", weights.toString(), "--size", "32", "--alpha", "0.35", "--epochs", "1", "--fine-epochs", "0",
-                    "--out", out.toString()))).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(ChildJvm.command(List.of(), Main.class, List.of(fx.train(out, "--epochs", "1", "--fine-epochs", "0"))))
+                    .redirectErrorStream(true).start();
             String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(p.waitFor(120, TimeUnit.SECONDS));
             assertNotEquals(0, p.exitValue(), output);
