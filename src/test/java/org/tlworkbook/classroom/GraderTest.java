@@ -544,16 +544,32 @@ class GraderTest {
                     .append("  Path path = Path.of(p);\n")
                     .append("  if (p.equals(\"/work\")) continue;\n") // its own scratch folder is mounted there
                     .append("  if (Files.exists(path)) reached.add(\"file \" + p);\n}\n");
+            // every file of the class path, each read once: a rolling hash of 16 bytes finds where a secret line may start
+            probe.append("String[] secrets = {").append(String.join(", ", secrets.stream().map(GraderTest::java).toList())).append("};\n")
+                    .append("for (int i = 0; i < secrets.length; i++) secrets[i] = new String(secrets[i].getBytes(java.nio.charset.StandardCharsets.UTF_8), java.nio.charset.StandardCharsets.ISO_8859_1);\n")
+                    .append("final int K = 16, MASK = (1 << 20) - 1;\n")
+                    .append("int powK = 1;\nfor (int i = 1; i < K; i++) powK *= 31;\n")
+                    .append("boolean[] heads = new boolean[MASK + 1];\n")
+                    .append("for (String s : secrets) { int h = 0; for (int j = 0; j < K; j++) h = h * 31 + s.charAt(j); heads[h & MASK] = true; }\n")
+                    .append("void look(byte[] b, Object where, List<String> into) {\n")
+                    .append("  if (b.length < K) return;\n")
+                    .append("  int h = 0;\n  for (int j = 0; j < K; j++) h = h * 31 + (b[j] & 0xff);\n")
+                    .append("  for (int i = 0; ; i++) {\n")
+                    .append("    if (heads[h & MASK]) for (String s : secrets) if (s.length() <= b.length - i && new String(b, i, s.length(), java.nio.charset.StandardCharsets.ISO_8859_1).equals(s)) into.add(\"solution text in \" + where + \": \" + s);\n")
+                    .append("    if (i + K >= b.length) break;\n")
+                    .append("    h = (h - (b[i] & 0xff) * powK) * 31 + (b[i + K] & 0xff);\n")
+                    .append("  }\n}\n")
+                    .append("List<String> control = new ArrayList<>();\n") // the search finds a secret line where one is
+                    .append("look((\"\\u0000 any bytes \" + secrets[secrets.length - 1] + \" more\").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), \"control\", control);\n")
+                    .append("System.out.println(\"CONTROL FOUND: \" + !control.isEmpty());\n");
             probe.append("for (String p : System.getProperty(\"java.class.path\").split(java.io.File.pathSeparator)) {\n")
                     .append("  Path path = Path.of(p);\n")
                     .append("  List<Path> files = new ArrayList<>();\n")
                     .append("  if (Files.isDirectory(path)) try (var w = Files.walk(path)) { w.filter(Files::isRegularFile).forEach(files::add); }\n")
                     .append("  else files.add(path);\n")
                     .append("  for (Path f : files) {\n")
-                    .append("    java.util.function.Consumer<byte[]> look = b -> { String text = new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);\n")
-                    .append("      for (String s : List.of(").append(String.join(", ", secrets.stream().map(GraderTest::java).toList())).append(")) if (text.contains(s)) reached.add(\"solution text in \" + f + \": \" + s); };\n")
-                    .append("    if (f.toString().endsWith(\".jar\")) try (var zip = new java.util.zip.ZipFile(f.toFile())) { for (var e : java.util.Collections.list(zip.entries())) if (e.getSize() < (16 << 20)) try (var in = zip.getInputStream(e)) { look.accept(in.readAllBytes()); } }\n")
-                    .append("    else if (Files.size(f) < (16 << 20)) look.accept(Files.readAllBytes(f));\n")
+                    .append("    if (f.toString().endsWith(\".jar\")) try (var zip = new java.util.zip.ZipFile(f.toFile())) { for (var e : java.util.Collections.list(zip.entries())) if (e.getSize() < (16 << 20)) try (var in = zip.getInputStream(e)) { look(in.readAllBytes(), f + \"!\" + e.getName(), reached); } }\n")
+                    .append("    else if (Files.size(f) < (16 << 20)) look(Files.readAllBytes(f), f, reached);\n")
                     .append("  }\n}\n");
             probe.append("long self = ProcessHandle.current().pid();\n")
                     .append("for (ProcessHandle h : ProcessHandle.allProcesses().toList()) {\n")
@@ -573,6 +589,7 @@ class GraderTest {
                     Duration.ofSeconds(120), 1), new Grader.Selection(Set.of(), Set.of(EX1)));
             String page = Files.readString(report.feedback().resolve("probe/01_split_counts.html"));
             assertTrue(secrets.size() > 10, "solution lines to look for: " + secrets.size());
+            assertTrue(page.contains("CONTROL FOUND: true"), "the probe's search finds a secret line put before it");
             assertTrue(page.contains("PROBE DONE: 0 reached"), page.substring(Math.max(0, page.indexOf("PROBE")), Math.min(page.length(), page.indexOf("PROBE") + 3000)));
             assertEquals(2, row(report.rows(), "probe", EX1).points(), "the probe's own answer still counts");
         }
