@@ -49,7 +49,7 @@ class KillAnywhereTest {
         List<String> cmd = ChildJvm.command(options, Main.class, List.of(fx.train(out, "--batch-size", "8", "--augment",
                 "--epochs", "2", "--fine-epochs", "2", "--fine-tune-at", "100")));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().putAll(ChildJvm.sharingCores(2));
+        pb.environment().putAll(ChildJvm.sideBySide());
         Process p = pb.start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(180, TimeUnit.SECONDS), "train finished");

@@ -74,7 +74,7 @@ class RealKernelTest {
         return prefix.resolve("share/jupyter");
     }
 
-    /** IJava and JJava side by side, each with its own kernel, data and output folders and its share of the cores. */
+    /** IJava and JJava side by side, each with its own kernel, data and output folders, their idle native threads sleeping. */
     @Test
     void notebooksRunThroughTheRealKernelsWithReadableOutput() throws Exception {
         java.util.concurrent.ExecutorService both = java.util.concurrent.Executors.newFixedThreadPool(2);
@@ -109,7 +109,7 @@ class RealKernelTest {
         Map<String, String> e = new HashMap<>(env);
         e.put("JUPYTER_PATH", jupyterPath.toString());
         e.put("HOME", tmp.resolve("home-" + kernel).toString());
-        e.putAll(org.tlworkbook.testing.ChildJvm.sharingCores(2));
+        e.putAll(org.tlworkbook.testing.ChildJvm.sideBySide());
         String log = run(e, 1500, cmd.toArray(String[]::new));
         System.out.println(kernel + ":\n" + log);
 

@@ -20,11 +20,11 @@ public final class ChildJvm {
     }
 
     /**
-     * The environment of one of {@code sideBySide} native-heavy processes (JVMs running ND4J) run at once: each gets its
-     * share of the cores, since OpenMP's and OpenBLAS's idle threads spin. Two kernels of two threads each on CI's two
-     * cores took 639 s of CPU for what two kernels of one thread did in 273 s.
+     * The environment of a native-heavy process (a JVM running ND4J) run beside others: two OpenMP threads, the count
+     * the engine's tolerances were measured at, that sleep when idle instead of spinning. Two kernels side by side with
+     * spinning threads on CI's two cores took 639 s of CPU.
      */
-    public static Map<String, String> sharingCores(int sideBySide) {
-        return Map.of("OMP_NUM_THREADS", Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors() / sideBySide)));
+    public static Map<String, String> sideBySide() {
+        return Map.of("OMP_NUM_THREADS", "2", "OMP_WAIT_POLICY", "PASSIVE");
     }
 }
