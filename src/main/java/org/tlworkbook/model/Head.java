@@ -157,7 +157,7 @@ public record Head(Kind kind, int hidden, double dropout, List<Layer> kerasLayer
                 + "or dense:NAME:UNITS:relu|sigmoid|softmax|linear");
     }
 
-        private static boolean rate(String s) {
+    private static boolean rate(String s) {
         try {
             double r = Double.parseDouble(s);
             return r >= 0 && r < 1;
