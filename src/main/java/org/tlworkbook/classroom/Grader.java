@@ -289,10 +289,12 @@ public final class Grader {
     private record Job(String student, String notebook, JsonNode instructor, Path file) { }
 
     /**
-     * Each graded notebook's native threads: two, as before, sleeping when idle rather than spinning, since notebooks
-     * graded in parallel share the cores (spinning threads doubled the CPU time of two kernels side by side).
+     * The native libraries' settings of each graded notebook, sandboxed or not: OpenBLAS's AVX2 kernels (unless this
+     * machine's environment picks others), and two OpenMP threads, as before, that sleep when idle rather than spin,
+     * since notebooks graded in parallel share the cores (spinning threads doubled the CPU time of two kernels side by side).
      */
-    static final Map<String, String> NATIVE_THREADS = Map.of("OMP_NUM_THREADS", "2", "OMP_WAIT_POLICY", "PASSIVE");
+    static final Map<String, String> NATIVE = Map.of("OPENBLAS_CORETYPE", System.getenv().getOrDefault("OPENBLAS_CORETYPE", "Haswell"),
+            "OMP_NUM_THREADS", "2", "OMP_WAIT_POLICY", "PASSIVE");
 
     /** One grading run's shared state: the class path copy, the data the sandboxes see, and the results so far. */
     private static final class Run {
@@ -509,8 +511,7 @@ public final class Grader {
             Map<String, String> env = new LinkedHashMap<>();
             env.put("HOME", home);
             env.put("LANG", "C.UTF-8");
-            env.put("OPENBLAS_CORETYPE", System.getenv().getOrDefault("OPENBLAS_CORETYPE", "Haswell"));
-            env.putAll(NATIVE_THREADS);
+            env.putAll(NATIVE);
             return env;
         }
 
@@ -559,7 +560,7 @@ public final class Grader {
                 cmd.add(1, "-Dworkbook.exercise.counts=" + counts);
                 Path tmp = Files.createDirectories(work.resolve("tmp"));
                 cmd.add(1, "-Djava.io.tmpdir=" + tmp);
-                ended = Sandbox.runPlain(cmd, work, seconds, caps, NATIVE_THREADS, null);
+                ended = Sandbox.runPlain(cmd, work, seconds, caps, NATIVE, null);
             }
             readRecords(work.resolve("cells.jsonl"), records);
             if (ended.timedOut()) return "not run: the notebook exceeded its time limit of " + seconds + " s";
@@ -624,7 +625,7 @@ public final class Grader {
                 args.addAll(ids);
                 List<String> cmd = new ArrayList<>(java(classPath, null, args.toArray(String[]::new)));
                 cmd.add(1, "-Dworkbook.data=" + data);
-                ended = Sandbox.runPlain(cmd, checking, limits.notebook().toSeconds(), caps, NATIVE_THREADS, result);
+                ended = Sandbox.runPlain(cmd, checking, limits.notebook().toSeconds(), caps, NATIVE, result);
             }
             JsonNode doc = null;
             try {

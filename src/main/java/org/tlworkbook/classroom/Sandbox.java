@@ -206,13 +206,12 @@ final class Sandbox {
     }
 
     /**
-     * {@code --no-sandbox}: the same command as a plain child process in {@code workdir}, with the same watch on time,
-     * memory and disk, and nothing else between it and this machine.
+     * {@code --no-sandbox}: the same command as a plain child process in {@code workdir}, with {@code env} added to this
+     * process's environment, the same watch on time, memory and disk, and nothing else between it and this machine.
      */
-    static Ended runPlain(List<String> cmd, Path workdir, long seconds, Caps caps, Map<String, String> threads, Path stdout) throws IOException, InterruptedException {
+    static Ended runPlain(List<String> cmd, Path workdir, long seconds, Caps caps, Map<String, String> env, Path stdout) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(workdir.toFile());
-        pb.environment().put("OPENBLAS_CORETYPE", System.getenv().getOrDefault("OPENBLAS_CORETYPE", "Haswell"));
-        pb.environment().putAll(threads);
+        pb.environment().putAll(env);
         return supervise(pb, seconds, caps, workdir, stdout);
     }
 
