@@ -71,6 +71,7 @@ class LabTest {
         env.remove("WORKBOOK_PROFILE"); // --profile reaches the kernel
         env.put("JUPYTER_TOKEN", "workbook-test");
         env.put("JUPYTER_RUNTIME_DIR", tmp.resolve("runtime").toString());
+        env.putAll(org.tlworkbook.testing.ChildJvm.sideBySide());
         String base = "http://127.0.0.1:" + port;
         long started = System.nanoTime();
         Process lab = pb.start();

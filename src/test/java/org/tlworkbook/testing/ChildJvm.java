@@ -20,11 +20,15 @@ public final class ChildJvm {
     }
 
     /**
-     * The environment of a native-heavy process (a JVM running ND4J) run beside others: two OpenMP threads, the count
-     * the engine's tolerances were measured at, that sleep when idle instead of spinning. Two kernels side by side with
-     * spinning threads on CI's two cores took 639 s of CPU.
+     * The environment of a JVM a test starts beside others (a kernel, a training run): two OpenMP threads, the count
+     * the engine's tolerances were measured at, that sleep when idle instead of spinning (two kernels side by side with
+     * spinning threads on CI's two cores took 639 s of CPU); and C1 alone, since such a JVM lives seconds to a minute
+     * and C2 spends more CPU compiling than it saves (the eight notebooks through IJava: 131 s of CPU with C2, 86 s
+     * without, and a shorter wall time; KillAnywhereTest's fifteen trainings: 111 s, 65 s). The JIT does not change
+     * a result: Java's float arithmetic is the same in every compiler. {@code JDK_JAVA_OPTIONS} reaches the JVMs a
+     * kernelspec or a launcher starts, whose command lines a test does not write.
      */
     public static Map<String, String> sideBySide() {
-        return Map.of("OMP_NUM_THREADS", "2", "OMP_WAIT_POLICY", "PASSIVE");
+        return Map.of("OMP_NUM_THREADS", "2", "OMP_WAIT_POLICY", "PASSIVE", "JDK_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1");
     }
 }
