@@ -40,6 +40,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * when the jars exist; it installs them as {@code install} would, into the local repository this build resolved from.
  * What it made (the executed notebooks, the example's output, the artifact listing) is kept in {@code target/it/}.
  */
+@org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.CONCURRENT) // two at a time: it runs alone after the forks, mostly on one core
 class ArtifactIT {
     static final String VERSION = Workbook.version();
     static final String ARTIFACT = "transfer-learning-workbook";
