@@ -130,7 +130,7 @@ public final class ImageGenerator implements DataSetIterator {
 
         /** How labels are encoded (Keras {@code class_mode}). */
         public Builder classMode(ClassMode mode) {
-            this.classMode = mode;
+            this.classMode = java.util.Objects.requireNonNull(mode, "classMode: pass ClassMode.BINARY or ClassMode.CATEGORICAL");
             return this;
         }
 
@@ -142,13 +142,13 @@ public final class ImageGenerator implements DataSetIterator {
 
         /** How pixel values are scaled (Keras {@code rescale} or the base's {@code preprocess_input}). */
         public Builder preprocessing(Preprocessing p) {
-            this.preprocessing = p;
+            this.preprocessing = java.util.Objects.requireNonNull(p, "preprocessing: pass Preprocessing.none() to keep pixels at 0-255");
             return this;
         }
 
         /** Random transforms applied to each image, drawn anew every epoch. */
         public Builder augment(Augmentation a) {
-            this.augmentation = a;
+            this.augmentation = java.util.Objects.requireNonNull(a, "augment: pass Augmentation.none() for no random transforms");
             return this;
         }
 
@@ -164,44 +164,28 @@ public final class ImageGenerator implements DataSetIterator {
     }
 
     /** Class names, in label order. */
-    public List<String> classes() {
-        return classes;
-    }
+    public List<String> classes() { return classes; }
 
     /** The images it reads, in their original order. */
-    public List<ImageFolder.Sample> sampleList() {
-        return samples;
-    }
+    public List<ImageFolder.Sample> sampleList() { return samples; }
 
     /** Width of the images it yields. */
-    public int width() {
-        return width;
-    }
+    public int width() { return width; }
 
     /** Height of the images it yields. */
-    public int height() {
-        return height;
-    }
+    public int height() { return height; }
 
     /** How its labels are encoded. */
-    public ClassMode classMode() {
-        return classMode;
-    }
+    public ClassMode classMode() { return classMode; }
 
     /** How it scales pixel values. */
-    public Preprocessing preprocessing() {
-        return preprocessing;
-    }
+    public Preprocessing preprocessing() { return preprocessing; }
 
     /** The random transforms it applies. */
-    public Augmentation augmentation() {
-        return augmentation;
-    }
+    public Augmentation augmentation() { return augmentation; }
 
     /** Seed of its shuffling and augmentation. */
-    public long seed() {
-        return seed;
-    }
+    public long seed() { return seed; }
 
     /** Batches per epoch. */
     public int steps() {
@@ -299,14 +283,10 @@ public final class ImageGenerator implements DataSetIterator {
     }
 
     @Override
-    public boolean resetSupported() {
-        return true;
-    }
+    public boolean resetSupported() { return true; }
 
     @Override
-    public boolean asyncSupported() {
-        return true;
-    }
+    public boolean asyncSupported() { return true; }
 
     /** Starts the next epoch: new shuffle order and new augmentation draws. */
     @Override
@@ -324,9 +304,7 @@ public final class ImageGenerator implements DataSetIterator {
     }
 
     @Override
-    public int batch() {
-        return batchSize;
-    }
+    public int batch() { return batchSize; }
 
     @Override
     public void setPreProcessor(DataSetPreProcessor preProcessor) {
@@ -334,20 +312,14 @@ public final class ImageGenerator implements DataSetIterator {
     }
 
     @Override
-    public DataSetPreProcessor getPreProcessor() {
-        return preProcessor;
-    }
+    public DataSetPreProcessor getPreProcessor() { return preProcessor; }
 
     @Override
-    public List<String> getLabels() {
-        return classes;
-    }
+    public List<String> getLabels() { return classes; }
 
     /** Ordered samples of the current epoch (what the next batches will contain). */
     /** The images of the batch {@link #next()} returned last, in row order (unreadable ones left out). */
-    public List<ImageFolder.Sample> lastBatch() {
-        return lastBatch;
-    }
+    public List<ImageFolder.Sample> lastBatch() { return lastBatch; }
 
     /** The order of the images in the current epoch. */
     public List<ImageFolder.Sample> epochOrder() {
@@ -355,7 +327,5 @@ public final class ImageGenerator implements DataSetIterator {
     }
 
     /** How many epochs it has started (each reset begins one). */
-    public int epoch() {
-        return epoch;
-    }
+    public int epoch() { return epoch; }
 }

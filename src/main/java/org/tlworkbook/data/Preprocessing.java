@@ -24,6 +24,7 @@ public record Preprocessing(String name, float scale, float offset, float[] chan
 
     /** Keras {@code ImageDataGenerator(rescale=...)}. */
     public static Preprocessing rescale(double factor) {
+        if (factor == 0 || !Double.isFinite(factor)) throw new IllegalArgumentException("rescale must be a finite, non-zero factor such as 1.0 / 255, got " + factor);
         return new Preprocessing("rescale(" + factor + ")", (float) factor, 0f);
     }
 

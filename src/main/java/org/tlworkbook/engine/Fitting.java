@@ -65,20 +65,20 @@ public final class Fitting {
     }
 
     public Fitting epochs(int epochs) {
-        if (epochs < 0) throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
-        this.epochs = epochs;
-        return this;
+        return epochs(epochs, initialEpoch);
     }
 
-    /** Epochs already done: numbering continues after them (Keras {@code initial_epoch}). */
-    public Fitting initialEpoch(int epoch) {
-        this.initialEpoch = epoch;
+    /** {@code epochs} more after the {@code done} already run, numbered on from them (Keras' {@code initial_epoch}). */
+    public Fitting epochs(int epochs, int done) {
+        if (epochs < 0 || done < 0) throw new IllegalArgumentException("epochs and epochs done must be >= 0, got " + epochs + " and " + done);
+        this.epochs = epochs;
+        this.initialEpoch = done;
         return this;
     }
 
     /** Shown in progress labels, e.g. "fine_tune". */
     public Fitting phase(String phase) {
-        this.phase = phase;
+        this.phase = java.util.Objects.requireNonNull(phase, "phase");
         return this;
     }
 
@@ -100,7 +100,7 @@ public final class Fitting {
 
     /** Ends the epochs early once {@code stop} says so after an epoch (a callback's early stop). */
     public Fitting stopWhen(java.util.function.BooleanSupplier stop) {
-        this.stop = stop;
+        this.stop = java.util.Objects.requireNonNull(stop, "stopWhen");
         return this;
     }
 
@@ -116,6 +116,7 @@ public final class Fitting {
      * batch runs the frozen layers instead (slower, same result).
      */
     public Fitting cacheBudget(long bytes) {
+        if (bytes < 0) throw new IllegalArgumentException("cache budget must be >= 0 bytes, got " + bytes);
         this.cacheBudget = bytes;
         return this;
     }

@@ -108,32 +108,22 @@ public enum Architecture {
     }
 
     /** The last convolutional layer, where {@link GradCam} looks: the layers Keras' Grad-CAM example uses. */
-    public String gradCamLayer() {
-        return gradCamLayer;
-    }
+    public String gradCamLayer() { return gradCamLayer; }
 
     /**
      * The first layer its recipe fine-tunes: 100 ({@code block_11_expand_relu}) in the TF tutorial's MobileNetV2, 15
      * ({@code block5_conv1}, the last convolutional block) in the Keras blog's VGG16.
      */
-    public int defaultFineTuneAt() {
-        return defaultFineTuneAt;
-    }
+    public int defaultFineTuneAt() { return defaultFineTuneAt; }
 
     /** The name used by the CLI and in saved models, e.g. {@code mobilenet_v2}. */
-    public String id() {
-        return id;
-    }
+    public String id() { return id; }
 
     /** The input size its recipe uses. */
-    public int defaultSize() {
-        return defaultSize;
-    }
+    public int defaultSize() { return defaultSize; }
 
     /** How its ImageNet weights expect pixels scaled, which generators built for it apply. */
-    public Preprocessing preprocessing() {
-        return preprocessing;
-    }
+    public Preprocessing preprocessing() { return preprocessing; }
 
     /** The architecture with this id ({@code mobilenet_v2}, {@code vgg16}, {@code resnet50}, {@code small_cnn}); an unknown id is refused with the known ones. */
     public static Architecture named(String name) {

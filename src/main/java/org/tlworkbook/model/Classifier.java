@@ -230,7 +230,7 @@ public final class Classifier {
         String keepAt = phase == Phase.FROZEN && plannedFineTuneAt != null ? SplitGraph.cutFor(withTrainableFrom(network, plannedFineTuneAt), plannedFineTuneAt) : null;
         History thisCall = new History();
         stopRequested = false;
-        kept = Fitting.of(network).stopWhen(() -> stopRequested).epochs(epochs).initialEpoch(history.lastEpoch()).phase(phase.label()).progress(progress != null ? progress : Progress.console())
+        kept = Fitting.of(network).stopWhen(() -> stopRequested).epochs(epochs, history.lastEpoch()).phase(phase.label()).progress(progress != null ? progress : Progress.console())
                 .log(verbose ? null : line -> { })
                 .keepActivationsAt(keepAt).reuse(kept)
                 .fit(train, validation, (e, loss, accuracy, valLoss, valAccuracy, seconds) -> {

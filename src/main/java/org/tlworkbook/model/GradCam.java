@@ -108,29 +108,19 @@ public final class GradCam {
     }
 
     /** The image file. */
-    public Path image() {
-        return image;
-    }
+    public Path image() { return image; }
 
     /** The class the heatmap explains. */
-    public String className() {
-        return className;
-    }
+    public String className() { return className; }
 
     /** The class the model predicts for the image. */
-    public String predicted() {
-        return predicted;
-    }
+    public String predicted() { return predicted; }
 
     /** The model's probability for {@link #className()}. */
-    public double probability() {
-        return probability;
-    }
+    public double probability() { return probability; }
 
     /** The layer the map is computed at ({@code out_relu} for MobileNetV2, {@code block5_conv3} for VGG16). */
-    public String layer() {
-        return layer;
-    }
+    public String layer() { return layer; }
 
     /** The map at the layer's resolution (e.g. 5 x 5 for MobileNetV2 at 160 px), each value in [0, 1]; a copy. */
     public double[][] heatmap() {

@@ -60,9 +60,9 @@ public final class LearningRateFinder {
         return this;
     }
 
-    /** Where the progress bar goes. */
+    /** Where the progress bar goes ({@link Progress#silent()} for none). */
     public LearningRateFinder progress(Progress progress) {
-        this.progress = progress;
+        this.progress = java.util.Objects.requireNonNull(progress, "progress: pass Progress.silent() for no progress bar");
         return this;
     }
 

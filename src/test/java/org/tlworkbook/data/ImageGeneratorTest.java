@@ -114,6 +114,17 @@ class ImageGeneratorTest {
         assertTrue(e.getMessage().contains("CATEGORICAL"));
     }
 
+    /** A null setting is refused where it is set, saying what to pass instead, not at the first batch. */
+    @Test
+    void nullSettingsAreRefusedSayingWhatToPass() throws Exception {
+        Path root = TestImages.folder(tmp.resolve("nulls"), 8, 2, "a", "b");
+        var b = ImageFolder.from(root).training();
+        assertTrue(assertThrows(NullPointerException.class, () -> b.classMode(null)).getMessage().contains("ClassMode.BINARY or ClassMode.CATEGORICAL"));
+        assertTrue(assertThrows(NullPointerException.class, () -> b.augment(null)).getMessage().contains("Augmentation.none()"));
+        assertTrue(assertThrows(NullPointerException.class, () -> b.preprocessing(null)).getMessage().contains("Preprocessing.none()"));
+        assertEquals(2, b.batchSize(2).build().next().numExamples(), "the builder still works after the refusals");
+    }
+
     @Test
     void anImageThatBreaksAfterScanningIsSkippedAndBatchesSayWhichImagesTheyHold() throws Exception {
         Path root = TestImages.folder(tmp.resolve("broken"), 30, 4, "cats", "dogs");

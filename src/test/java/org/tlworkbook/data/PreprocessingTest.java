@@ -18,6 +18,10 @@ class PreprocessingTest {
                 notANumber.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Preprocessing.named("rescale(-1)"));
         assertThrows(IllegalArgumentException.class, () -> Preprocessing.named("rescale(NaN)"));
+        for (double bad : new double[]{0, Double.POSITIVE_INFINITY, Double.NaN}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Preprocessing.rescale(bad));
+            assertTrue(e.getMessage().contains("such as 1.0 / 255, got " + bad), e.getMessage());
+        }
     }
 
     /** Keras' resnet50.preprocess_input on one pixel: BGR order, minus the ImageNet means, as the generators feed it. */

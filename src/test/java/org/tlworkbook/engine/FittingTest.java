@@ -83,7 +83,7 @@ class FittingTest {
             base.unfreezeFrom(100);
             m.compile(Optimizer.rmsprop(1e-4));
             Fitting.Activations[] after = new Fitting.Activations[1];
-            runs.add(fit(Fitting.of(ModelInternals.network(m)).epochs(2).initialEpoch(2).reuse(kept[0]), t.train(base), t.val(base), after));
+            runs.add(fit(Fitting.of(ModelInternals.network(m)).epochs(2, 2).reuse(kept[0]), t.train(base), t.val(base), after));
             if (run == 0) assertSame(kept[0], after[0], "reused activations stay available for a further fit");
         }
         for (int e = 0; e < 2; e++) {

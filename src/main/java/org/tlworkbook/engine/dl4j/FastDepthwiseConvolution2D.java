@@ -30,9 +30,4 @@ public class FastDepthwiseConvolution2D extends DepthwiseConvolution2D {
         return JavaLayers.wire(new FastDepthwiseLayer(conf, networkDataType), initializer(), conf, listeners, layerIndex,
                 layerParamsView, initializeParams);
     }
-
-    @Override
-    public FastDepthwiseConvolution2D clone() {
-        return (FastDepthwiseConvolution2D) super.clone();
-    }
 }

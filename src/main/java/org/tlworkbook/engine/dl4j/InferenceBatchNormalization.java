@@ -37,9 +37,4 @@ public class InferenceBatchNormalization extends BatchNormalization {
         return JavaLayers.wire(new InferenceBatchNormLayer(conf, networkDataType), initializer(), conf, listeners, layerIndex,
                 layerParamsView, initializeParams);
     }
-
-    @Override
-    public InferenceBatchNormalization clone() {
-        return (InferenceBatchNormalization) super.clone();
-    }
 }

@@ -5,6 +5,7 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Collection;
@@ -21,8 +22,19 @@ public class PointwiseConvolution extends ConvolutionLayer {
         super();
     }
 
+    /** Refuses a configuration its layer cannot compute, when the graph is built rather than at the first batch. */
     public PointwiseConvolution(ConvolutionLayer.Builder builder) {
         super(builder);
+        requirePointwise(this);
+    }
+
+    static void requirePointwise(ConvolutionLayer c) {
+        if (c.getKernelSize()[0] != 1 || c.getKernelSize()[1] != 1 || c.getStride()[0] != 1 || c.getStride()[1] != 1
+                || c.hasBias() || !(c.getActivationFn() instanceof ActivationIdentity)) {
+            throw new IllegalStateException("a pointwise convolution needs a 1x1 kernel, stride 1, no bias and the identity activation; got kernel "
+                    + java.util.Arrays.toString(c.getKernelSize()) + ", stride " + java.util.Arrays.toString(c.getStride()) + ", bias " + c.hasBias()
+                    + ", activation " + c.getActivationFn());
+        }
     }
 
     @Override
@@ -30,10 +42,5 @@ public class PointwiseConvolution extends ConvolutionLayer {
                              INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
         return JavaLayers.wire(new PointwiseConvolutionLayer(conf, networkDataType), initializer(), conf, listeners, layerIndex,
                 layerParamsView, initializeParams);
-    }
-
-    @Override
-    public PointwiseConvolution clone() {
-        return (PointwiseConvolution) super.clone();
     }
 }

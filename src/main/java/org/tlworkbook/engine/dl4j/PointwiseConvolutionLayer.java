@@ -10,7 +10,6 @@ import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
-import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -29,11 +28,7 @@ final class PointwiseConvolutionLayer extends org.deeplearning4j.nn.layers.convo
     }
 
     private void check() {
-        var c = layerConf();
-        if (c.getKernelSize()[0] != 1 || c.getKernelSize()[1] != 1 || c.getStride()[0] != 1 || c.getStride()[1] != 1
-                || c.hasBias() || !(c.getActivationFn() instanceof ActivationIdentity)) {
-            throw new IllegalStateException("PointwiseConvolutionLayer needs a 1x1 kernel, stride 1, no bias, identity activation");
-        }
+        PointwiseConvolution.requirePointwise(layerConf()); // a configuration read back from JSON
     }
 
     /** {@code [n, c, hw]} to {@code [c, n*hw]} (or back with {@code back}): one block copy per (image, channel). */

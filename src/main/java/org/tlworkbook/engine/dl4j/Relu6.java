@@ -35,11 +35,6 @@ public class Relu6 extends ActivationLayer {
                 layerParamsView, initializeParams);
     }
 
-    @Override
-    public Relu6 clone() {
-        return (Relu6) super.clone();
-    }
-
     static final class Impl extends org.deeplearning4j.nn.layers.ActivationLayer {
         private static final int CHUNK = 1 << 14;
 

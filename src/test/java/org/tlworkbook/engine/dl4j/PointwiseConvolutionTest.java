@@ -55,4 +55,13 @@ class PointwiseConvolutionTest {
         fast.fit(new DataSet(x, y));
         assertTrue(stock.params().equalsWithEps(fast.params(), 1e-5));
     }
+
+    @Test
+    void aConfigurationItCannotComputeIsRefusedWhenBuilt() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new PointwiseConvolution(
+                new ConvolutionLayer.Builder(3, 3).nOut(6).hasBias(false).activation(Activation.IDENTITY)));
+        assertTrue(e.getMessage().contains("needs a 1x1 kernel") && e.getMessage().contains("got kernel [3, 3]"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> new PointwiseConvolution(
+                new ConvolutionLayer.Builder(1, 1).nOut(6).hasBias(true).activation(Activation.IDENTITY)));
+    }
 }
