@@ -290,7 +290,7 @@ public final class Grader {
 
     /**
      * The native libraries' settings of each graded notebook, sandboxed or not: OpenBLAS's AVX2 kernels (unless this
-     * machine's environment picks others), and two OpenMP threads, as before, that sleep when idle rather than spin,
+     * machine's environment picks others), and two OpenMP threads that sleep when idle rather than spin,
      * since notebooks graded in parallel share the cores (spinning threads doubled the CPU time of two kernels side by side).
      */
     static final Map<String, String> NATIVE = Map.of("OPENBLAS_CORETYPE", System.getenv().getOrDefault("OPENBLAS_CORETYPE", "Haswell"),
