@@ -97,6 +97,35 @@ public final class Grader {
     public record Report(List<Row> rows, List<String> ignored, Path grades, Path gradebook, Path feedback, Map<String, Double> seconds) { }
 
     static final long OUTPUT_CAP = 1L << 20;
+    private static final String CLASS_DATA = "notebook.jsa";
+
+    /** The grader's own cells that load what the exercises' notebooks load, run once to write the class-data archive. */
+    private static final List<String> WARM_UP = List.of(
+            """
+            import org.tlworkbook.data.*;
+            import org.tlworkbook.model.*;
+            import org.tlworkbook.train.*;
+            import org.tlworkbook.plot.*;
+            import org.tlworkbook.notebook.*;
+            import org.tlworkbook.classroom.*;
+            import static org.tlworkbook.notebook.Jupyter.display;
+            import java.nio.file.*;
+            import java.util.*;
+            import tech.tablesaw.api.*;
+            Profile profile = Profile.exercises();
+            profile""",
+            """
+            Path root = profile.catsAndDogs().load(Progress.console());
+            ImageFolder folder = ImageFolder.from(root.resolve("train")).validationSplit(0.2).seed(42);
+            Map<String, Integer> counts = new TreeMap<>();
+            for (ImageFolder.Sample s : folder.trainingSamples()) counts.merge(folder.classes().get(s.label()), 1, Integer::sum);
+            counts""",
+            """
+            BaseModel base = MobileNetV2.create(profile.imageSize(), profile.alpha(), 1);
+            base.unfreezeFrom(100).countTrainableParams()""",
+            """
+            record Pair(String name, double value) { }
+            List.of(1, 2, 3).stream().map(i -> new Pair("n" + i, Math.sqrt(i))).toList()""");
     static final String UNSANDBOXED = " [graded without a sandbox]";
     private static final Pattern RENAMED = Pattern.compile("(?i)^(.*?)(?: \\(\\d+\\)|-\\d+| copy)+\\.ipynb$");
 
@@ -305,7 +334,7 @@ public final class Grader {
         private final Map<String, List<Row>> results = Collections.synchronizedMap(new TreeMap<>());
         private final Map<String, Double> seconds = new ConcurrentHashMap<>();
         private final Profile profile = Profile.exercises();
-        private Path classPath, data, jcache;
+        private Path classPath, data, jcache, classData;
         private final List<String> classPathNames = new ArrayList<>();
         private Path fullDataset;
         private String datasetName, counts;
@@ -372,10 +401,56 @@ public final class Grader {
                 fullDataset = full;
             }
             Isolation.readableByAll(scratch);
+            classData = classData();
             if (fineTuning) {
                 Verdicts.Context c = new Verdicts.Context(profile, () -> view, () -> fullDataset, null);
                 frozenReference = Verdicts.frozenReference(c);
                 System.out.printf(Locale.ROOT, "exercise 4's reference: the frozen recipe reaches %.3f on held-out images%n", frozenReference);
+            }
+        }
+
+        /**
+         * A class-data archive of what a notebook's JVM loads (JShell, javac, ND4J, DL4J, the workbook), written by one
+         * run of {@link #WARM_UP}'s cells before any submission runs, then mounted read-only in every sandbox: each
+         * notebook and checker starts without loading and verifying those classes again, a third of a short
+         * notebook's CPU time. Made by the grader's own cells, never a student's, since a JVM that ran a submission
+         * could write anything into it. Null, and grading goes on without it, when that run wrote none.
+         */
+        private Path classData() throws IOException {
+            Path archive = Files.createDirectories(scratch.resolve("class-data")).resolve(CLASS_DATA);
+            String key = ClassData.key(java(limits.sandbox() ? Path.of("/cp") : classPath, null, "grade-run"), classPath, WARM_UP);
+            // without a sandbox the class path is this run's own folder, which an archive names: none fits a later run
+            java.util.Optional<Path> kept = limits.sandbox() ? ClassData.kept(key) : java.util.Optional.empty();
+            if (kept.isPresent()) {
+                Isolation.link(kept.get(), archive);
+                Isolation.readableByAll(archive.getParent());
+                return archive;
+            }
+            Path dir = Files.createDirectories(scratch.resolve("warm-up"));
+            long t0 = System.nanoTime();
+            List<Plan.RunCell> cells = new ArrayList<>();
+            for (String source : WARM_UP) cells.add(new Plan.RunCell(cells.size() + 1, null, true, false, source));
+            String reason;
+            try {
+                reason = runNotebook(new Plan(cells, List.of(), Map.of(), Map.of(), Map.of()), dir, 0, new ArrayList<>(), true);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while the class-data archive was made", e);
+            }
+            Path made = dir.resolve("work").resolve(CLASS_DATA);
+            try {
+                if (reason != null || !Files.isRegularFile(made, LinkOption.NOFOLLOW_LINKS)) {
+                    System.out.println("Grading without a class-data archive (each notebook starts slower): " + (reason != null ? reason : "none was written"));
+                    return null;
+                }
+                Files.copy(made, archive, LinkOption.NOFOLLOW_LINKS); // the grader's own copy, read-only to every sandbox
+                Isolation.readableByAll(archive.getParent());
+                if (limits.sandbox()) ClassData.keep(key, archive);
+                System.out.printf(Locale.ROOT, "class-data archive for the notebooks' JVMs written in %.1f s%s%n", (System.nanoTime() - t0) / 1e9,
+                        limits.sandbox() ? ", kept for later runs" : "");
+                return archive;
+            } finally {
+                Isolation.remove(dir);
             }
         }
 
@@ -416,7 +491,7 @@ public final class Grader {
                 Path dir = Files.createDirectories(scratch.resolve("jobs").resolve(slot + "-" + Integer.toHexString(job.student().hashCode()) + "-"
                         + job.notebook().replace(".ipynb", "")));
                 try {
-                    String failure = runNotebook(plan, dir, slot, records);
+                    String failure = runNotebook(plan, dir, slot, records, false);
                     if (failure != null) reason = failure;
                     ran = (System.nanoTime() - t0) / 1e9;
                     verdicts = check(plan, dir, slot);
@@ -495,9 +570,11 @@ public final class Grader {
             long heap = heap();
             String javaBin = limits.sandbox() ? Sandbox.JDK + "/bin/java" : Path.of(System.getProperty("java.home"), "bin", "java").toString();
             List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx" + heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:+DisableAttachMechanism",
+                    "-Xlog:disable", "-Xlog:all=warning:stderr", // the JVM's own warnings never on standard output, the checker's verdicts
                     "-Xss4m", "-Djava.awt.headless=true", "-Dfile.encoding=UTF-8", "-Dorg.bytedeco.javacpp.maxbytes=" + heap,
                     "-Dorg.bytedeco.javacpp.maxphysicalbytes=" + (heap * 2 + (512L << 20)), "-Dworkbook.profile=" + profile.name()));
             if (jcachePath != null) cmd.add("-Dorg.bytedeco.javacpp.cachedir=" + jcachePath);
+            if (classData != null) cmd.add("-XX:SharedArchiveFile=" + (limits.sandbox() ? "/class-data/" + CLASS_DATA : classData.toString()));
             cmd.addAll(List.of("-cp", classPathOf(cp), "org.tlworkbook.cli.Main"));
             cmd.addAll(List.of(mainArgs));
             return cmd;
@@ -529,11 +606,12 @@ public final class Grader {
                 }
             }
             if (withFull) m.add(new Sandbox.Mount(fullDataset, "/full/" + datasetName, false));
+            if (classData != null) m.add(new Sandbox.Mount(classData.getParent(), "/class-data", false));
             return m;
         }
 
-        /** Runs the plan's cells; null when the notebook ran to its end, else why it did not. */
-        private String runNotebook(Plan plan, Path dir, int slot, List<JsonNode> records) throws IOException, InterruptedException {
+        /** Runs the plan's cells; null when the notebook ran to its end, else why it did not. A warm-up also writes the class-data archive. */
+        private String runNotebook(Plan plan, Path dir, int slot, List<JsonNode> records, boolean warmUp) throws IOException, InterruptedException {
             Path work = Files.createDirectories(dir.resolve("work"));
             Files.writeString(work.resolve("plan.json"), Exercises.compact(plan.json()));
             Files.createDirectories(work.resolve("answers"));
@@ -551,6 +629,7 @@ public final class Grader {
                 cmd.add(1, "-Dworkbook.exercise.counts=" + counts);
                 cmd.add(1, "-Duser.home=/work");
                 cmd.add(1, "-Djava.io.tmpdir=/tmp");
+                if (warmUp) cmd.add(1, "-XX:ArchiveClassesAtExit=/work/" + CLASS_DATA);
                 ended = Sandbox.run(Sandbox.command(slot, caps, mounts, "/work", env("/work"), cmd), seconds, caps, work, null);
             } else {
                 List<String> cmd = new ArrayList<>(java(classPath, null, "grade-run", work.resolve("plan.json").toString(), work.resolve("cells.jsonl").toString(),
@@ -560,6 +639,7 @@ public final class Grader {
                 cmd.add(1, "-Dworkbook.exercise.counts=" + counts);
                 Path tmp = Files.createDirectories(work.resolve("tmp"));
                 cmd.add(1, "-Djava.io.tmpdir=" + tmp);
+                if (warmUp) cmd.add(1, "-XX:ArchiveClassesAtExit=" + work.resolve(CLASS_DATA));
                 ended = Sandbox.runPlain(cmd, work, seconds, caps, NATIVE, null);
             }
             readRecords(work.resolve("cells.jsonl"), records);

@@ -20,8 +20,9 @@ final class Isolation {
     private Isolation() { }
 
     /**
-     * The class path copied to {@code into} (jars and class folders), as a class path string. Entries that do not
-     * exist are skipped.
+     * The class path copied to {@code into} as jars only, a class folder packed into {@code <name>.jar}, as a class
+     * path string: a class-data archive is refused for a class path holding a non-empty folder. Entries that do
+     * not exist are skipped.
      */
     static String copyClassPath(String classPath, Path into) throws IOException {
         Files.createDirectories(into);
@@ -31,14 +32,44 @@ final class Isolation {
             if (entry.isBlank()) continue;
             Path from = Path.of(entry);
             if (!Files.exists(from) || from.endsWith("test-classes")) continue; // a test run's own classes are no part of what a notebook needs
-            String name = from.getFileName().toString(); // jars keep their names: JavaCPP's native cache is keyed by them
+            boolean folder = Files.isDirectory(from);
+            String name = from.getFileName() + (folder ? ".jar" : ""); // jars keep their names: JavaCPP's native cache is keyed by them
             Path to = into.resolve(name);
             if (Files.exists(to, LinkOption.NOFOLLOW_LINKS)) to = into.resolve(String.format("%03d-%s", i, name));
             i++;
-            copy(from, to);
+            if (folder) jar(from, to);
+            else copy(from, to);
             entries.add(to.toString());
         }
         return String.join(java.io.File.pathSeparator, entries);
+    }
+
+    /**
+     * {@code folder}'s files as a jar at {@code to}, written to a temporary name, then moved. The same folder gives
+     * the same bytes and time (its newest file's), as a class-data archive made on an earlier copy requires.
+     */
+    static void jar(Path folder, Path to) throws IOException {
+        Path part = to.resolveSibling(to.getFileName() + ".part");
+        List<Path> entries;
+        try (var walk = Files.walk(folder)) {
+            entries = walk.filter(p -> !p.equals(folder)).sorted().toList();
+        }
+        long newest = 0;
+        for (Path p : entries) if (Files.isRegularFile(p)) newest = Math.max(newest, Files.getLastModifiedTime(p).toMillis());
+        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(part))) {
+            out.setLevel(java.util.zip.Deflater.BEST_SPEED);
+            for (Path p : entries) {
+                String name = folder.relativize(p).toString().replace(java.io.File.separatorChar, '/');
+                boolean dir = Files.isDirectory(p);
+                var e = new java.util.jar.JarEntry(dir ? name + "/" : name);
+                e.setTime(dir ? newest : Files.getLastModifiedTime(p).toMillis());
+                out.putNextEntry(e);
+                if (!dir) Files.copy(p, out);
+                out.closeEntry();
+            }
+        }
+        Files.setLastModifiedTime(part, java.nio.file.attribute.FileTime.fromMillis(newest));
+        Files.move(part, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     static void copy(Path from, Path to) throws IOException {

@@ -12,7 +12,7 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The grader's parts on their own: the name reader and the CSV round trip. */
+/** The grader's parts on their own: the name reader, the CSV round trip, the class path's jars and the class-data archives kept. */
 class ClassroomPartsTest {
     @TempDir
     Path tmp;
@@ -185,5 +185,52 @@ class ClassroomPartsTest {
         Verdicts.Verdict reversed = Verdicts.decide("ex5-check-example", Answers.of("ex5-check-example").put("precision", precision).put("recall", recall)
                 .put("trueClass", "tulips").put("predictedClass", "roses"), null);
         assertTrue(!reversed.passed() && reversed.feedback().contains("the other way round"), reversed.feedback());
+    }
+
+    @Test
+    void aClassFolderBecomesTheSameJarEachTimeSoAnArchiveMadeOnOneCopyFitsTheNext() throws Exception {
+        Path classes = Files.createDirectories(tmp.resolve("classes/org/x"));
+        Files.writeString(classes.resolve("A.class"), "first");
+        Files.writeString(classes.resolve("B.txt"), "second");
+        Files.setLastModifiedTime(classes.resolve("A.class"), java.nio.file.attribute.FileTime.fromMillis(1_700_000_000_000L));
+        Files.setLastModifiedTime(classes.resolve("B.txt"), java.nio.file.attribute.FileTime.fromMillis(1_700_000_500_000L));
+        Path jar = tmp.resolve("jars");
+        String one = Isolation.copyClassPath(tmp.resolve("classes") + java.io.File.pathSeparator + tmp.resolve("missing"), jar.resolve("one"));
+        String two = Isolation.copyClassPath(tmp.resolve("classes").toString(), jar.resolve("two"));
+        assertEquals(jar.resolve("one/classes.jar").toString(), one, "a folder becomes a jar; a missing entry is left out");
+        assertArrayEquals(Files.readAllBytes(Path.of(one)), Files.readAllBytes(Path.of(two)));
+        assertEquals(1_700_000_500_000L, Files.getLastModifiedTime(Path.of(one)).toMillis(), "the jar's time is its newest file's");
+        try (var zip = new java.util.zip.ZipFile(one)) {
+            assertEquals("first", new String(zip.getInputStream(zip.getEntry("org/x/A.class")).readAllBytes()));
+        }
+
+        List<String> command = List.of("java", "-Xmx1g", "-cp", "/cp/classes.jar", "org.tlworkbook.cli.Main", "grade-run");
+        String key = ClassData.key(command, jar.resolve("one"), List.of("cell"));
+        assertEquals(key, ClassData.key(command, jar.resolve("two"), List.of("cell")), "the same class path, command and cells: the same archive");
+        assertNotEquals(key, ClassData.key(command, jar.resolve("one"), List.of("other cell")));
+        assertNotEquals(key, ClassData.key(List.of("java", "-Xmx2g"), jar.resolve("one"), List.of("cell")));
+        Files.setLastModifiedTime(Path.of(two), java.nio.file.attribute.FileTime.fromMillis(1_700_000_600_000L));
+        assertNotEquals(key, ClassData.key(command, jar.resolve("two"), List.of("cell")), "a jar the JVM would refuse (another time) is another key");
+    }
+
+    @Test
+    void classDataArchivesAreKeptWholeAndOnlyTheNewestFour() throws Exception {
+        System.setProperty("workbook.data", tmp.resolve("data").toString());
+        try {
+            assertTrue(ClassData.kept("00aa").isEmpty());
+            Path made = Files.writeString(tmp.resolve("made.jsa"), "archive");
+            for (int i = 0; i < 6; i++) {
+                ClassData.keep("00" + i, made);
+                Path kept = ClassData.kept("00" + i).orElseThrow();
+                assertEquals("archive", Files.readString(kept));
+                Files.setLastModifiedTime(kept, java.nio.file.attribute.FileTime.fromMillis(1_700_000_000_000L + i * 1000L));
+            }
+            try (var list = Files.list(tmp.resolve("data/class-data"))) {
+                assertEquals(List.of("notebook-002.jsa", "notebook-003.jsa", "notebook-004.jsa", "notebook-005.jsa"),
+                        list.map(f -> f.getFileName().toString()).sorted().toList(), "the newest four, no temporary file left");
+            }
+        } finally {
+            System.clearProperty("workbook.data");
+        }
     }
 }

@@ -417,7 +417,7 @@ class GraderTest {
         String writerPage = Files.readString(report.feedback().resolve("h-writer/01_split_counts.html"));
         assertTrue(writerPage.contains("refused"), "the cell ran its writes");
         String tried = writerPage.lines().filter(l -> l.contains("refused /") || l.contains("WROTE /")).filter(l -> !l.contains("tried.add")).findFirst().orElse("");
-        for (String readOnly : List.of("refused /cp/classes/planted.txt", "refused /data/" + Profile.SMOKE_DATASET + "/planted.txt", "refused " + victim, "refused " + project.resolve("planted.txt"))) {
+        for (String readOnly : List.of("refused /cp/classes.jar/planted.txt", "refused /data/" + Profile.SMOKE_DATASET + "/planted.txt", "refused " + victim, "refused " + project.resolve("planted.txt"))) {
             assertTrue(tried.contains(readOnly), readOnly + " in " + tried);
         }
         assertEquals(victimBefore, Files.readString(victim), "the other student's folder is as it was");
@@ -571,6 +571,18 @@ class GraderTest {
                     .append("    if (f.toString().endsWith(\".jar\")) try (var zip = new java.util.zip.ZipFile(f.toFile())) { for (var e : java.util.Collections.list(zip.entries())) if (e.getSize() < (16 << 20)) try (var in = zip.getInputStream(e)) { look(in.readAllBytes(), f + \"!\" + e.getName(), reached); } }\n")
                     .append("    else if (Files.size(f) < (16 << 20)) look(Files.readAllBytes(f), f, reached);\n")
                     .append("  }\n}\n");
+            // the class-data archive every sandbox maps: read-only, and no solution text in it (read in overlapping parts)
+            probe.append("Path archive = Path.of(\"/class-data/notebook.jsa\");\n")
+                    .append("System.out.println(\"ARCHIVE MAPPED: \" + Files.readString(Path.of(\"/proc/self/maps\")).contains(archive.toString()));\n")
+                    .append("try { Files.write(archive, new byte[1], StandardOpenOption.WRITE); reached.add(\"wrote \" + archive); } catch (Exception e) { }\n")
+                    .append("try (var in = Files.newInputStream(archive)) {\n")
+                    .append("  byte[] tail = new byte[0];\n  int part = 0;\n")
+                    .append("  for (byte[] b; (b = in.readNBytes(4 << 20)).length > 0; part++) {\n")
+                    .append("    byte[] both = new byte[tail.length + b.length];\n")
+                    .append("    System.arraycopy(tail, 0, both, 0, tail.length);\n    System.arraycopy(b, 0, both, tail.length, b.length);\n")
+                    .append("    look(both, archive + \" part \" + part, reached);\n")
+                    .append("    tail = java.util.Arrays.copyOfRange(both, Math.max(0, both.length - 4096), both.length);\n  }\n")
+                    .append("  System.out.println(\"ARCHIVE READ: \" + part + \" parts\");\n}\n");
             probe.append("long self = ProcessHandle.current().pid();\n")
                     .append("for (ProcessHandle h : ProcessHandle.allProcesses().toList()) {\n")
                     .append("  String cmd = h.info().commandLine().orElse(\"?\");\n")
@@ -591,6 +603,11 @@ class GraderTest {
             assertTrue(secrets.size() > 10, "solution lines to look for: " + secrets.size());
             assertTrue(page.contains("CONTROL FOUND: true"), "the probe's search finds a secret line put before it");
             assertTrue(page.contains("PROBE DONE: 0 reached"), page.substring(Math.max(0, page.indexOf("PROBE")), Math.min(page.length(), page.indexOf("PROBE") + 3000)));
+            assertTrue(page.contains("ARCHIVE MAPPED: true"), "the notebook's JVM maps the grader's class-data archive");
+            assertTrue(java.util.regex.Pattern.compile("ARCHIVE READ: ([2-9]|\\d\\d+) parts").matcher(page).find(), "the probe read the whole archive (megabytes)");
+            try (var kept = Files.list(Path.of(System.getProperty("workbook.data"), "class-data"))) {
+                assertTrue(kept.anyMatch(f -> f.getFileName().toString().matches("notebook-[0-9a-f]+\\.jsa")), "the archive is kept for the next run");
+            }
             assertEquals(2, row(report.rows(), "probe", EX1).points(), "the probe's own answer still counts");
         }
     }
