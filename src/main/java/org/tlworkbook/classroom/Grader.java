@@ -445,9 +445,9 @@ public final class Grader {
                 }
                 Files.copy(made, archive, LinkOption.NOFOLLOW_LINKS); // the grader's own copy, read-only to every sandbox
                 Isolation.readableByAll(archive.getParent());
-                if (limits.sandbox()) ClassData.keep(key, archive);
+                String notKept = limits.sandbox() ? ClassData.keep(key, archive) : "graded without a sandbox";
                 System.out.printf(Locale.ROOT, "class-data archive for the notebooks' JVMs written in %.1f s%s%n", (System.nanoTime() - t0) / 1e9,
-                        limits.sandbox() ? ", kept for later runs" : "");
+                        notKept == null ? ", kept for later runs" : "; not kept (" + notKept + ")");
                 return archive;
             } finally {
                 Isolation.remove(dir);

@@ -220,7 +220,7 @@ class ClassroomPartsTest {
             assertTrue(ClassData.kept("00aa").isEmpty());
             Path made = Files.writeString(tmp.resolve("made.jsa"), "archive");
             for (int i = 0; i < 6; i++) {
-                ClassData.keep("00" + i, made);
+                assertNull(ClassData.keep("00" + i, made));
                 Path kept = ClassData.kept("00" + i).orElseThrow();
                 assertEquals("archive", Files.readString(kept));
                 Files.setLastModifiedTime(kept, java.nio.file.attribute.FileTime.fromMillis(1_700_000_000_000L + i * 1000L));
@@ -229,6 +229,14 @@ class ClassroomPartsTest {
                 assertEquals(List.of("notebook-002.jsa", "notebook-003.jsa", "notebook-004.jsa", "notebook-005.jsa"),
                         list.map(f -> f.getFileName().toString()).sorted().toList(), "the newest four, no temporary file left");
             }
+            // a data folder where the archives cannot go: said, never thrown, and nothing is found there
+            System.setProperty("workbook.data", tmp.resolve("other").toString());
+            Files.createDirectories(tmp.resolve("other"));
+            Files.writeString(tmp.resolve("other/class-data"), "a file where the folder belongs");
+            String why = ClassData.keep("00aa", made);
+            assertNotNull(why);
+            assertTrue(why.contains("class-data"), why);
+            assertTrue(ClassData.kept("00aa").isEmpty());
         } finally {
             System.clearProperty("workbook.data");
         }
