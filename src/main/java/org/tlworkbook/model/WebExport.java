@@ -48,16 +48,28 @@ final class WebExport {
             Path runtime = Files.createDirectories(tmp.resolve(RUNTIME));
             copy("web/" + RUNTIME + "ort.wasm.bundle.min.mjs", runtime.resolve("ort.wasm.bundle.min.mjs"));
             copy("web/" + RUNTIME + "package.json", runtime.resolve("package.json"));
-            try (InputStream in = resource("web/" + RUNTIME + "ort-wasm-simd-threaded.wasm");
-                 OutputStream out = new GZIPOutputStream(Files.newOutputStream(runtime.resolve("ort-wasm-simd-threaded.wasm.gz")), 1 << 16) {
-                     { def.setLevel(Deflater.BEST_COMPRESSION); }
-                 }) {
-                in.transferTo(out);
-            }
+            Files.write(runtime.resolve("ort-wasm-simd-threaded.wasm.gz"), gzippedRuntime());
             replace(tmp, target);
         } finally {
             SafeUnzip.deleteTree(tmp);
         }
+    }
+
+    private static byte[] gzippedRuntime;
+
+    /** The runtime's 15 MB of WebAssembly, gzipped once per JVM: the same bytes for every site, and a second of CPU each time. */
+    private static synchronized byte[] gzippedRuntime() throws IOException {
+        if (gzippedRuntime == null) {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(4 << 20);
+            try (InputStream in = resource("web/" + RUNTIME + "ort-wasm-simd-threaded.wasm");
+                 OutputStream out = new GZIPOutputStream(bytes, 1 << 16) {
+                     { def.setLevel(Deflater.BEST_COMPRESSION); }
+                 }) {
+                in.transferTo(out);
+            }
+            gzippedRuntime = bytes.toByteArray();
+        }
+        return gzippedRuntime;
     }
 
     /** The page's contract: what it feeds the graph and how it reads the output. */

@@ -174,8 +174,14 @@ class CliTest {
         String json = Files.readString(site.resolve("model.json"));
         assertTrue(json.contains("\"classes\" : [ \"cats\", \"dogs\" ]") && json.contains("\"image_size\" : 32"), json);
         Files.writeString(site.resolve("model.json"), json.replace("\"image_size\" : 32", "\"image_size\" : 33"));
+        byte[] runtime = Files.readAllBytes(site.resolve("onnxruntime-web/ort-wasm-simd-threaded.wasm.gz"));
+        try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(runtime));
+             var original = org.tlworkbook.model.Classifier.class.getResourceAsStream("web/onnxruntime-web/ort-wasm-simd-threaded.wasm")) {
+            assertArrayEquals(original.readAllBytes(), in.readAllBytes(), "the page's runtime is onnxruntime-web's, gzipped");
+        }
         assertEquals("0", cli("export", "--model", model.toString(), "--format", "web", "--out", site.toString())[0], "an earlier site is replaced");
         assertTrue(Files.readString(site.resolve("model.json")).contains("\"image_size\" : 32"));
+        assertArrayEquals(runtime, Files.readAllBytes(site.resolve("onnxruntime-web/ort-wasm-simd-threaded.wasm.gz")), "each site gets the same runtime bytes");
         try (var left = Files.list(site.getParent())) {
             assertEquals(List.of(site), left.toList(), "no temporary folder is left beside the site");
         }
