@@ -1,5 +1,6 @@
 package org.tlworkbook.classroom;
 
+import org.tlworkbook.data.AtomicFiles;
 import org.tlworkbook.data.DataHome;
 
 import java.io.IOException;
@@ -55,21 +56,14 @@ final class ClassData {
     }
 
     /**
-     * Keeps {@code made} as {@code key}'s archive: copied under a temporary name, then moved, so no run maps half a
-     * file. Only the {@value #KEPT} newest stay: each new build of the helper or JDK makes the older ones useless.
+     * Keeps {@code made} as {@code key}'s archive, written atomically, so no run maps half a file. Only the {@value #KEPT} newest stay: each new build of the helper or JDK makes the older ones useless.
      * Returns why it could not (a data folder that is read-only, full, or holds a file named {@code class-data}),
      * or null: a run that cannot keep its archive still grades with it.
      */
     static String keep(String key, Path made) {
         try {
             Path dir = Files.createDirectories(folder());
-            Path part = Files.createTempFile(dir, "notebook-", ".part");
-            try {
-                Files.copy(made, part, StandardCopyOption.REPLACE_EXISTING);
-                Files.move(part, dir.resolve("notebook-" + key + ".jsa"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(part);
-            }
+            AtomicFiles.write(dir.resolve("notebook-" + key + ".jsa"), f -> Files.copy(made, f, StandardCopyOption.REPLACE_EXISTING));
             try (var list = Files.list(dir)) {
                 List<Path> old = list.filter(f -> f.getFileName().toString().matches("notebook-[0-9a-f]+\\.jsa"))
                         .sorted(java.util.Comparator.comparing((Path f) -> f.toFile().lastModified()).reversed()).skip(KEPT).toList();

@@ -418,9 +418,9 @@ public final class Grader {
          */
         private Path classData() throws IOException {
             Path archive = Files.createDirectories(scratch.resolve("class-data")).resolve(CLASS_DATA);
-            String key = ClassData.key(java(limits.sandbox() ? Path.of("/cp") : classPath, null, "grade-run"), classPath, WARM_UP);
             // without a sandbox the class path is this run's own folder, which an archive names: none fits a later run
-            java.util.Optional<Path> kept = limits.sandbox() ? ClassData.kept(key) : java.util.Optional.empty();
+            String key = limits.sandbox() ? ClassData.key(java(Path.of("/cp"), null, "grade-run"), classPath, WARM_UP) : null;
+            java.util.Optional<Path> kept = key == null ? java.util.Optional.empty() : ClassData.kept(key);
             if (kept.isPresent()) {
                 Isolation.link(kept.get(), archive);
                 Isolation.readableByAll(archive.getParent());
@@ -445,7 +445,7 @@ public final class Grader {
                 }
                 Files.copy(made, archive, LinkOption.NOFOLLOW_LINKS); // the grader's own copy, read-only to every sandbox
                 Isolation.readableByAll(archive.getParent());
-                String notKept = limits.sandbox() ? ClassData.keep(key, archive) : "graded without a sandbox";
+                String notKept = key == null ? "graded without a sandbox" : ClassData.keep(key, archive);
                 System.out.printf(Locale.ROOT, "class-data archive for the notebooks' JVMs written in %.1f s%s%n", (System.nanoTime() - t0) / 1e9,
                         notKept == null ? ", kept for later runs" : "; not kept (" + notKept + ")");
                 return archive;

@@ -45,18 +45,17 @@ final class Isolation {
     }
 
     /**
-     * {@code folder}'s files as a jar at {@code to}, written to a temporary name, then moved. The same folder gives
-     * the same bytes and time (its newest file's), as a class-data archive made on an earlier copy requires.
+     * {@code folder}'s files as a jar at {@code to}. The same folder gives the same bytes and time (its newest
+     * file's), as a class-data archive made on an earlier copy requires.
      */
     static void jar(Path folder, Path to) throws IOException {
-        Path part = to.resolveSibling(to.getFileName() + ".part");
         List<Path> entries;
         try (var walk = Files.walk(folder)) {
             entries = walk.filter(p -> !p.equals(folder)).sorted().toList();
         }
         long newest = 0;
         for (Path p : entries) if (Files.isRegularFile(p)) newest = Math.max(newest, Files.getLastModifiedTime(p).toMillis());
-        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(part))) {
+        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(to))) {
             out.setLevel(java.util.zip.Deflater.BEST_SPEED);
             for (Path p : entries) {
                 String name = folder.relativize(p).toString().replace(java.io.File.separatorChar, '/');
@@ -68,8 +67,7 @@ final class Isolation {
                 out.closeEntry();
             }
         }
-        Files.setLastModifiedTime(part, java.nio.file.attribute.FileTime.fromMillis(newest));
-        Files.move(part, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.setLastModifiedTime(to, java.nio.file.attribute.FileTime.fromMillis(newest));
     }
 
     static void copy(Path from, Path to) throws IOException {
