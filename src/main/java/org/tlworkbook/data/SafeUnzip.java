@@ -84,21 +84,8 @@ public final class SafeUnzip {
                     Files.createDirectories(out);
                 } else {
                     Files.createDirectories(out.getParent());
-                    long compressed = Math.max(1, entry.getCompressedSize()), inflated = 0;
-                    try (InputStream in = archive.getInputStream(entry); OutputStream o = Files.newOutputStream(out)) {
-                        int n;
-                        while ((n = in.read(buffer)) > 0) {
-                            bytes += n;
-                            inflated += n;
-                            if (bytes > maxBytes) {
-                                throw new DownloadException(zip + " inflates to more than " + maxBytes + " bytes; refusing to extract it.");
-                            }
-                            if (inflated > RATIO_FLOOR && inflated > MAX_RATIO * compressed) {
-                                throw new DownloadException(zip + ": entry '" + entry.getName() + "' inflates more than " + MAX_RATIO
-                                        + " times its compressed size (" + compressed + " bytes), as zip bombs do; refusing to extract it.");
-                            }
-                            o.write(buffer, 0, n);
-                        }
+                    try (OutputStream o = Files.newOutputStream(out)) {
+                        bytes = inflate(zip, archive, entry, o, bytes, buffer);
                     }
                 }
                 progress.advance(1);
@@ -114,6 +101,47 @@ public final class SafeUnzip {
             progress.done();
         }
         return moveIntoPlace(temp, destination);
+    }
+
+    /**
+     * Copies {@code entry}'s inflated bytes to {@code out}, counting them: past this instance's byte limit (with the
+     * {@code before} bytes of earlier entries) or {@link #MAX_RATIO} times the entry's compressed size it stops, so a
+     * bomb is refused before its excess is written. Returns the bytes counted so far.
+     */
+    private long inflate(Path zip, ZipFile archive, ZipEntry entry, OutputStream out, long before, byte[] buffer) throws IOException {
+        long compressed = Math.max(1, entry.getCompressedSize()), inflated = 0, bytes = before;
+        try (InputStream in = archive.getInputStream(entry)) {
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                bytes += n;
+                inflated += n;
+                if (bytes > maxBytes) {
+                    throw new DownloadException(zip + " inflates to more than " + maxBytes + " bytes; refusing to extract it.");
+                }
+                if (inflated > RATIO_FLOOR && inflated > MAX_RATIO * compressed) {
+                    throw new DownloadException(zip + ": entry '" + entry.getName() + "' inflates more than " + MAX_RATIO
+                            + " times its compressed size (" + compressed + " bytes), as zip bombs do; refusing to extract it.");
+                }
+                out.write(buffer, 0, n);
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * Reads every entry of {@code zip} under the same limits as {@link #extract}, writing nothing: for a zip another
+     * library then reads whole into memory (a saved model), whose bomb would otherwise end that reader's process.
+     */
+    public void check(Path zip) throws IOException {
+        try (ZipFile archive = new ZipFile(zip.toFile())) {
+            if (archive.size() > maxEntries) {
+                throw new DownloadException(zip + " has " + archive.size() + " entries, more than " + maxEntries + "; refusing to read it.");
+            }
+            long bytes = 0;
+            byte[] buffer = new byte[1 << 16];
+            for (ZipEntry entry : java.util.Collections.list(archive.entries())) {
+                if (!entry.isDirectory()) bytes = inflate(zip, archive, entry, OutputStream.nullOutputStream(), bytes, buffer);
+            }
+        }
     }
 
     private static Path moveIntoPlace(Path temp, Path destination) throws IOException {

@@ -68,12 +68,20 @@ final class ModelArchive {
         }
     }
 
+    /** A saved model: a few entries, weights and optimizer state stored as they are, text deflated. */
+    private static final org.tlworkbook.data.SafeUnzip MODEL_LIMITS = new org.tlworkbook.data.SafeUnzip(1_000, 8L << 30);
+
     /** What {@link #save} wrote, history included, compiled with the saved optimizer and state. */
     static Classifier read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new IOException("No saved model at " + file);
         if (Classifier.isHdf5(file)) {
             throw new IOException(file + " is an HDF5 file (a Keras .h5?), not a model.zip this workbook saved: read a Keras classifier with "
                     + "Classifier.importKeras(file)");
+        }
+        try {
+            MODEL_LIMITS.check(file); // DL4J reads each entry whole into memory
+        } catch (IOException e) {
+            throw new IOException(file + " is not a model saved by this workbook: " + e.getMessage(), e);
         }
         Properties p = new Properties();
         try {

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tlworkbook.testing.TinyTraining;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -48,5 +49,26 @@ class ModelArchiveTest {
         Classifier loaded = Classifier.load(file);
         assertEquals(m.classes(), loaded.classes());
         assertTrue(loaded.predict(t.train(base).next().getFeatures()).equalsWithEps(m.predict(t.train(base).next().getFeatures()), 1e-6));
+
+        // the same file with its configuration swapped for 300 MB of one character (a third of a MB deflated): refused
+        // before DL4J reads it whole into memory, as a handed-in model could be made to
+        Path bomb = tmp.resolve("bomb.zip");
+        try (ZipFile zip = new ZipFile(file.toFile()); var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(bomb))) {
+            out.setLevel(9);
+            for (var e : java.util.Collections.list(zip.entries())) {
+                out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                if (e.getName().equals("configuration.json")) {
+                    byte[] chunk = new byte[1 << 20];
+                    java.util.Arrays.fill(chunk, (byte) '0');
+                    for (int i = 0; i < 300; i++) out.write(chunk);
+                } else {
+                    zip.getInputStream(e).transferTo(out);
+                }
+                out.closeEntry();
+            }
+        }
+        java.io.IOException refused = assertThrows(java.io.IOException.class, () -> Classifier.load(bomb));
+        assertTrue(refused.getMessage().contains("is not a model saved by this workbook") && refused.getMessage().contains("'configuration.json' inflates more than 100 times"),
+                refused.getMessage());
     }
 }
