@@ -150,24 +150,53 @@ public final class ImageDecoder {
         Raster raster = image.getRaster();
         boolean gray = image.getColorModel().getColorSpace().getNumComponents() == 1
                 && raster.getSampleModel().getSampleSize(0) == 8;
+        int[] row = new int[w];
         if (gray) {
             // raw gray levels, as PIL reads them; getRGB would apply a linear-to-sRGB curve
             int[] samples = new int[w];
-            int[] row = new int[w];
             for (int y = 0; y < h; y++) {
                 raster.getSamples(0, y, w, 1, 0, samples);
                 for (int x = 0; x < w; x++) row[x] = samples[x] * 0x010101;
-                rgb.setRGB(0, y, w, 1, row, 0, w);
+                setRow(rgb, y, row);
             }
             return rgb;
         }
-        int[] row = new int[w];
+        if (isPlainRgbBytes(image)) {
+            // what getRGB returns for these, read from the raster in bulk instead of a colour-model call per pixel
+            byte[] bytes = new byte[3 * w];
+            for (int y = 0; y < h; y++) {
+                raster.getDataElements(0, y, w, 1, bytes);
+                for (int x = 0, i = 0; x < w; x++, i += 3) row[x] = (bytes[i] & 255) << 16 | (bytes[i + 1] & 255) << 8 | bytes[i + 2] & 255;
+                setRow(rgb, y, row);
+            }
+            return rgb;
+        }
         for (int y = 0; y < h; y++) {
             image.getRGB(0, y, w, 1, row, 0, w);
             for (int x = 0; x < w; x++) row[x] &= 0xFFFFFF;
-            rgb.setRGB(0, y, w, 1, row, 0, w);
+            setRow(rgb, y, row);
         }
         return rgb;
+    }
+
+    /** Three 8-bit sRGB channels, no alpha, one byte per sample (a decoded JPEG, an RGB PNG): getRGB gives the bytes unchanged. */
+    private static boolean isPlainRgbBytes(BufferedImage image) {
+        java.awt.image.ColorModel cm = image.getColorModel();
+        if (!(cm instanceof java.awt.image.ComponentColorModel) || cm.hasAlpha() || !cm.getColorSpace().isCS_sRGB()
+                || cm.getNumComponents() != 3 || cm.getTransferType() != java.awt.image.DataBuffer.TYPE_BYTE) return false;
+        for (int size : cm.getComponentSize()) if (size != 8) return false;
+        return image.getRaster().getNumBands() == 3;
+    }
+
+    /** Writes one row of 0xRRGGBB pixels into a TYPE_INT_RGB image (its data elements are those ints). */
+    private static void setRow(BufferedImage rgb, int y, int[] row) {
+        rgb.getRaster().setDataElements(0, y, rgb.getWidth(), 1, row);
+    }
+
+    /** An image's pixels row by row, 0xRRGGBB in the low 24 bits, as {@code getRGB} gives them; a TYPE_INT_RGB image's without a colour-model call per pixel. */
+    static int[] pixels(BufferedImage rgb) {
+        if (rgb.getType() != BufferedImage.TYPE_INT_RGB) return rgb.getRGB(0, 0, rgb.getWidth(), rgb.getHeight(), null, 0, rgb.getWidth());
+        return (int[]) rgb.getRaster().getDataElements(0, 0, rgb.getWidth(), rgb.getHeight(), null);
     }
 
     /**
@@ -194,7 +223,7 @@ public final class ImageDecoder {
                 int k = px[3];
                 row[x] = (px[0] * k / 255) << 16 | (px[1] * k / 255) << 8 | px[2] * k / 255;
             }
-            rgb.setRGB(0, y, w, 1, row, 0, w);
+            setRow(rgb, y, row);
         }
         return rgb;
     }

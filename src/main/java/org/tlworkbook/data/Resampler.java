@@ -14,7 +14,7 @@ public final class Resampler {
                               Preprocessing pre, float[] dst, int offset) {
         int sw = src.getWidth();
         int sh = src.getHeight();
-        int[] pixels = src.getRGB(0, 0, sw, sh, null, 0, sw);
+        int[] pixels = ImageDecoder.pixels(src);
         double cos = Math.cos(t.theta());
         double sin = Math.sin(t.theta());
         int plane = outW * outH;

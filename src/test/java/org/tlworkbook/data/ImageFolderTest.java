@@ -42,6 +42,37 @@ class ImageFolderTest {
     }
 
     @Test
+    void colourImagesOfEveryLayoutConvertToTheColoursGetRgbReads() throws Exception {
+        java.util.Random random = new java.util.Random(7);
+        List<BufferedImage> images = new java.util.ArrayList<>();
+        for (int type : new int[]{BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_4BYTE_ABGR, BufferedImage.TYPE_INT_ARGB,
+                BufferedImage.TYPE_INT_BGR, BufferedImage.TYPE_USHORT_565_RGB, BufferedImage.TYPE_BYTE_INDEXED}) {
+            BufferedImage image = new BufferedImage(13, 7, type);
+            for (int y = 0; y < 7; y++) for (int x = 0; x < 13; x++) image.setRGB(x, y, random.nextInt());
+            images.add(image);
+        }
+        // as ImageIO decodes files: a JPEG (BGR bytes) and an RGB PNG (bytes in R, G, B order, a custom layout)
+        Path jpeg = TestImages.writeJpeg(tmp.resolve("layouts/a.jpg"), TestImages.rgb(13, 7, 4));
+        images.add(javax.imageio.ImageIO.read(jpeg.toFile()));
+        Path png = tmp.resolve("layouts/b.png");
+        javax.imageio.ImageIO.write(images.get(0), "png", png.toFile());
+        images.add(javax.imageio.ImageIO.read(png.toFile()));
+        assertEquals(BufferedImage.TYPE_3BYTE_BGR, images.get(images.size() - 2).getType());
+        for (BufferedImage image : images) {
+            BufferedImage rgb = ImageDecoder.toRgb(image);
+            assertEquals(BufferedImage.TYPE_INT_RGB, rgb.getType());
+            int[] pixels = ImageDecoder.pixels(rgb);
+            for (int y = 0; y < 7; y++) {
+                for (int x = 0; x < 13; x++) {
+                    int expected = image.getRGB(x, y) & 0xFFFFFF;
+                    assertEquals(expected, rgb.getRGB(x, y) & 0xFFFFFF, "type " + image.getType() + " at " + x + "," + y);
+                    assertEquals(expected, pixels[y * 13 + x] & 0xFFFFFF, "type " + image.getType() + " read back at " + x + "," + y);
+                }
+            }
+        }
+    }
+
+    @Test
     void oddImagesAreConvertedOrSkippedWithReasons() throws Exception {
         Path root = tmp.resolve("odd");
         TestImages.writeJpeg(root.resolve("a/rgb.jpg"), TestImages.rgb(20, 10, 1));
