@@ -229,6 +229,15 @@ class ArtifactIT {
         ArrayNode argv = (ArrayNode) spec.get("argv");
         assertEquals("java", argv.get(0).asText(), "the release's kernelspec starts java: " + spec);
         argv.insert(1, "-Duser.home=" + home);
+        // the local repository only: where Maven Central answers, Ivy would otherwise ask it about every POM (30 s of waiting)
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        for (String scheme : List.of("http", "https")) {
+            argv.insert(1, "-D" + scheme + ".proxyHost=127.0.0.1");
+            argv.insert(1, "-D" + scheme + ".proxyPort=" + closedPort);
+        }
         Files.writeString(kernelJson, spec.toPrettyString());
 
         Path work = Files.createDirectories(tmp.resolve("notebook-" + kernel));
