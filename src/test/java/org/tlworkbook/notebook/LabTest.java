@@ -82,6 +82,8 @@ class LabTest {
                 Thread.sleep(250);
             }
             System.out.printf("./workbook lab answered after %.1f s%n", (System.nanoTime() - started) / 1e9);
+            assertFalse(Files.readString(log).contains("Building the helper"),
+                    "with WORKBOOK_CLASSPATH, lab builds nothing (inside CI's own Maven build a second one would rewrite target/):\n" + Files.readString(log));
             String specs = new String(URI.create(base + "/api/kernelspecs?token=workbook-test").toURL().openStream().readAllBytes());
             assertTrue(specs.contains("\"workbook-java\""), specs);
             assertTrue(specs.replace(" ", "").contains("\"default\":\"workbook-java\""), "a new notebook gets the Java kernel: " + specs);
