@@ -1,6 +1,5 @@
 package org.tlworkbook.model;
 
-import org.tlworkbook.engine.CompiledInference;
 import org.tlworkbook.engine.GraphFactory;
 import org.tlworkbook.engine.KerasLayer;
 
@@ -26,7 +25,6 @@ public final class BaseModel implements ImageInput {
     private final List<KerasLayer> layers;
     private final int size;
     private final ComputationGraph graph;
-    private final CompiledInference inference = new CompiledInference();
     private final double alpha;
     private int trainableFrom;
     private Preprocessing preprocessing;
@@ -67,11 +65,12 @@ public final class BaseModel implements ImageInput {
 
     /**
      * The features a pooling head sees, {@code GlobalAveragePooling2D} of the base's output: {@code [n, channels]}
-     * from preprocessed NCHW images, over the weights the base has at each call.
+     * from preprocessed NCHW images, on a snapshot of the current weights (take a new one after training).
      */
     java.util.function.UnaryOperator<INDArray> pooledFeatures() {
+        java.util.function.UnaryOperator<INDArray> forward = org.tlworkbook.engine.FastForward.inference(layers, graph);
         return x -> {
-            INDArray out = inference.with(layers, graph, forward -> forward.apply(x));
+            INDArray out = forward.apply(x);
             return out.rank() == 4 ? out.mean(2, 3) : out;
         };
     }

@@ -8,7 +8,7 @@ import org.tlworkbook.data.ImageFolder;
 import org.tlworkbook.data.ImageGenerator;
 import org.tlworkbook.data.Preprocessing;
 import org.tlworkbook.data.Progress;
-import org.tlworkbook.engine.CompiledInference;
+import org.tlworkbook.engine.FastForward;
 import org.tlworkbook.engine.Fitting;
 import org.tlworkbook.engine.GraphFactory;
 import org.tlworkbook.engine.KerasLayer;
@@ -53,7 +53,6 @@ public final class Classifier {
     private Progress progress;
     private Integer plannedFineTuneAt;
     private Fitting.Activations kept;
-    private final CompiledInference inference = new CompiledInference();
     Path loadedFrom;
     private boolean imported;
     /** Whether the loaded file was saved after training (or import); false for a model saved before any fit. */
@@ -227,7 +226,6 @@ public final class Classifier {
             checkDisjoint(train, validation);
         }
         Phase phase = phase();
-        inference.clear(); // training changes the weights: no packed copy of the old ones kept meanwhile
         Network network = network();
         String keepAt = phase == Phase.FROZEN && plannedFineTuneAt != null ? SplitGraph.cutFor(withTrainableFrom(network, plannedFineTuneAt), plannedFineTuneAt) : null;
         History thisCall = new History();
@@ -292,25 +290,15 @@ public final class Classifier {
 
     /** Class probabilities for preprocessed NCHW images: {@code [n, 1]} for a binary head, {@code [n, classes]} otherwise. */
     public INDArray predict(INDArray images) {
-        return inference(net -> net.apply(images));
+        return inference().apply(images);
     }
 
     /** Classifies image files, resized and scaled as the base expects. An unreadable file is an error naming it. */
     public Predictions predict(Path... images) throws IOException {
+        UnaryOperator<INDArray> net = inference();
         List<INDArray> outputs = new java.util.ArrayList<>();
-        try {
-            inference(net -> {
-                for (int start = 0; start < images.length; start += 32) {
-                    try {
-                        outputs.add(net.apply(ImageGenerator.load(List.of(images).subList(start, Math.min(images.length, start + 32)), base)));
-                    } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                }
-                return outputs;
-            });
-        } catch (java.io.UncheckedIOException e) {
-            throw e.getCause();
+        for (int start = 0; start < images.length; start += 32) {
+            outputs.add(net.apply(ImageGenerator.load(List.of(images).subList(start, Math.min(images.length, start + 32)), base)));
         }
         return Predictions.of(classes, List.of(images), org.nd4j.linalg.factory.Nd4j.concat(0, outputs.toArray(INDArray[]::new)));
     }
@@ -333,12 +321,12 @@ public final class Classifier {
     /** Keras' {@code model.evaluate}: one in-order pass over {@code images}; accuracy, loss, confusion matrix, per-class metrics, mistakes. */
     public Evaluation evaluate(ImageGenerator images) {
         checkLabels(images, "evaluation");
-        return inference(net -> Evaluation.of(net, classes, images));
+        return Evaluation.of(inference(), classes, images);
     }
 
-    /** Runs {@code use} with a prediction function over the current weights, compiled again only when they changed. */
-    private <T> T inference(java.util.function.Function<UnaryOperator<INDArray>, T> use) {
-        return inference.with(layers(), graph(), use);
+    /** A prediction function over a snapshot of the current weights; take a new one after training. */
+    private UnaryOperator<INDArray> inference() {
+        return FastForward.inference(layers(), graph());
     }
 
     /** All parameters, as Keras' {@code model.count_params()}. */
