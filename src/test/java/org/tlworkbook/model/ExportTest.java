@@ -243,17 +243,26 @@ class ExportTest {
                 "    x = keras.layers.Dropout(0.2)(x)",
                 "    return keras.Model(inp, keras.layers.Dense(1, activation='sigmoid')(x))",
                 // random bases give every image the same output: batch-norm statistics and relu convolutions are scaled
-                // on the test images first (as SyntheticWeights.calibrate does), so the outputs differ between images
+                // on the test images first (as SyntheticWeights.calibrate does), so the outputs differ between images.
+                // One pass, layer by layer in the graph's order, each layer's input taken from what its producers gave
+                // (a sub-model per calibrated layer gave the same weights ten times slower: ResNet50 10.5 -> 0.7 s)
                 "def calibrate(model, x):",
                 "    base = model.layers[0] if isinstance(model.layers[0], keras.Model) else model",
+                "    values = {id(base.inputs[0]): x}",
                 "    for layer in base.layers:",
+                "        if isinstance(layer, keras.layers.InputLayer):",
+                "            continue",
+                "        ins = layer.input",
+                "        a = [values[id(t)] for t in ins] if isinstance(ins, (list, tuple)) else values[id(ins)]",
                 "        if isinstance(layer, keras.layers.BatchNormalization):",
-                "            a = np.asarray(keras.Model(base.inputs, layer.input)(x, training=False))",
+                "            a = np.asarray(a)",
                 "            layer.moving_mean.assign(a.mean(axis=(0, 1, 2)))",
                 "            layer.moving_variance.assign(a.var(axis=(0, 1, 2)) + 1e-3)",
-                "        elif type(layer) is keras.layers.Conv2D and layer.activation.__name__ == 'relu':",
-                "            a = np.asarray(keras.Model(base.inputs, layer.output)(x, training=False))",
-                "            layer.kernel.assign(layer.kernel / (a.std() + 1e-6))",
+                "        out = layer(a, training=False)",
+                "        if type(layer) is keras.layers.Conv2D and layer.activation.__name__ == 'relu':",
+                "            layer.kernel.assign(layer.kernel / (np.asarray(out).std() + 1e-6))",
+                "            out = layer(a, training=False)",
+                "        values[id(layer.output)] = out",
                 "r = np.random.RandomState(0)",
                 "s = " + size,
                 "colors = r.uniform(-1, 1, (16, 1, 1, 3))",

@@ -11,8 +11,17 @@ import java.util.concurrent.TimeUnit;
 public final class Processes {
     private Processes() { }
 
-    /** Whether {@code python3 -c code} runs and exits 0 (a module the check needs is importable). */
+    private static final Map<String, Boolean> PYTHON_CHECKS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Whether {@code python3 -c code} runs and exits 0 (a module the check needs is importable). Asked once per JVM and
+     * code: importing Keras takes about 5 s, and every case of a parameterized test asks.
+     */
     public static boolean python(String code) {
+        return PYTHON_CHECKS.computeIfAbsent(code, Processes::runsInPython);
+    }
+
+    private static boolean runsInPython(String code) {
         try {
             Process p = new ProcessBuilder("python3", "-c", code).redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();
