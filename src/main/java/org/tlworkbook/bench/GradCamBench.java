@@ -68,9 +68,15 @@ public final class GradCamBench {
         return cams;
     }
 
-    /** Runs {@code script} on {@code dir}; the largest difference it prints, or NaN when Python has no TensorFlow. */
+    /**
+     * Runs {@code script} on {@code dir}; the largest difference it prints, or NaN when Python has no TensorFlow. The
+     * check looks the packages up without importing them (an import takes seconds, and the script imports them anyway:
+     * a broken install fails there, with its message).
+     */
     public static double tensorflow(Path dir, Path script) throws IOException, InterruptedException {
-        Process check = new ProcessBuilder("python3", "-c", "import tensorflow, keras").redirectErrorStream(true).start();
+        Process check = new ProcessBuilder("python3", "-c",
+                "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('tensorflow') and importlib.util.find_spec('keras') else 1)")
+                .redirectErrorStream(true).start();
         check.getInputStream().readAllBytes();
         if (check.waitFor() != 0) return Double.NaN;
         Process p = new ProcessBuilder("python3", script.toString(), dir.toString()).redirectErrorStream(true).start();
