@@ -126,10 +126,7 @@ class ExportTest {
                 "m = keras.models.load_model(sys.argv[1], compile=False)",
                 "x = np.fromfile(sys.argv[2], dtype='<f4').reshape(16, " + size + ", " + size + ", 3)",
                 "np.savetxt(sys.stdout, m.predict(x, verbose=0), fmt='%.8f')");
-        Process p = new ProcessBuilder("python3", "-c", script, file.toString(), input.toString()).redirectErrorStream(false).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        String err = new String(p.getErrorStream().readAllBytes());
-        assertEquals(0, p.waitFor(), err);
+        String out = org.tlworkbook.testing.KerasWorker.run(script, file.toString(), input.toString());
         float[][] keras = varyingRows(out.lines().toList());
         double diff = maxDiff(keras, t.model().predict(t.images()));
         System.out.printf("%s %dpx alpha %s %s: keras.models.load_model vs workbook max abs diff %.2e%n", base, size, alpha, head, diff);
@@ -275,9 +272,7 @@ class ExportTest {
                 "m.save(os.path.join(d, 'model.h5'))",
                 "x.tofile(os.path.join(d, 'input.f32'))",
                 "np.savetxt(os.path.join(d, 'expected.txt'), m.predict(x, verbose=0), fmt='%.8f')");
-        Process p = new ProcessBuilder("python3", "-c", script, dir.toString()).redirectErrorStream(true).start();
-        String log = new String(p.getInputStream().readAllBytes());
-        assertEquals(0, p.waitFor(), log);
+        org.tlworkbook.testing.KerasWorker.run(script, dir.toString());
 
         Classifier model = Classifier.importKeras(dir.resolve("model.h5"));
         byte[] raw = Files.readAllBytes(dir.resolve("input.f32"));
